@@ -1,0 +1,223 @@
+/**
+ * The in-process bus and the actor runner.
+ *
+ * Messages are delivered in publish order, one at a time (run to
+ * completion, like xstate's mailbox): a message published while another is
+ * being handled waits its turn. Each actor is a pure
+ * `transition(state, msg, ctx) -> [state, effects]`; the runner applies the
+ * effects: bus messages are published, timers are started on the injected
+ * clock and fire back to their actor as `timer.fired`.
+ *
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
+import type { ConfigView } from "../config/registry.ts";
+import type { CsAction } from "../ocpp/types.ts";
+
+/** What a transition may read besides its state and message. */
+export interface Ctx {
+  /** Milliseconds since the epoch, from the injected clock. */
+  readonly now: number;
+  readonly config: ConfigView;
+}
+
+/** Timer effects, keyed per actor by `id`. Starting an id that runs restarts it. */
+export type TimerEffect =
+  | { readonly type: "timer.start"; readonly id: string; readonly ms: number }
+  | { readonly type: "timer.cancel"; readonly id: string };
+
+/** The message a timer delivers to the actor that started it. */
+export interface TimerFired {
+  readonly type: "timer.fired";
+  readonly id: string;
+}
+
+/** What a transition returns besides its new state. */
+export type Effect = BusMessage | TimerEffect;
+
+/** An actor's logic: pure, no I/O. */
+export interface ActorLogic<S, M extends BusMessage> {
+  readonly name: string;
+  /** Message types the actor receives. */
+  readonly receives: readonly M["type"][];
+  /** Inbound OCPP actions it answers (`ocpp.request` is routed by these). */
+  readonly handles?: readonly CsAction[];
+  initial(ctx: Ctx): S;
+  transition(state: S, msg: M | TimerFired, ctx: Ctx): readonly [S, readonly Effect[]];
+}
+
+/** A running actor, as the bus sees it. */
+interface RunningActor {
+  readonly logic: ActorLogic<unknown, BusMessage>;
+  state: unknown;
+  readonly timers: Map<string, unknown>;
+}
+
+/** Options for {@link Bus}. */
+export interface BusOptions {
+  readonly clock: Clock;
+  /** Current configuration, read at each delivery. */
+  readonly config: () => ConfigView;
+}
+
+/**
+ * The bus. Actors and shell subscribers receive messages in publish order.
+ *
+ * @example
+ * ```ts
+ * const bus = new Bus({ clock: systemClock, config: () => view });
+ * bus.inspect((m) => console.log(m.type));
+ * bus.publish({ type: "hw.rfid", idTag: "ABC" });
+ * ```
+ */
+export class Bus {
+  #opts: BusOptions;
+  #queue: (BusMessage | { to: RunningActor; msg: TimerFired })[] = [];
+  #draining = false;
+  #actors: RunningActor[] = [];
+  #subs = new Map<string, ((m: BusMessage) => void)[]>();
+  #taps: ((m: BusMessage) => void)[] = [];
+  #stopped = false;
+
+  constructor(opts: BusOptions) {
+    this.#opts = opts;
+  }
+
+  /** Adds an actor and gives it its initial state. */
+  spawn<S, M extends BusMessage>(logic: ActorLogic<S, M>): void {
+    const ctx = this.#ctx();
+    this.#actors.push({
+      logic: logic as unknown as ActorLogic<unknown, BusMessage>,
+      state: logic.initial(ctx),
+      timers: new Map(),
+    });
+  }
+
+  /** The current state of an actor, for status pages and tests (read-only). */
+  snapshot<S>(name: string): S {
+    const actor = this.#actors.find((a) => a.logic.name === name);
+    if (!actor) throw new RangeError(`Cannot read actor ${name}: no such actor`);
+    return actor.state as S;
+  }
+
+  /** Every inbound OCPP action some actor answers. */
+  handledActions(): Set<CsAction> {
+    return new Set(this.#actors.flatMap((a) => a.logic.handles ?? []));
+  }
+
+  /** Subscribes a shell function to one message type; returns the unsubscribe function. */
+  subscribe<K extends BusMessageType>(type: K, fn: (m: MessageOf<K>) => void): () => void {
+    const list = this.#subs.get(type) ?? [];
+    list.push(fn as (m: BusMessage) => void);
+    this.#subs.set(type, list);
+    return () => {
+      const l = this.#subs.get(type);
+      if (l) l.splice(l.indexOf(fn as (m: BusMessage) => void), 1);
+    };
+  }
+
+  /** The one inspection tap: sees every message, in order. Returns the unsubscribe function. */
+  inspect(fn: (m: BusMessage) => void): () => void {
+    this.#taps.push(fn);
+    return () => this.#taps.splice(this.#taps.indexOf(fn), 1);
+  }
+
+  /** Publishes a message; it is delivered after those already queued. */
+  publish(msg: BusMessage): void {
+    if (this.#stopped) return;
+    this.#queue.push(msg);
+    this.#drain();
+  }
+
+  /** Stops every timer and ignores further messages. */
+  stop(): void {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    for (const a of this.#actors) {
+      for (const h of a.timers.values()) this.#opts.clock.clearTimeout(h);
+      a.timers.clear();
+    }
+  }
+
+  #ctx(): Ctx {
+    return { now: this.#opts.clock.now(), config: this.#opts.config() };
+  }
+
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      let item;
+      while (!this.#stopped && (item = this.#queue.shift()) !== undefined) {
+        if ("to" in item) this.#run(item.to, item.msg);
+        else this.#deliver(item);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #deliver(msg: BusMessage): void {
+    for (const tap of [...this.#taps]) this.#guard(() => tap(msg), `tap on ${msg.type}`);
+    for (const actor of this.#actors) {
+      if (!actor.logic.receives.includes(msg.type)) continue;
+      if (msg.type === "ocpp.request" && !actor.logic.handles?.includes(msg.action)) continue;
+      this.#run(actor, msg);
+    }
+    for (const fn of [...(this.#subs.get(msg.type) ?? [])]) {
+      this.#guard(() => fn(msg), `subscriber of ${msg.type}`);
+    }
+  }
+
+  #run(actor: RunningActor, msg: BusMessage | TimerFired): void {
+    let result: readonly [unknown, readonly Effect[]];
+    try {
+      result = actor.logic.transition(actor.state, msg, this.#ctx());
+    } catch (err) {
+      // A throwing transition is a programmer error: keep the old state, say so, go on.
+      this.publish({
+        type: "log",
+        level: "error",
+        text: `Cannot handle ${msg.type} in actor ${actor.logic.name}: ${errorText(err)}`,
+      });
+      return;
+    }
+    actor.state = result[0];
+    for (const effect of result[1]) this.#apply(actor, effect);
+  }
+
+  #apply(actor: RunningActor, effect: Effect): void {
+    if (effect.type === "timer.start") {
+      const old = actor.timers.get(effect.id);
+      if (old !== undefined) this.#opts.clock.clearTimeout(old);
+      const handle = this.#opts.clock.setTimeout(() => {
+        actor.timers.delete(effect.id);
+        if (this.#stopped) return;
+        this.#queue.push({ to: actor, msg: { type: "timer.fired", id: effect.id } });
+        this.#drain();
+      }, effect.ms);
+      actor.timers.set(effect.id, handle);
+    } else if (effect.type === "timer.cancel") {
+      const old = actor.timers.get(effect.id);
+      if (old !== undefined) this.#opts.clock.clearTimeout(old);
+      actor.timers.delete(effect.id);
+    } else {
+      this.publish(effect);
+    }
+  }
+
+  #guard(fn: () => void, what: string): void {
+    try {
+      fn();
+    } catch (err) {
+      if (what.startsWith("tap")) return;
+      this.publish({ type: "log", level: "error", text: `Cannot run ${what}: ${errorText(err)}` });
+    }
+  }
+}
+
+/** The message of an unknown thrown value. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

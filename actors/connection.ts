@@ -1,0 +1,272 @@
+/**
+ * The connection supervisor: connect, BootNotification, Heartbeat and
+ * reconnect with backoff, as explicit state transitions.
+ *
+ * OCPP 1.6 section 4.2 (BootNotification): until Accepted the Charge Point
+ * sends nothing else; Pending and Rejected are retried after `interval`
+ * seconds; on Accepted `interval` becomes the heartbeat interval (section
+ * 4.6). A lost connection is retried with exponential backoff and jitter,
+ * capped, reset after a successful boot.
+ *
+ * Receives: `system.started`, `config.changed`, `ws.opened`, `ws.closed`,
+ * `ocpp.result`, `ocpp.failed`, `trigger`. Emits: `ws.connect`,
+ * `ws.disconnect`, `ocpp.call` (BootNotification, Heartbeat),
+ * `backend.state`, `backend.accepted`, `config.write`.
+ *
+ * @module
+ */
+import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import type { BackendState, MessageOf } from "./messages.ts";
+
+/** What the Charge Point says of itself in BootNotification. */
+export interface BootInfo {
+  readonly chargePointVendor: string;
+  readonly chargePointModel: string;
+  readonly firmwareVersion: string;
+  readonly chargePointSerialNumber?: string;
+  readonly meterType?: string;
+}
+
+/** Reconnect backoff: first delay, cap. */
+export const BACKOFF_BASE_MS = 2_000;
+export const BACKOFF_CAP_MS = 300_000;
+/** Retry interval for a failed or unanswered BootNotification, or one with interval 0. */
+export const BOOT_RETRY_MS = 30_000;
+
+/** Settings whose change means a new connection. */
+export const CONNECTION_KEYS = [
+  "BackendConnectionType",
+  "CentralSystemUrl",
+  "ChargePointId",
+  "AuthorizationKey",
+  "TlsVerifyServer",
+  "TlsCaFile",
+  "TlsClientCertFile",
+  "TlsClientKeyFile",
+  "WebSocketProxy",
+] as const;
+
+/** The supervisor's state. */
+export interface ConnectionState {
+  readonly phase: BackendState;
+  readonly since: number;
+  readonly reason?: string;
+  /** The current connection's number; events of older ones are ignored. */
+  readonly conn: number;
+  /** Failed connection attempts since the last Accepted boot. */
+  readonly failures: number;
+  /** Seed of the jitter generator (a pure LCG, so tests are repeatable). */
+  readonly seed: number;
+}
+
+/** Messages the supervisor receives. */
+export type ConnectionMsg =
+  | MessageOf<"system.started">
+  | MessageOf<"config.changed">
+  | MessageOf<"ws.opened">
+  | MessageOf<"ws.closed">
+  | MessageOf<"ocpp.result">
+  | MessageOf<"ocpp.failed">
+  | MessageOf<"trigger">;
+
+/** The backend URL with the Charge Point identity appended (OCPP-J section 3.1). */
+export function endpointUrl(base: string, id: string): string {
+  return `${base.replace(/\/+$/, "")}/${encodeURIComponent(id)}`;
+}
+
+/** Backoff delay for the n-th failure (1-based), with +-25 % jitter from `seed`. */
+export function backoffMs(failures: number, seed: number): number {
+  const raw = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  const jitter = ((seed % 1000) / 1000 - 0.5) * 0.5; // -0.25 .. +0.25
+  return Math.round(raw * (1 + jitter));
+}
+
+function nextSeed(seed: number): number {
+  return (seed * 1103515245 + 12345) % 2147483648;
+}
+
+function enabled(ctx: Ctx): boolean {
+  return ctx.config.str("BackendConnectionType") !== "none" &&
+    ctx.config.str("CentralSystemUrl") !== "";
+}
+
+function enter(
+  state: ConnectionState,
+  phase: BackendState,
+  ctx: Ctx,
+  effects: Effect[],
+  reason?: string,
+): ConnectionState {
+  const next: ConnectionState = { ...state, phase, since: ctx.now };
+  if (reason !== undefined) (next as { reason?: string }).reason = reason;
+  else delete (next as { reason?: string }).reason;
+  effects.push({
+    type: "backend.state",
+    state: phase,
+    since: ctx.now,
+    ...(reason !== undefined ? { reason } : {}),
+  });
+  return next;
+}
+
+function connect(state: ConnectionState, ctx: Ctx, effects: Effect[]): ConnectionState {
+  if (!enabled(ctx)) {
+    effects.push({ type: "timer.cancel", id: "heartbeat" }, { type: "timer.cancel", id: "boot" }, {
+      type: "timer.cancel",
+      id: "reconnect",
+    });
+    if (state.phase !== "disabled") effects.push({ type: "ws.disconnect" });
+    return enter(state, "disabled", ctx, effects, "no backend configured");
+  }
+  const conn = state.conn + 1;
+  effects.push({
+    type: "ws.connect",
+    conn,
+    url: endpointUrl(ctx.config.str("CentralSystemUrl"), ctx.config.str("ChargePointId")),
+  });
+  return enter({ ...state, conn }, "connecting", ctx, effects);
+}
+
+function bootCall(info: BootInfo): Effect {
+  return { type: "ocpp.call", action: "BootNotification", payload: { ...info } };
+}
+
+function heartbeatTimer(ctx: Ctx): Effect {
+  const s = ctx.config.int("HeartbeatInterval");
+  return s > 0
+    ? { type: "timer.start", id: "heartbeat", ms: s * 1000 }
+    : { type: "timer.cancel", id: "heartbeat" };
+}
+
+/** The initial state. */
+export function initialConnection(ctx: Ctx): ConnectionState {
+  return { phase: "disabled", since: ctx.now, conn: 0, failures: 0, seed: ctx.now % 2147483648 };
+}
+
+/** One transition of the supervisor. */
+export function transitionConnection(
+  state: ConnectionState,
+  msg: ConnectionMsg | TimerFired,
+  ctx: Ctx,
+  info: BootInfo,
+): [ConnectionState, Effect[]] {
+  const effects: Effect[] = [];
+  switch (msg.type) {
+    case "system.started":
+      return [connect(state, ctx, effects), effects];
+    case "config.changed":
+      if ((CONNECTION_KEYS as readonly string[]).includes(msg.key)) {
+        effects.push({ type: "timer.cancel", id: "reconnect" }, {
+          type: "timer.cancel",
+          id: "heartbeat",
+        });
+        return [connect({ ...state, failures: 0 }, ctx, effects), effects];
+      }
+      if (msg.key === "HeartbeatInterval" && state.phase === "accepted") {
+        return [state, [heartbeatTimer(ctx)]];
+      }
+      return [state, []];
+    case "ws.opened":
+      if (msg.conn !== state.conn) return [state, []];
+      effects.push(bootCall(info));
+      return [enter(state, "booting", ctx, effects), effects];
+    case "ws.closed": {
+      if (msg.conn !== state.conn || state.phase === "disabled") return [state, []];
+      const failures = state.failures + 1;
+      const seed = nextSeed(state.seed);
+      const ms = backoffMs(failures, seed);
+      effects.push(
+        { type: "timer.cancel", id: "heartbeat" },
+        { type: "timer.cancel", id: "boot" },
+        { type: "timer.start", id: "reconnect", ms },
+      );
+      if (state.phase === "accepted") effects.push({ type: "backend.lost" });
+      return [enter({ ...state, failures, seed }, "backoff", ctx, effects, msg.reason), effects];
+    }
+    case "timer.fired":
+      switch (msg.id) {
+        case "reconnect":
+          return state.phase === "backoff" ? [connect(state, ctx, effects), effects] : [state, []];
+        case "boot":
+          return state.phase === "pending" || state.phase === "rejected" ||
+              state.phase === "booting"
+            ? [state, [bootCall(info)]]
+            : [state, []];
+        case "heartbeat":
+          return state.phase === "accepted"
+            ? [state, [
+              { type: "ocpp.call", action: "Heartbeat", payload: {} },
+              heartbeatTimer(ctx),
+            ]]
+            : [state, []];
+      }
+      return [state, []];
+    case "ocpp.result": {
+      if (msg.action !== "BootNotification") return [state, []];
+      const status = msg.payload.status as string;
+      const interval = Number(msg.payload.interval);
+      if (status === "Accepted") {
+        if (interval > 0 && interval !== ctx.config.int("HeartbeatInterval")) {
+          // Section 4.2: on Accepted, interval is the heartbeat interval.
+          effects.push({ type: "config.write", key: "HeartbeatInterval", value: interval });
+        }
+        effects.push(
+          { type: "timer.cancel", id: "boot" },
+          {
+            type: "timer.start",
+            id: "heartbeat",
+            ms: (interval > 0 ? interval : ctx.config.int("HeartbeatInterval")) * 1000,
+          },
+        );
+        const next = enter({ ...state, failures: 0 }, "accepted", ctx, effects);
+        effects.push({ type: "backend.accepted", currentTime: String(msg.payload.currentTime) });
+        return [next, effects];
+      }
+      const phase = status === "Pending" ? "pending" : "rejected";
+      effects.push({
+        type: "timer.start",
+        id: "boot",
+        ms: interval > 0 ? interval * 1000 : BOOT_RETRY_MS,
+      });
+      return [enter(state, phase, ctx, effects, `BootNotification ${status}`), effects];
+    }
+    case "ocpp.failed":
+      if (msg.action !== "BootNotification" || state.phase !== "booting") return [state, []];
+      if (msg.code === "Offline") return [state, []];
+      return [state, [{ type: "timer.start", id: "boot", ms: BOOT_RETRY_MS }]];
+    case "trigger":
+      if (
+        msg.message === "BootNotification" && state.phase !== "disabled" &&
+        state.phase !== "backoff" && state.phase !== "connecting"
+      ) {
+        return [state.phase === "accepted" ? state : enter(state, "booting", ctx, effects), [
+          ...effects,
+          bootCall(info),
+        ]];
+      }
+      if (msg.message === "Heartbeat" && state.phase === "accepted") {
+        return [state, [{ type: "ocpp.call", action: "Heartbeat", payload: {} }]];
+      }
+      return [state, []];
+    default:
+      return [state, []];
+  }
+}
+
+/** The connection supervisor actor. */
+export function connectionActor(info: BootInfo): ActorLogic<ConnectionState, ConnectionMsg> {
+  return {
+    name: "connection",
+    receives: [
+      "system.started",
+      "config.changed",
+      "ws.opened",
+      "ws.closed",
+      "ocpp.result",
+      "ocpp.failed",
+      "trigger",
+    ],
+    initial: initialConnection,
+    transition: (s, m, ctx) => transitionConnection(s, m, ctx, info),
+  };
+}

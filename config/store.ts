@@ -1,0 +1,157 @@
+/**
+ * The persisted settings store: values of the registry, kept in
+ * `<data-dir>/settings.json` (written atomically: temp file, fsync, rename;
+ * mode 0600 because it holds the backend password).
+ *
+ * @module
+ */
+import {
+  byKey,
+  bySetting,
+  type ConfigView,
+  type KeyDef,
+  parseJson,
+  REGISTRY,
+  type Value,
+  viewOf,
+} from "./registry.ts";
+
+/** A rejected setting: which field, and why. */
+export interface FieldError {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Thrown when settings are invalid; nothing was changed. */
+export class SettingsError extends Error {
+  readonly errors: readonly FieldError[];
+  constructor(errors: readonly FieldError[]) {
+    super(`Cannot apply settings: ${errors.map((e) => `${e.field} ${e.reason}`).join("; ")}`);
+    this.name = "SettingsError";
+    this.errors = errors;
+  }
+}
+
+/** The settings store. */
+export class ConfigStore {
+  #path: string | undefined;
+  #values = new Map<string, Value>();
+  #view: ConfigView;
+
+  /** A store kept in memory only (tests) when `path` is undefined. */
+  constructor(path?: string) {
+    this.#path = path;
+    this.#view = viewOf(this.#values);
+  }
+
+  /** Loads `settings.json` from the data directory; a missing file means defaults. */
+  static async open(dataDir: string): Promise<ConfigStore> {
+    const store = new ConfigStore(`${dataDir}/settings.json`);
+    let text: string | undefined;
+    try {
+      text = await Deno.readTextFile(store.#path!);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    if (text !== undefined) {
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new SyntaxError(`Cannot read ${store.#path}: not JSON`);
+      }
+      if (typeof data !== "object" || data === null || Array.isArray(data)) {
+        throw new TypeError(`Cannot read ${store.#path}: not a JSON object`);
+      }
+      for (const [key, value] of Object.entries(data)) {
+        const def = byKey(key);
+        if (!def) continue; // a key of an older version: dropped
+        const parsed = parseJson(def, value);
+        if (parsed.ok) store.#values.set(key, parsed.value);
+      }
+    }
+    return store;
+  }
+
+  /** The current values, as actors read them. */
+  get view(): ConfigView {
+    return this.#view;
+  }
+
+  /** The value of a key (defaults included). */
+  get(key: string): Value {
+    const def = byKey(key);
+    if (!def) throw new RangeError(`Cannot read config key ${key}: unknown key`);
+    return this.#values.get(key) ?? def.default;
+  }
+
+  /** Sets a value already validated against its definition; persists. */
+  async set(key: string, value: Value): Promise<void> {
+    this.#values.set(key, value);
+    await this.#save();
+  }
+
+  /**
+   * Validates settings by app name (`backendUrl`) or OCPP key
+   * (`HeartbeatInterval`), all or nothing.
+   *
+   * @returns the changes, by OCPP key, that differ from the current values.
+   * @throws {SettingsError} naming every invalid field; nothing changes.
+   */
+  validateSettings(input: unknown): Map<string, Value> {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw new SettingsError([{ field: "(body)", reason: "must be a JSON object" }]);
+    }
+    const errors: FieldError[] = [];
+    const changes = new Map<string, Value>();
+    for (const [field, value] of Object.entries(input)) {
+      const def: KeyDef | undefined = bySetting(field) ?? byKey(field);
+      if (!def) {
+        errors.push({ field, reason: "is not a known setting" });
+        continue;
+      }
+      if (def.access === "R" && !def.setting) {
+        errors.push({ field, reason: "is read-only" });
+        continue;
+      }
+      const parsed = parseJson(def, value);
+      if (!parsed.ok) errors.push({ field, reason: parsed.reason });
+      else if (parsed.value !== this.get(def.key)) changes.set(def.key, parsed.value);
+    }
+    if (errors.length) throw new SettingsError(errors);
+    return changes;
+  }
+
+  /** Applies validated changes at once and persists. */
+  async apply(changes: ReadonlyMap<string, Value>): Promise<void> {
+    for (const [k, v] of changes) this.#values.set(k, v);
+    await this.#save();
+  }
+
+  /** The settings as the app shows them: by setting name, secrets replaced by whether they are set. */
+  publicSettings(): Record<string, Value> {
+    const out: Record<string, Value> = {};
+    for (const def of REGISTRY) {
+      if (!def.setting) continue;
+      const v = this.get(def.key);
+      if (def.secret) out[`${def.setting}Set`] = v !== "";
+      else out[def.setting] = v;
+    }
+    return out;
+  }
+
+  async #save(): Promise<void> {
+    if (!this.#path) return;
+    const data: Record<string, Value> = {};
+    for (const [k, v] of this.#values) data[k] = v;
+    const tmp = `${this.#path}.tmp`;
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+    try {
+      await file.write(new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmp, this.#path);
+  }
+}

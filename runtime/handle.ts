@@ -1,0 +1,65 @@
+/**
+ * What the local API (and tests) may see and do of a running runtime.
+ *
+ * @module
+ */
+import type {
+  BackendState,
+  ChargePointErrorCode,
+  ConnectorStatus,
+  EvState,
+} from "../actors/messages.ts";
+import type { Value } from "../config/registry.ts";
+
+/** One connector, as `/api/status` shows it. */
+export interface ConnectorView {
+  readonly id: number;
+  readonly status: ConnectorStatus;
+  readonly errorCode: ChargePointErrorCode;
+  readonly evState: EvState;
+  readonly transactionId: number | null;
+  readonly idTag: string | null;
+  /** ISO time the running transaction started. */
+  readonly startedAt: string | null;
+  /** Energy of the running transaction so far, Wh. */
+  readonly energyWh: number | null;
+  /** Meter register, Wh. */
+  readonly meterWh: number;
+  readonly powerW: number;
+}
+
+/** The answer of `/api/status`. */
+export interface StatusView {
+  readonly backend: {
+    readonly state: BackendState;
+    /** ISO time of the last state change. */
+    readonly since: string;
+    readonly reason: string | null;
+  };
+  readonly connectors: readonly ConnectorView[];
+}
+
+/** Controls of the simulated hardware (absent with real drivers). */
+export interface SimControls {
+  plug(connectorId: number): void;
+  unplug(connectorId: number): void;
+  tap(idTag: string): void;
+  /** EV stops or resumes drawing power (states B / C while plugged). */
+  setEvCharging(connectorId: number, charging: boolean): void;
+}
+
+/** The runtime as the local API sees it. */
+export interface RuntimeHandle {
+  status(): StatusView;
+  /** Settings by app name; secrets only as `<name>Set: boolean`. */
+  settings(): Record<string, Value>;
+  /**
+   * Validates and applies settings (all or nothing); backend changes take
+   * effect without a restart.
+   *
+   * @throws {import("../config/store.ts").SettingsError} naming each bad field.
+   */
+  updateSettings(input: unknown): Promise<void>;
+  readonly connectorCount: number;
+  readonly sim?: SimControls;
+}
