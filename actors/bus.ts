@@ -112,15 +112,19 @@ export class Bus {
     list.push(fn as (m: BusMessage) => void);
     this.#subs.set(type, list);
     return () => {
-      const l = this.#subs.get(type);
-      if (l) l.splice(l.indexOf(fn as (m: BusMessage) => void), 1);
+      const l = this.#subs.get(type) ?? [];
+      const i = l.indexOf(fn as (m: BusMessage) => void);
+      if (i >= 0) l.splice(i, 1);
     };
   }
 
   /** The one inspection tap: sees every message, in order. Returns the unsubscribe function. */
   inspect(fn: (m: BusMessage) => void): () => void {
     this.#taps.push(fn);
-    return () => this.#taps.splice(this.#taps.indexOf(fn), 1);
+    return () => {
+      const i = this.#taps.indexOf(fn);
+      if (i >= 0) this.#taps.splice(i, 1);
+    };
   }
 
   /** Publishes a message; it is delivered after those already queued. */

@@ -199,20 +199,22 @@ export type AuthMessage =
 export type TxMessage =
   | { readonly type: "tx.authorized"; readonly connectorId: number; readonly idTag: string }
   | { readonly type: "tx.deauthorized"; readonly connectorId: number }
+  /** A transaction began locally (lock engaged, StartTransaction queued): energy may flow. */
   | {
     readonly type: "tx.started";
     readonly connectorId: number;
     readonly idTag: string;
-    readonly transactionId: number;
     readonly meterStartWh: number;
     readonly timestamp: number;
   }
+  /** The Central System answered StartTransaction: the transaction has its id. */
+  | { readonly type: "tx.confirmed"; readonly connectorId: number; readonly transactionId: number }
   /** The transaction is ending: the relay must open, then `tx.stopped` follows. */
   | { readonly type: "tx.stopping"; readonly connectorId: number; readonly reason: StopReason }
   | {
     readonly type: "tx.stopped";
     readonly connectorId: number;
-    readonly transactionId: number;
+    readonly transactionId: number | null;
     readonly reason: StopReason;
   }
   /** Stop every transaction (Reset, shutdown). */

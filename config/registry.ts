@@ -71,8 +71,10 @@ function checkProxy(value: Value): string | undefined {
 
 function checkIdentity(value: Value): string | undefined {
   const s = String(value);
+  if (s === "") return "must not be empty";
   if (s.length > 48) return "must be at most 48 characters";
-  if (/[\s/?#]/.test(s)) return "must not contain spaces, '/', '?' or '#'";
+  // ':' would split the HTTP Basic user-id from the password (RFC 7617 section 2).
+  if (/[\s/?#:]/.test(s)) return "must not contain spaces, '/', '?', '#' or ':'";
   return undefined;
 }
 
@@ -115,6 +117,13 @@ export const REGISTRY: readonly KeyDef[] = [
     default: "",
     secret: true,
     max: 40,
+    // Whitepaper A00.FR.205 / 7.2: at least 16 bytes, at most 40 characters (20 bytes as
+    // hex). Printable ASCII keeps characters equal to bytes in the Basic auth header.
+    // "" means not set (no HTTP Basic authentication). Reasons never quote the value.
+    check: (v) =>
+      v === "" || /^[\x20-\x7e]{16,}$/.test(String(v))
+        ? undefined
+        : "must be 16-40 printable ASCII characters",
   },
   {
     key: "AuthorizationMode",
@@ -214,6 +223,18 @@ export const REGISTRY: readonly KeyDef[] = [
     kind: "boolean",
     access: "RW",
     default: false,
+  },
+  // Availability survives a reboot (section 5.2): connector ids set Inoperative, 0 = whole Charge Point.
+  {
+    key: "InoperativeConnectors",
+    kind: "string",
+    access: "R",
+    default: "",
+    appOnly: true,
+    check: (v) =>
+      /^(\d+(,\d+)*)?$/.test(String(v))
+        ? undefined
+        : "must be a comma separated list of connector ids",
   },
   // --- OCPP 1.6 section 9.1, Core profile ---
   { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },

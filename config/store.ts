@@ -37,6 +37,7 @@ export class ConfigStore {
   #path: string | undefined;
   #values = new Map<string, Value>();
   #view: ConfigView;
+  #saving: Promise<void> = Promise.resolve();
 
   /** A store kept in memory only (tests) when `path` is undefined. */
   constructor(path?: string) {
@@ -140,7 +141,18 @@ export class ConfigStore {
     return out;
   }
 
-  async #save(): Promise<void> {
+  /**
+   * Saves run one after another: concurrent writers of the one temp file
+   * would otherwise rename it from under each other (NotFound) or mix their
+   * bytes. Each save writes the values current when it runs.
+   */
+  #save(): Promise<void> {
+    const run = this.#saving.then(() => this.#write());
+    this.#saving = run.catch(() => {});
+    return run;
+  }
+
+  async #write(): Promise<void> {
     if (!this.#path) return;
     const data: Record<string, Value> = {};
     for (const [k, v] of this.#values) data[k] = v;

@@ -40,8 +40,41 @@ export interface Violation {
   readonly text: string;
 }
 
-const DATE_TIME =
-  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+// The two formats follow ajv-formats 3 ("full" mode, MIT licence) rule for rule, so that
+// this module accepts exactly what Ajv-based OCPP stacks accept (schema_test.ts checks it).
+const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+const TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)$/i;
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** RFC 3339 date-time: real calendar days, a time zone, a leap second only at 23:59 UTC. */
+function isDateTime(s: string): boolean {
+  const parts = s.split(/t|\s/i);
+  if (parts.length !== 2) return false;
+  const d = DATE.exec(parts[0]!);
+  const t = TIME.exec(parts[1]!);
+  if (!d || !t) return false;
+  const [year, month, day] = [+d[1]!, +d[2]!, +d[3]!];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : DAYS[month]!)) {
+    return false;
+  }
+  const [hr, min, sec] = [+t[1]!, +t[2]!, +t[3]!];
+  const sign = t[5] === "-" ? -1 : 1;
+  const [tzH, tzM] = [+(t[6] ?? 0), +(t[7] ?? 0)];
+  if (tzH > 23 || tzM > 59) return false;
+  if (hr <= 23 && min <= 59 && sec < 60) return true;
+  const utcMin = min - tzM * sign;
+  const utcHr = hr - tzH * sign - (utcMin < 0 ? 1 : 0);
+  return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+}
+
+/** RFC 3986 absolute URI (ASCII only, as in JSON Schema draft-04). */
+// deno-fmt-ignore
+const URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+
+function isUri(s: string): boolean {
+  return /\/|:/.test(s) && URI.test(s);
+}
 
 function typeOk(type: string, v: unknown): boolean {
   switch (type) {
@@ -93,10 +126,10 @@ function check(node: Node, v: unknown, path: string, root: Node): Violation | un
         text: `${path} must be at most ${node.maxLength} characters`,
       };
     }
-    if (node.format === "date-time" && !DATE_TIME.test(v)) {
+    if (node.format === "date-time" && !isDateTime(v)) {
       return { code: "PropertyConstraintViolation", text: `${path} must be an RFC 3339 date-time` };
     }
-    if (node.format === "uri" && !URL.canParse(v)) {
+    if (node.format === "uri" && !isUri(v)) {
       return { code: "PropertyConstraintViolation", text: `${path} must be a URI` };
     }
   }
@@ -133,12 +166,14 @@ function check(node: Node, v: unknown, path: string, root: Node): Violation | un
   if (typeof v === "object" && v !== null && !Array.isArray(v)) {
     const obj = v as Record<string, unknown>;
     for (const key of node.required ?? []) {
-      if (!(key in obj)) {
+      if (!Object.hasOwn(obj, key)) {
         return { code: "OccurenceConstraintViolation", text: `${join(path, key)} is required` };
       }
     }
     for (const [key, value] of Object.entries(obj)) {
-      const prop = node.properties?.[key];
+      const prop = node.properties && Object.hasOwn(node.properties, key)
+        ? node.properties[key]
+        : undefined;
       if (!prop) {
         if (node.additionalProperties === false) {
           return { code: "FormationViolation", text: `${join(path, key)} is not a known field` };

@@ -61,5 +61,5 @@ export interface RuntimeHandle {
    */
   updateSettings(input: unknown): Promise<void>;
   readonly connectorCount: number;
-  readonly sim?: SimControls;
+  readonly sim?: SimControls | undefined;
 }

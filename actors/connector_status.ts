@@ -1,0 +1,340 @@
+/**
+ * The connector status actor: derives each connector's ChargePointStatus
+ * from the facts and reports every change with StatusNotification.req
+ * (OCPP 1.6 sections 4.9 and 7.7), and owns availability
+ * (ChangeAvailability, section 5.2).
+ *
+ * Derivation, in order (as MicroOcpp does): Faulted; a running transaction
+ * (Charging, SuspendedEV, SuspendedEVSE); Unavailable; Preparing (authorized
+ * or plugged); Finishing (a transaction ended and the cable is not released
+ * yet: still plugged or still locked); Available. Connector 0 is the Charge
+ * Point as a whole: Available, Unavailable or Faulted.
+ *
+ * Right after the contactor closes an EV gets {@link EV_RESPONSE_MS} to
+ * draw current before SuspendedEV is reported, so a normal start reads
+ * Preparing -> Charging without a flicker.
+ *
+ * Receives hardware facts, `tx.*`, `backend.accepted`, `trigger`,
+ * `ocpp.request` (ChangeAvailability). Emits `ocpp.call`
+ * (StatusNotification), `status.changed`, `availability.changed`,
+ * `config.write` (InoperativeConnectors), `ocpp.reply`.
+ *
+ * @module
+ */
+import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import type { ChargePointErrorCode, ConnectorStatus, EvState, MessageOf } from "./messages.ts";
+
+/** Grace for an EV to start drawing after the contactor closed. */
+export const EV_RESPONSE_MS = 3_000;
+
+/** The facts behind one connector's status. */
+export interface StatusInputs {
+  readonly ev: EvState;
+  readonly fault: { readonly errorCode: ChargePointErrorCode; readonly info?: string } | null;
+  /** "stopping": the relay is opening and StopTransaction about to go out. */
+  readonly tx: "none" | "authorized" | "active" | "stopping";
+  readonly relayClosed: boolean;
+  /** The contactor has closed at least once in this transaction. */
+  readonly energized: boolean;
+  /** Within EV_RESPONSE_MS of the contactor closing. */
+  readonly settling: boolean;
+  readonly locked: boolean;
+  /** A transaction ended here and the connector was not released since. */
+  readonly finishing: boolean;
+  readonly operative: boolean;
+}
+
+/** A derived status; `undefined` status means "keep the last one" (transient). */
+export interface Derived {
+  readonly status: ConnectorStatus | undefined;
+  readonly errorCode: ChargePointErrorCode;
+  readonly info?: string;
+}
+
+/** Derives a connector's status from its facts. */
+export function deriveStatus(i: StatusInputs): Derived {
+  if (i.fault) {
+    return {
+      status: "Faulted",
+      errorCode: i.fault.errorCode,
+      ...(i.fault.info ? { info: i.fault.info } : {}),
+    };
+  }
+  const ok = (status: ConnectorStatus | undefined, info?: string): Derived => ({
+    status,
+    errorCode: "NoError",
+    ...(info ? { info } : {}),
+  });
+  // While the transaction winds down the last status stands until Finishing.
+  if (i.tx === "stopping") return ok(undefined);
+  if (i.tx === "active") {
+    // OCTT TC_005_3 checks this info text.
+    if (i.ev === "A") return ok("SuspendedEV", "EV side disconnected");
+    // Until the contactor first closes, the start is still under way: no change.
+    if (!i.relayClosed) return ok(i.energized ? "SuspendedEVSE" : undefined);
+    if (i.ev === "C") return ok("Charging");
+    return ok(i.settling ? undefined : "SuspendedEV");
+  }
+  if (!i.operative) return ok("Unavailable");
+  if (i.tx === "authorized") return ok("Preparing");
+  if (i.finishing) return ok("Finishing");
+  if (i.ev !== "A") return ok("Preparing");
+  return ok("Available");
+}
+
+interface Conn extends StatusInputs {
+  readonly reported: ConnectorStatus | null;
+  readonly reportedError: ChargePointErrorCode;
+}
+
+/** The actor's state: index 0 is the Charge Point (connector 0). */
+export interface ConnectorStatusState {
+  readonly connectors: readonly Conn[];
+  /** Connector ids set Inoperative (0 = the whole Charge Point). */
+  readonly inoperative: readonly number[];
+  /** Availability changes waiting for a transaction to end (Scheduled). */
+  readonly scheduled: readonly { readonly connectorId: number; readonly operative: boolean }[];
+}
+
+/** Messages the actor receives. */
+export type ConnectorStatusMsg =
+  | MessageOf<"hw.ev_state">
+  | MessageOf<"hw.relay">
+  | MessageOf<"hw.locked">
+  | MessageOf<"hw.unlocked">
+  | MessageOf<"hw.fault">
+  | MessageOf<"hw.fault_cleared">
+  | MessageOf<"tx.authorized">
+  | MessageOf<"tx.deauthorized">
+  | MessageOf<"tx.started">
+  | MessageOf<"tx.stopping">
+  | MessageOf<"tx.stopped">
+  | MessageOf<"backend.accepted">
+  | MessageOf<"trigger">
+  | MessageOf<"ocpp.request">;
+
+/** The initial state, availability read from InoperativeConnectors. */
+export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
+  const inoperative = ctx.config.str("InoperativeConnectors").split(",").filter(Boolean).map(
+    Number,
+  );
+  const n = ctx.config.int("NumberOfConnectors");
+  const connectors = Array.from({ length: n + 1 }, (_, id): Conn => ({
+    ev: "A",
+    fault: null,
+    tx: "none",
+    relayClosed: false,
+    energized: false,
+    settling: false,
+    locked: false,
+    finishing: false,
+    operative: !inoperative.includes(0) && !inoperative.includes(id),
+    reported: null,
+    reportedError: "NoError",
+  }));
+  return { connectors, inoperative, scheduled: [] };
+}
+
+function statusCall(id: number, d: Derived, status: ConnectorStatus, now: number): Effect {
+  return {
+    type: "ocpp.call",
+    action: "StatusNotification",
+    payload: {
+      connectorId: id,
+      errorCode: d.errorCode,
+      status,
+      timestamp: new Date(now).toISOString(),
+      ...(d.info ? { info: d.info } : {}),
+    },
+  };
+}
+
+function derive0(c: Conn): Derived {
+  if (c.fault) return deriveStatus(c);
+  return { status: c.operative ? "Available" : "Unavailable", errorCode: "NoError" };
+}
+
+/** One transition of the connector status actor. */
+export function transitionConnectorStatus(
+  state: ConnectorStatusState,
+  msg: ConnectorStatusMsg | TimerFired,
+  ctx: Ctx,
+): [ConnectorStatusState, Effect[]] {
+  const conns = [...state.connectors];
+  let { inoperative, scheduled } = state;
+  const effects: Effect[] = [];
+  const set = (id: number, p: Partial<Conn>) => {
+    if (conns[id]) conns[id] = { ...conns[id]!, ...p };
+  };
+  const n = conns.length - 1;
+  let resendAll: number[] = [];
+
+  const applyAvailability = (connectorId: number, operative: boolean) => {
+    inoperative = operative
+      ? inoperative.filter((x) => x !== connectorId)
+      : [...new Set([...inoperative, connectorId])].sort((a, b) => a - b);
+    effects.push({
+      type: "config.write",
+      key: "InoperativeConnectors",
+      value: inoperative.join(","),
+    });
+    for (let id = 0; id <= n; id++) {
+      const op = !inoperative.includes(0) && !inoperative.includes(id);
+      if (op !== conns[id]!.operative) {
+        set(id, { operative: op });
+        if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
+      }
+    }
+  };
+
+  switch (msg.type) {
+    case "hw.ev_state": {
+      const c = conns[msg.connectorId];
+      if (!c || msg.connectorId === 0) break;
+      set(msg.connectorId, { ev: msg.state });
+      // A lock failure is cleared by removing the plug.
+      if (msg.state === "A" && c.fault?.errorCode === "ConnectorLockFailure") {
+        set(msg.connectorId, { fault: null });
+      }
+      if (msg.state === "C") set(msg.connectorId, { settling: false });
+      break;
+    }
+    case "hw.relay":
+      if (!conns[msg.connectorId] || msg.connectorId === 0) break;
+      set(msg.connectorId, {
+        relayClosed: msg.closed,
+        ...(msg.closed ? { energized: true, settling: true } : { settling: false }),
+      });
+      if (msg.closed) {
+        effects.push({ type: "timer.start", id: `settle:${msg.connectorId}`, ms: EV_RESPONSE_MS });
+      }
+      break;
+    case "hw.locked":
+      if (msg.ok) set(msg.connectorId, { locked: true });
+      break;
+    case "hw.unlocked":
+      if (msg.result !== "UnlockFailed") set(msg.connectorId, { locked: false });
+      break;
+    case "hw.fault":
+      set(msg.connectorId, {
+        fault: { errorCode: msg.errorCode, ...(msg.info ? { info: msg.info } : {}) },
+      });
+      break;
+    case "hw.fault_cleared":
+      set(msg.connectorId, { fault: null });
+      break;
+    case "tx.authorized":
+      set(msg.connectorId, { tx: "authorized", finishing: false });
+      break;
+    case "tx.deauthorized":
+      if (conns[msg.connectorId]?.tx === "authorized") set(msg.connectorId, { tx: "none" });
+      break;
+    case "tx.started":
+      set(msg.connectorId, { tx: "active", energized: false, settling: false, finishing: false });
+      break;
+    case "tx.stopping":
+      if (conns[msg.connectorId]?.tx === "active") set(msg.connectorId, { tx: "stopping" });
+      break;
+    case "tx.stopped": {
+      set(msg.connectorId, { tx: "none", finishing: true, energized: false, settling: false });
+      const due = scheduled.filter((s) => s.connectorId === msg.connectorId || s.connectorId === 0);
+      const busy = conns.some((c, id) => id > 0 && (c.tx === "active" || c.tx === "stopping"));
+      for (const s of due) {
+        if (s.connectorId === 0 && busy) continue;
+        scheduled = scheduled.filter((x) => x !== s);
+        applyAvailability(s.connectorId, s.operative);
+      }
+      break;
+    }
+    case "backend.accepted":
+      // Section 4.2 / OCTT TC_001: after boot, the status of every connector and of connector 0.
+      resendAll = conns.map((_, id) => id);
+      break;
+    case "trigger":
+      if (msg.message !== "StatusNotification") break;
+      resendAll = msg.connectorId === undefined
+        ? conns.map((_, id) => id)
+        : conns[msg.connectorId]
+        ? [msg.connectorId]
+        : [];
+      break;
+    case "ocpp.request": {
+      if (msg.action !== "ChangeAvailability") break;
+      const id = msg.payload.connectorId as number;
+      const operative = msg.payload.type === "Operative";
+      const reply = (status: string) =>
+        effects.push({
+          type: "ocpp.reply",
+          id: msg.id,
+          action: "ChangeAvailability",
+          payload: { status },
+        });
+      if (!conns[id]) {
+        reply("Rejected");
+        break;
+      }
+      const busy = conns.some((c, cid) =>
+        cid > 0 && (id === 0 || cid === id) && (c.tx === "active" || c.tx === "stopping")
+      );
+      scheduled = scheduled.filter((s) => s.connectorId !== id);
+      if (busy && !operative) {
+        // Section 5.2: a running transaction makes the change Scheduled until it ends.
+        scheduled = [...scheduled, { connectorId: id, operative }];
+        reply("Scheduled");
+      } else {
+        reply("Accepted");
+        applyAvailability(id, operative);
+      }
+      break;
+    }
+    case "timer.fired":
+      if (msg.id.startsWith("settle:")) set(Number(msg.id.slice(7)), { settling: false });
+      break;
+  }
+
+  for (let id = 1; id <= n; id++) {
+    // Released: the plug is out and the lock open (or a fixed cable).
+    if (conns[id]!.finishing && conns[id]!.ev === "A" && !conns[id]!.locked) {
+      set(id, { finishing: false });
+    }
+  }
+  for (let id = 0; id <= n; id++) {
+    const c = conns[id]!;
+    const d = id === 0 ? derive0(c) : deriveStatus(c);
+    const status = d.status ?? c.reported;
+    if (status === null) continue;
+    const changed = status !== c.reported || d.errorCode !== c.reportedError;
+    if (changed || resendAll.includes(id)) {
+      set(id, { reported: status, reportedError: d.errorCode });
+      effects.push(statusCall(id, d, status, ctx.now));
+      if (changed) {
+        effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });
+      }
+    }
+  }
+  return [{ connectors: conns, inoperative, scheduled }, effects];
+}
+
+/** The connector status actor. */
+export const connectorStatusActor: ActorLogic<ConnectorStatusState, ConnectorStatusMsg> = {
+  name: "connector_status",
+  receives: [
+    "hw.ev_state",
+    "hw.relay",
+    "hw.locked",
+    "hw.unlocked",
+    "hw.fault",
+    "hw.fault_cleared",
+    "tx.authorized",
+    "tx.deauthorized",
+    "tx.started",
+    "tx.stopping",
+    "tx.stopped",
+    "backend.accepted",
+    "trigger",
+    "ocpp.request",
+  ],
+  handles: ["ChangeAvailability"],
+  initial: initialConnectorStatus,
+  transition: transitionConnectorStatus,
+};

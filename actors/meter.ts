@@ -1,0 +1,180 @@
+/**
+ * The meter actor: MeterValues.req (OCPP 1.6 section 4.7).
+ *
+ * - Sampled values every MeterValueSampleInterval seconds while a
+ *   transaction runs, context `Sample.Periodic`, one sampledValue per
+ *   measurand of MeterValuesSampledData (section 9.1.17;
+ *   Energy.Active.Import.Register when empty).
+ * - Clock-aligned values every ClockAlignedDataInterval seconds from
+ *   midnight UTC, context `Sample.Clock`, MeterValuesAlignedData.
+ * - TriggerMessage(MeterValues): context `Trigger`.
+ *
+ * Receives `hw.meter`, `tx.started`, `tx.confirmed`, `tx.stopped`,
+ * `trigger`, `config.changed`, `system.started`. Emits `ocpp.call`
+ * (MeterValues).
+ *
+ * @module
+ */
+import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import type { MessageOf } from "./messages.ts";
+import type { Payload } from "../ocpp/types.ts";
+
+/** What the meter actor knows of one connector. */
+export interface MeterConnector {
+  readonly wh: number;
+  readonly w: number;
+  readonly inTransaction: boolean;
+  readonly transactionId: number | null;
+}
+
+/** The meter actor's state; index = connectorId - 1. */
+export interface MeterState {
+  readonly connectors: readonly MeterConnector[];
+}
+
+/** Messages the meter actor receives. */
+export type MeterMsg =
+  | MessageOf<"hw.meter">
+  | MessageOf<"tx.started">
+  | MessageOf<"tx.confirmed">
+  | MessageOf<"tx.stopped">
+  | MessageOf<"trigger">
+  | MessageOf<"config.changed">
+  | MessageOf<"system.started">;
+
+type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
+
+/** Builds one MeterValues.req payload. */
+export function meterValues(
+  connectorId: number,
+  c: MeterConnector,
+  measurands: readonly string[],
+  context: Context,
+  now: number,
+): Payload {
+  const sampledValue = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).map((
+    m,
+  ) => ({
+    value: String(Math.floor(m === "Power.Active.Import" ? c.w : c.wh)),
+    context,
+    format: "Raw",
+    measurand: m,
+    location: "Outlet",
+    unit: m === "Power.Active.Import" ? "W" : "Wh",
+  }));
+  return {
+    connectorId,
+    ...(c.inTransaction && c.transactionId !== null ? { transactionId: c.transactionId } : {}),
+    meterValue: [{ timestamp: new Date(now).toISOString(), sampledValue }],
+  };
+}
+
+function list(ctx: Ctx, key: string): string[] {
+  return ctx.config.str(key).split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function alignedTimer(ctx: Ctx): Effect {
+  const s = ctx.config.int("ClockAlignedDataInterval");
+  if (s <= 0) return { type: "timer.cancel", id: "aligned" };
+  const period = s * 1000;
+  return { type: "timer.start", id: "aligned", ms: period - (ctx.now % period) };
+}
+
+/** The initial state. */
+export function initialMeter(ctx: Ctx): MeterState {
+  return {
+    connectors: Array.from({ length: ctx.config.int("NumberOfConnectors") }, () => ({
+      wh: 0,
+      w: 0,
+      inTransaction: false,
+      transactionId: null,
+    })),
+  };
+}
+
+/** One transition of the meter actor. */
+export function transitionMeter(
+  state: MeterState,
+  msg: MeterMsg | TimerFired,
+  ctx: Ctx,
+): [MeterState, Effect[]] {
+  const connectors = [...state.connectors];
+  const effects: Effect[] = [];
+  const patch = (id: number, p: Partial<MeterConnector>) => {
+    connectors[id - 1] = { ...connectors[id - 1]!, ...p };
+  };
+  const send = (id: number, context: Context, key: string) =>
+    effects.push({
+      type: "ocpp.call",
+      action: "MeterValues",
+      payload: meterValues(id, connectors[id - 1]!, list(ctx, key), context, ctx.now),
+    });
+  const sampleMs = ctx.config.int("MeterValueSampleInterval") * 1000;
+  switch (msg.type) {
+    case "system.started":
+      effects.push(alignedTimer(ctx));
+      break;
+    case "config.changed":
+      if (msg.key === "ClockAlignedDataInterval") effects.push(alignedTimer(ctx));
+      break;
+    case "hw.meter":
+      if (connectors[msg.connectorId - 1]) patch(msg.connectorId, { wh: msg.wh, w: msg.w });
+      break;
+    case "tx.started":
+      if (!connectors[msg.connectorId - 1]) break;
+      patch(msg.connectorId, { inTransaction: true, transactionId: null });
+      if (sampleMs > 0) {
+        effects.push({ type: "timer.start", id: `sample:${msg.connectorId}`, ms: sampleMs });
+      }
+      break;
+    case "tx.confirmed":
+      if (connectors[msg.connectorId - 1]) {
+        patch(msg.connectorId, { transactionId: msg.transactionId });
+      }
+      break;
+    case "tx.stopped":
+      if (!connectors[msg.connectorId - 1]) break;
+      patch(msg.connectorId, { inTransaction: false, transactionId: null });
+      effects.push({ type: "timer.cancel", id: `sample:${msg.connectorId}` });
+      break;
+    case "trigger":
+      if (msg.message !== "MeterValues") break;
+      for (let id = 1; id <= connectors.length; id++) {
+        if (msg.connectorId === undefined || msg.connectorId === 0 || msg.connectorId === id) {
+          send(id, "Trigger", "MeterValuesSampledData");
+        }
+      }
+      break;
+    case "timer.fired":
+      if (msg.id === "aligned") {
+        for (let id = 1; id <= connectors.length; id++) {
+          send(id, "Sample.Clock", "MeterValuesAlignedData");
+        }
+        effects.push(alignedTimer({ ...ctx, now: ctx.now + 1 }));
+      } else if (msg.id.startsWith("sample:")) {
+        const id = Number(msg.id.slice(7));
+        if (connectors[id - 1]?.inTransaction && sampleMs > 0) {
+          send(id, "Sample.Periodic", "MeterValuesSampledData");
+          effects.push({ type: "timer.start", id: msg.id, ms: sampleMs });
+        }
+      }
+      break;
+  }
+  return [{ connectors }, effects];
+}
+
+/** The meter actor. */
+export const meterActor: ActorLogic<MeterState, MeterMsg> = {
+  name: "meter",
+  receives: [
+    "hw.meter",
+    "tx.started",
+    "tx.confirmed",
+    "tx.stopped",
+    "trigger",
+    "config.changed",
+    "system.started",
+  ],
+  initial: initialMeter,
+  transition: transitionMeter,
+};

@@ -1,0 +1,108 @@
+/**
+ * The relay actor: the contactor is closed only while a transaction runs on
+ * the connector, the EV is connected (IEC 61851 state B or C) and the
+ * connector is not faulted. Everything else opens it.
+ *
+ * Receives `tx.started`, `tx.stopping`, `tx.stopped`, `hw.ev_state`,
+ * `hw.fault`, `hw.fault_cleared`. Emits `hw.set_relay`.
+ *
+ * @module
+ */
+import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import type { EvState, MessageOf } from "./messages.ts";
+
+/** What the relay actor knows of one connector. */
+export interface RelayConnector {
+  readonly energize: boolean;
+  readonly ev: EvState;
+  readonly faulted: boolean;
+  /** What was last commanded. */
+  readonly closed: boolean;
+}
+
+/** The relay actor's state; index = connectorId - 1. */
+export interface RelayState {
+  readonly connectors: readonly RelayConnector[];
+}
+
+/** Messages the relay actor receives. */
+export type RelayMsg =
+  | MessageOf<"tx.started">
+  | MessageOf<"tx.stopping">
+  | MessageOf<"tx.stopped">
+  | MessageOf<"hw.ev_state">
+  | MessageOf<"hw.fault">
+  | MessageOf<"hw.fault_cleared">;
+
+/** The initial state: all open. */
+export function initialRelay(ctx: Ctx): RelayState {
+  return {
+    connectors: Array.from({ length: ctx.config.int("NumberOfConnectors") }, () => ({
+      energize: false,
+      ev: "A" as EvState,
+      faulted: false,
+      closed: false,
+    })),
+  };
+}
+
+/** Whether the contactor of a connector should be closed. */
+export function shouldClose(c: RelayConnector): boolean {
+  return c.energize && !c.faulted && (c.ev === "B" || c.ev === "C");
+}
+
+/** One transition of the relay actor. */
+export function transitionRelay(
+  state: RelayState,
+  msg: RelayMsg | TimerFired,
+  _ctx: Ctx,
+): [RelayState, Effect[]] {
+  if (msg.type === "timer.fired") return [state, []];
+  const id = msg.connectorId;
+  const old = state.connectors[id - 1];
+  if (!old) return [state, []];
+  let c: RelayConnector = old;
+  switch (msg.type) {
+    case "tx.started":
+      c = { ...c, energize: true };
+      break;
+    case "tx.stopping":
+    case "tx.stopped":
+      c = { ...c, energize: false };
+      break;
+    case "hw.ev_state":
+      c = { ...c, ev: msg.state };
+      break;
+    case "hw.fault":
+      c = { ...c, faulted: true };
+      break;
+    case "hw.fault_cleared":
+      c = { ...c, faulted: false };
+      break;
+  }
+  const effects: Effect[] = [];
+  const want = shouldClose(c);
+  // Opening is always commanded on a stop, so the transaction actor gets its confirmation.
+  if (want !== c.closed || (msg.type === "tx.stopping" && !want)) {
+    effects.push({ type: "hw.set_relay", connectorId: id, closed: want });
+    c = { ...c, closed: want };
+  }
+  const connectors = [...state.connectors];
+  connectors[id - 1] = c;
+  return [{ connectors }, effects];
+}
+
+/** The relay actor. */
+export const relayActor: ActorLogic<RelayState, RelayMsg> = {
+  name: "relay",
+  receives: [
+    "tx.started",
+    "tx.stopping",
+    "tx.stopped",
+    "hw.ev_state",
+    "hw.fault",
+    "hw.fault_cleared",
+  ],
+  initial: initialRelay,
+  transition: transitionRelay,
+};

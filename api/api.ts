@@ -1,0 +1,220 @@
+/**
+ * The local HTTP API: a thin hono adapter over a {@linkcode RuntimeHandle}.
+ *
+ * Routes (all JSON; every `/api/*` route except `GET /api/health` needs
+ * `Authorization: Bearer <token>`):
+ * - `GET /api/health`: `{ ok: true }`
+ * - `GET /api/status`: the runtime status
+ * - `GET /api/settings`: the settings (secrets only as `<name>Set`)
+ * - `PATCH /api/settings`: applies a partial settings object, all or nothing
+ * - `POST /api/sim/connectors/:id/plug`, `.../unplug`, `.../ev`
+ *   (`{ "charging": boolean }`) and `POST /api/sim/rfid` (`{ "idTag": "..." }`):
+ *   simulated hardware, only when the runtime has it
+ *
+ * Errors are `{ "error": "..." }` (plus `fields` for invalid settings); an
+ * unexpected failure is a 500 with a generic message. No response ever
+ * contains a secret.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { REGISTRY } from "../config/registry.ts";
+import { type FieldError, SettingsError } from "../config/store.ts";
+import type { RuntimeHandle, SimControls } from "../runtime/handle.ts";
+
+/** Options of {@linkcode createApi}. */
+export interface ApiOptions {
+  /** The bearer token every protected route requires. */
+  readonly token: string;
+}
+
+/** Largest accepted request body, bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Most characters of an OCPP IdToken (CiString20Type, OCPP 1.6 section 7.28). */
+const ID_TAG_MAX = 20;
+
+/** Names (app setting and OCPP key) of the settings whose values are secret. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(
+  REGISTRY.filter((d) => d.secret).flatMap((d) => d.setting ? [d.key, d.setting] : [d.key]),
+);
+
+/**
+ * Builds the local API over a running runtime.
+ *
+ * @param runtime What the API may see and do of the runtime.
+ * @param opts The bearer token.
+ * @returns The hono app; serve it with `Deno.serve(app.fetch)`.
+ * @throws {TypeError} When the token is empty.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const app = createApi(runtime, { token: await loadApiToken(dataDir) });
+ * const res = await app.request("/api/health"); // 200 { ok: true }
+ * ```
+ */
+export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
+  if (opts.token === "") throw new TypeError("Cannot create API: token is empty");
+  const expected = sha256(opts.token);
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      return err.res ? err.getResponse() : c.json({ error: err.message }, err.status);
+    }
+    // Never the message or stack: it may hold a path, a value or a secret.
+    return c.json({ error: "Internal server error" }, 500);
+  });
+  app.notFound((c) => c.json({ error: "Not found" }, 404));
+
+  app.use("/api/*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
+
+  // Registered before the auth middleware: it answers without reaching it.
+  app.get("/api/health", (c) => c.json({ ok: true }));
+
+  app.use("/api/*", async (c, next) => {
+    const match = /^Bearer +(\S+) *$/i.exec(c.req.header("Authorization") ?? "");
+    if (!match) fail(401, "Missing bearer token", { "WWW-Authenticate": "Bearer" });
+    if (!timingSafeEqual(await sha256(match[1]!), await expected)) {
+      fail(401, "Invalid bearer token", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+    }
+    await next();
+  });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => fail(413, `Request body too large: limit is ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
+  app.get("/api/status", (c) => c.json(runtime.status()));
+  app.get("/api/settings", (c) => c.json(runtime.settings()));
+  app.patch("/api/settings", async (c) => {
+    const body = await readJson(c);
+    try {
+      await runtime.updateSettings(body);
+    } catch (err) {
+      if (!(err instanceof SettingsError)) throw err;
+      fail(400, "Invalid settings", {}, { fields: publicFieldErrors(err.errors, body) });
+    }
+    return c.json(runtime.settings());
+  });
+
+  app.use("/api/sim/*", async (_c, next) => {
+    if (!runtime.sim) fail(404, "no simulated hardware");
+    await next();
+  });
+  app.post("/api/sim/connectors/:id/plug", (c) => {
+    sim(runtime).plug(connectorId(runtime, c.req.param("id")));
+    return accepted(c);
+  });
+  app.post("/api/sim/connectors/:id/unplug", (c) => {
+    sim(runtime).unplug(connectorId(runtime, c.req.param("id")));
+    return accepted(c);
+  });
+  app.post("/api/sim/connectors/:id/ev", async (c) => {
+    const id = connectorId(runtime, c.req.param("id"));
+    const body = await readJson(c);
+    if (!isObject(body) || typeof body.charging !== "boolean") {
+      fail(400, 'Invalid body: expected { "charging": boolean }');
+    }
+    sim(runtime).setEvCharging(id, body.charging);
+    return accepted(c);
+  });
+  app.post("/api/sim/rfid", async (c) => {
+    const body = await readJson(c);
+    if (!isObject(body) || typeof body.idTag !== "string") {
+      fail(400, 'Invalid body: expected { "idTag": string }');
+    }
+    const length = [...body.idTag].length;
+    if (length < 1 || length > ID_TAG_MAX) {
+      fail(400, `Invalid idTag: must be 1-${ID_TAG_MAX} characters`);
+    }
+    sim(runtime).tap(body.idTag);
+    return accepted(c);
+  });
+
+  return app;
+}
+
+/** Throws an HTTPException whose response is `{ error, ...extra }`. */
+function fail(
+  status: ContentfulStatusCode,
+  error: string,
+  headers: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): never {
+  const res = Response.json({ error, ...extra }, { status, headers });
+  throw new HTTPException(status, { message: error, res });
+}
+
+function accepted(c: Context): Response {
+  return c.json({ ok: true }, 202);
+}
+
+function sim(runtime: RuntimeHandle): SimControls {
+  if (!runtime.sim) fail(404, "no simulated hardware");
+  return runtime.sim;
+}
+
+function connectorId(runtime: RuntimeHandle, param: string): number {
+  const id = /^[1-9][0-9]{0,8}$/.test(param) ? Number(param) : NaN;
+  if (!(id <= runtime.connectorCount)) {
+    fail(
+      404,
+      `Cannot find connector: id must be an integer from 1 to ${runtime.connectorCount}`,
+    );
+  }
+  return id;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses the body as JSON; never echoes the body or the parser's message. */
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") fail(400, "Cannot parse request body: body is empty, expected JSON");
+  try {
+    return JSON.parse(text);
+  } catch {
+    fail(400, "Cannot parse request body: not valid JSON");
+  }
+}
+
+/**
+ * The field errors as the client may see them: only `field` and `reason`,
+ * and a reason that would echo a submitted secret value is replaced.
+ */
+function publicFieldErrors(errors: readonly FieldError[], body: unknown): FieldError[] {
+  const secrets = isObject(body)
+    ? Object.entries(body).flatMap(([k, v]) =>
+      SECRET_FIELDS.has(k) && typeof v === "string" && v !== "" ? [v] : []
+    )
+    : [];
+  const leaks = (s: string) => secrets.some((v) => s.includes(v));
+  return errors.map(({ field, reason }) => ({
+    field: leaks(String(field)) ? "(redacted)" : String(field),
+    reason: leaks(String(reason)) ? "is invalid" : String(reason),
+  }));
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** Compares two digests of equal length in time independent of their contents. */
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0);
+  return diff === 0;
+}

@@ -1,0 +1,259 @@
+/**
+ * One coherent simulated station: N connectors whose simulated drivers are
+ * linked the way a wallbox and an EV behave, on the injected clock.
+ *
+ * Per connector: plugging in moves the pilot A -> B; while the relay is
+ * closed and the EV wants to charge the pilot is C and the meter counts
+ * energy at the connector's power (default 7400 W) over clock time; the EV
+ * may stop drawing (C -> B with the relay closed) and resume; unplugging
+ * moves the pilot to A. Injected failures: the next lock, unlock or relay
+ * switch fails, the meter stops answering, a hardware fault (such as
+ * GroundFailure) appears and clears, the pilot is forced to E or F. A
+ * connector may have a fixed cable (no socket lock).
+ *
+ * The station's `plug`, `unplug`, `tap` and `setEvCharging` match the
+ * runtime's `SimControls`.
+ *
+ * @module
+ */
+import type { Clock } from "../actors/clock.ts";
+import type { EvState } from "./pilot.ts";
+import type { FaultCode } from "./fault.ts";
+import type { ConnectorHardware, Hardware } from "./mod.ts";
+import { SimRelay } from "./relay_sim.ts";
+import { SimMeter } from "./meter_sim.ts";
+import { SimPilot } from "./pilot_sim.ts";
+import { SimLock } from "./lock_sim.ts";
+import { SimRfidReader } from "./rfid_sim.ts";
+import { SimFaultSource } from "./fault_sim.ts";
+
+/** The power a simulated EV draws unless told otherwise: 32 A single phase. */
+export const DEFAULT_POWER_W = 7400;
+
+/** Options for {@link SimStation}. */
+export interface SimStationOptions {
+  /** Number of connectors, ids 1..N (default 1). */
+  readonly connectors?: number;
+  /** Power each EV draws while charging, W (default {@link DEFAULT_POWER_W}). */
+  readonly powerW?: number;
+  /** Tethered cables: `true` for all connectors, or the ids of those that have one. */
+  readonly fixedCable?: boolean | readonly number[];
+  /** Meter register of every connector at start, Wh (default 0). */
+  readonly meterStartWh?: number;
+}
+
+/** One simulated connector and the EV at it. */
+export class SimConnector implements ConnectorHardware {
+  readonly id: number;
+  readonly relay: SimRelay;
+  readonly meter: SimMeter;
+  readonly pilot = new SimPilot();
+  readonly lock: SimLock;
+  readonly faults = new SimFaultSource();
+  #plugged = false;
+  #evCharging = true;
+  #forced: "E" | "F" | null = null;
+  #powerW: number;
+
+  constructor(
+    id: number,
+    clock: Clock,
+    options: { powerW: number; fixedCable: boolean; meterStartWh: number },
+  ) {
+    this.id = id;
+    this.#powerW = checkPower(options.powerW, `Cannot create simulated connector ${id}`);
+    this.relay = new SimRelay(() => this.#update());
+    this.meter = new SimMeter(clock, { startWh: options.meterStartWh });
+    this.lock = new SimLock({ fixedCable: options.fixedCable });
+  }
+
+  /** Whether an EV is plugged in. */
+  get plugged(): boolean {
+    return this.#plugged;
+  }
+
+  /** Whether the EV wants energy (C when the relay is closed). */
+  get evCharging(): boolean {
+    return this.#evCharging;
+  }
+
+  /** Plugs an EV in that wants to charge (no-op if plugged). */
+  plug(): void {
+    if (this.#plugged) return;
+    this.#plugged = true;
+    this.#evCharging = true;
+    this.#update();
+  }
+
+  /** Unplugs the EV (no-op if none). */
+  unplug(): void {
+    if (!this.#plugged) return;
+    this.#plugged = false;
+    this.#update();
+  }
+
+  /** The plugged EV stops (`false`) or resumes (`true`) drawing energy. */
+  setEvCharging(charging: boolean): void {
+    if (!this.#plugged) {
+      throw new RangeError(`Cannot set EV charging on connector ${this.id}: no EV plugged in`);
+    }
+    this.#evCharging = charging;
+    this.#update();
+  }
+
+  /** Sets the power the EV draws while charging, W. */
+  setPowerW(w: number): void {
+    this.#powerW = checkPower(w, `Cannot set power of connector ${this.id}`);
+    this.#update();
+  }
+
+  /** Forces the pilot into an error state, or back to normal with `null`. */
+  forcePilot(state: "E" | "F" | null): void {
+    this.#forced = state;
+    this.#update();
+  }
+
+  #state(): EvState {
+    if (this.#forced) return this.#forced;
+    if (!this.#plugged) return "A";
+    return this.relay.closed && this.#evCharging ? "C" : "B";
+  }
+
+  #update(): void {
+    const state = this.#state();
+    // Power first: whoever hears the pilot change reads the meter at the new power.
+    this.meter.setPower(state === "C" ? this.#powerW : 0);
+    this.pilot.set(state);
+  }
+}
+
+/**
+ * A simulated station.
+ *
+ * @example Charge for an hour
+ * ```ts
+ * import { FakeClock } from "../actors/clock.ts";
+ * const clock = new FakeClock();
+ * const station = new SimStation(clock, { connectors: 2, fixedCable: [2] });
+ * station.plug(1);
+ * await station.connector(1).relay.set(true); // pilot C
+ * clock.advance(3_600_000);
+ * await station.connector(1).meter.read(); // { wh: 7400, w: 7400 }
+ * ```
+ */
+export class SimStation implements Hardware {
+  readonly connectors: readonly SimConnector[];
+  readonly rfid = new SimRfidReader();
+
+  constructor(clock: Clock, options: SimStationOptions = {}) {
+    const n = options.connectors ?? 1;
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(
+        `Cannot create simulated station: connectors must be a whole number >= 1, got ${n}`,
+      );
+    }
+    const fixed = options.fixedCable ?? false;
+    if (Array.isArray(fixed)) {
+      const bad = fixed.find((id) => !Number.isInteger(id) || id < 1 || id > n);
+      if (bad !== undefined) {
+        throw new RangeError(
+          `Cannot create simulated station: fixedCable names connector ${bad}, not in 1..${n}`,
+        );
+      }
+    }
+    this.connectors = Array.from({ length: n }, (_, i) =>
+      new SimConnector(i + 1, clock, {
+        powerW: options.powerW ?? DEFAULT_POWER_W,
+        fixedCable: fixed === true || (Array.isArray(fixed) && fixed.includes(i + 1)),
+        meterStartWh: options.meterStartWh ?? 0,
+      }));
+  }
+
+  /** One connector by id; throws RangeError for an unknown id. */
+  connector(connectorId: number): SimConnector {
+    const c = this.connectors[connectorId - 1];
+    if (!Number.isInteger(connectorId) || c === undefined) {
+      throw new RangeError(
+        `Cannot find connector ${connectorId}: the station has 1..${this.connectors.length}`,
+      );
+    }
+    return c;
+  }
+
+  /** Plugs an EV in that wants to charge. */
+  plug(connectorId: number): void {
+    this.connector(connectorId).plug();
+  }
+
+  /** Unplugs the EV. */
+  unplug(connectorId: number): void {
+    this.connector(connectorId).unplug();
+  }
+
+  /** Presents a card to the station's reader. */
+  tap(idTag: string): void {
+    this.rfid.present(idTag);
+  }
+
+  /** The plugged EV stops or resumes drawing energy (B / C while the relay is closed). */
+  setEvCharging(connectorId: number, charging: boolean): void {
+    this.connector(connectorId).setEvCharging(charging);
+  }
+
+  /** Sets the power the EV at a connector draws while charging, W. */
+  setPowerW(connectorId: number, w: number): void {
+    this.connector(connectorId).setPowerW(w);
+  }
+
+  /** The next lock of a connector does not engage (ConnectorLockFailure). */
+  failNextLock(connectorId: number): void {
+    this.#socket(connectorId, "lock").failNextLock();
+  }
+
+  /** The next unlock of a connector does not release (UnlockFailed). */
+  failNextUnlock(connectorId: number): void {
+    this.#socket(connectorId, "unlock").failNextUnlock();
+  }
+
+  /** The next switch of a connector's relay fails (PowerSwitchFailure). */
+  failNextRelay(connectorId: number, reason?: string): void {
+    this.connector(connectorId).relay.failNext(reason);
+  }
+
+  /** A connector's meter stops answering (PowerMeterFailure), or answers again with `null`. */
+  failMeter(connectorId: number, reason: string | null = "no answer from meter (simulated)"): void {
+    this.connector(connectorId).meter.fail(reason);
+  }
+
+  /** A hardware fault appears on a connector, e.g. GroundFailure. */
+  injectFault(connectorId: number, errorCode: FaultCode, info?: string): void {
+    this.connector(connectorId).faults.raise(errorCode, info);
+  }
+
+  /** The hardware fault of a connector clears. */
+  clearFault(connectorId: number): void {
+    this.connector(connectorId).faults.clear();
+  }
+
+  /** Forces a connector's pilot into E or F, or back to normal with `null`. */
+  forcePilot(connectorId: number, state: "E" | "F" | null): void {
+    this.connector(connectorId).forcePilot(state);
+  }
+
+  #socket(connectorId: number, what: string): SimLock {
+    const { lock } = this.connector(connectorId);
+    if (lock.fixedCable) {
+      throw new RangeError(
+        `Cannot fail the ${what} of connector ${connectorId}: it has a fixed cable`,
+      );
+    }
+    return lock;
+  }
+}
+
+function checkPower(w: number, action: string): number {
+  if (!Number.isFinite(w) || w < 0) {
+    throw new RangeError(`${action}: power must be W >= 0, got ${w}`);
+  }
+  return w;
+}

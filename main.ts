@@ -1,0 +1,132 @@
+/**
+ * The wallbox: `deno task start [--data-dir DIR] [--config FILE] [--http HOST:PORT]`.
+ *
+ * Starts the OCPP 1.6-J charge point runtime with simulated hardware and the
+ * local API. With no backend configured it runs standalone.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { systemClock } from "./actors/clock.ts";
+import { createApi } from "./api/api.ts";
+import { loadApiToken } from "./api/token.ts";
+import { ConfigStore, SettingsError } from "./config/store.ts";
+import { denoTransport } from "./ocpp/transport_deno.ts";
+import { type Level, stderrLogger } from "./runtime/log.ts";
+import { Runtime } from "./runtime/runtime.ts";
+import { simHardware } from "./runtime/sim_hardware.ts";
+import { BOOT_INFO } from "./runtime/version.ts";
+
+/** Parsed command line. */
+export interface Args {
+  readonly dataDir: string;
+  readonly config?: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** Parses the command line; throws a TypeError with the reason on bad input. */
+export function parseCommandLine(argv: readonly string[]): Args {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      "data-dir": { type: "string", default: "./data" },
+      config: { type: "string" },
+      http: { type: "string", default: "127.0.0.1:8080" },
+    },
+    strict: true,
+  });
+  const http = /^(.+):(\d{1,5})$/.exec(values.http!);
+  if (!http || Number(http[2]) > 65535) {
+    throw new TypeError(`Cannot use --http ${values.http}: expected HOST:PORT`);
+  }
+  return {
+    dataDir: values["data-dir"]!,
+    ...(values.config ? { config: values.config } : {}),
+    hostname: http[1]!.replace(/^\[(.*)\]$/, "$1"),
+    port: Number(http[2]),
+  };
+}
+
+async function applyConfigFile(
+  store: ConfigStore,
+  path: string,
+  log: (l: Level, t: string) => void,
+): Promise<void> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await Deno.readTextFile(path));
+  } catch (err) {
+    log(
+      "error",
+      `Cannot read config file ${path}: ${
+        err instanceof SyntaxError ? "not JSON" : (err as Error).message
+      }; starting with the stored settings`,
+    );
+    return;
+  }
+  try {
+    await store.apply(store.validateSettings(data));
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    log(
+      "error",
+      `Cannot apply config file ${path}: ${
+        err.errors.map((e) => `${e.field} ${e.reason}`).join("; ")
+      }; starting with the stored settings`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  let args: Args;
+  try {
+    args = parseCommandLine(Deno.args);
+  } catch (err) {
+    Deno.stderr.writeSync(new TextEncoder().encode(`${(err as Error).message}\n`));
+    Deno.exit(2);
+  }
+  await Deno.mkdir(args.dataDir, { recursive: true, mode: 0o700 });
+  const store = await ConfigStore.open(args.dataDir);
+  const level = (Deno.env.get("LOG_LEVEL") ?? "info") as Level;
+  const logger = stderrLogger(
+    ["debug", "info", "warn", "error"].includes(level) ? level : "info",
+    () => {
+      const key = String(store.get("AuthorizationKey"));
+      return key ? [key] : [];
+    },
+  );
+  const log = (l: Level, t: string) => logger.log(l, t);
+  if (args.config) await applyConfigFile(store, args.config, log);
+
+  const clock = systemClock;
+  const runtime = new Runtime({
+    store,
+    clock,
+    transport: denoTransport,
+    hardware: simHardware({ clock, connectors: store.view.int("NumberOfConnectors") }),
+    logger,
+    bootInfo: BOOT_INFO,
+  }).start();
+
+  const token = await loadApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
+  const api = createApi(runtime, { token });
+  Deno.serve({
+    hostname: args.hostname,
+    port: args.port,
+    onListen: ({ hostname, port }) =>
+      log(
+        "info",
+        `Local API on http://${hostname}:${port} (token in ${args.dataDir}/api-token unless CP_API_TOKEN is set)`,
+      ),
+  }, api.fetch);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => {
+      log("info", `Stopping on ${sig}`);
+      runtime.stop();
+      Deno.exit(0);
+    });
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,249 @@
+/**
+ * The runtime: the effectful shell around the actors. It owns the bus, the
+ * settings store, the WebSocket transport and the hardware bridge, and
+ * restarts the actors for Reset.
+ *
+ * @module
+ */
+import { Bus, errorText } from "../actors/bus.ts";
+import type { Clock } from "../actors/clock.ts";
+import type { BackendState, BusMessage } from "../actors/messages.ts";
+import { authorizationActor } from "../actors/authorization.ts";
+import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
+import { configurationActor } from "../actors/configuration.ts";
+import { connectorStatusActor, type ConnectorStatusState } from "../actors/connector_status.ts";
+import { meterActor } from "../actors/meter.ts";
+import { relayActor } from "../actors/relay.ts";
+import { rpcActor } from "../actors/rpc.ts";
+import { systemActor } from "../actors/system.ts";
+import { transactionActor, type TransactionState } from "../actors/transaction.ts";
+import type { ConfigStore } from "../config/store.ts";
+import type { Connection, Transport } from "../ocpp/transport.ts";
+import type { Logger } from "./log.ts";
+import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./handle.ts";
+
+/** The hardware, as the runtime needs it. */
+export interface Hardware {
+  readonly connectorCount: number;
+  /** Connects the drivers to the bus (publishing their current state); resolves to the function that disconnects them. */
+  start(bus: Bus): Promise<() => void>;
+  readonly sim?: SimControls;
+}
+
+/** What a runtime is made of. */
+export interface RuntimeOptions {
+  readonly store: ConfigStore;
+  readonly clock: Clock;
+  readonly transport: Transport;
+  readonly hardware: Hardware;
+  readonly logger: Logger;
+  readonly bootInfo: BootInfo;
+  /** Sees every bus message (tests, debugging). */
+  readonly inspect?: (m: BusMessage) => void;
+}
+
+/** A running charge point. */
+export class Runtime implements RuntimeHandle {
+  #o: RuntimeOptions;
+  #bus!: Bus;
+  #stopHardware: (() => void) | undefined;
+  #conn: { id: number; c: Connection } | undefined;
+  #backend: { state: BackendState; since: number; reason: string | null };
+  #stopped = false;
+  #restarts = 0;
+
+  constructor(opts: RuntimeOptions) {
+    this.#o = opts;
+    this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
+  }
+
+  /** Starts the actors and connects (when a backend is configured). */
+  start(): this {
+    this.#boot();
+    return this;
+  }
+
+  /** How many times the actors were restarted (Reset). */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** The bus of the current boot (tests). */
+  get bus(): Bus {
+    return this.#bus;
+  }
+
+  get connectorCount(): number {
+    return this.#o.hardware.connectorCount;
+  }
+
+  get sim(): SimControls | undefined {
+    return this.#o.hardware.sim;
+  }
+
+  #boot(): void {
+    const o = this.#o;
+    const bus = new Bus({ clock: o.clock, config: () => o.store.view });
+    this.#bus = bus;
+    if (o.inspect) bus.inspect(o.inspect);
+    bus.spawn(connectionActor(o.bootInfo));
+    bus.spawn(authorizationActor);
+    bus.spawn(transactionActor);
+    bus.spawn(relayActor);
+    bus.spawn(meterActor);
+    bus.spawn(connectorStatusActor);
+    bus.spawn(configurationActor);
+    bus.spawn(systemActor);
+    bus.spawn(rpcActor(bus.handledActions()));
+
+    bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    bus.subscribe("backend.state", (m) => {
+      this.#backend = { state: m.state, since: m.since, reason: m.reason ?? null };
+      o.logger.log("info", `Backend ${m.state}${m.reason ? `: ${m.reason}` : ""}`);
+    });
+    bus.subscribe("config.write", (m) => this.#write(bus, m.key, m.value));
+    bus.subscribe("ws.connect", (m) => this.#connect(bus, m.url, m.conn));
+    bus.subscribe("ws.disconnect", () => this.#disconnect());
+    bus.subscribe("ws.send", (m) => {
+      o.logger.log("debug", `> ${m.text}`);
+      this.#conn?.c.send(m.text);
+    });
+    bus.subscribe("system.restart", (m) => {
+      o.logger.log("info", `${m.kind} reset`);
+      queueMicrotask(() => this.#restart());
+    });
+    o.hardware.start(bus).then((stop) => {
+      if (bus !== this.#bus || this.#stopped) return stop();
+      this.#stopHardware = stop;
+      bus.publish({ type: "system.started" });
+    }, (err) => o.logger.log("error", `Cannot start the hardware: ${errorText(err)}`));
+  }
+
+  #write(bus: Bus, key: string, value: string | number | boolean): void {
+    this.#o.store.set(key, value).then(
+      () => bus.publish({ type: "config.changed", key, value }),
+      (err) => this.#o.logger.log("error", `Cannot store setting ${key}: ${errorText(err)}`),
+    );
+  }
+
+  #connect(bus: Bus, url: string, conn: number): void {
+    this.#disconnect();
+    const store = this.#o.store;
+    const password = String(store.get("AuthorizationKey"));
+    const id = String(store.get("ChargePointId"));
+    const events = {
+      onOpen: () => {
+        if (this.#conn?.id === conn) bus.publish({ type: "ws.opened", conn });
+      },
+      onMessage: (text: string) => {
+        if (this.#conn?.id !== conn) return;
+        this.#o.logger.log("debug", `< ${text}`);
+        bus.publish({ type: "ws.received", text });
+      },
+      onClose: (reason: string) => {
+        if (this.#conn?.id === conn) this.#conn = undefined;
+        bus.publish({ type: "ws.closed", conn, reason });
+      },
+    };
+    this.#loadTls().then((tls) => {
+      if (this.#stopped || bus !== this.#bus) return;
+      const c = this.#o.transport.connect({
+        url,
+        protocols: ["ocpp1.6"],
+        ...(password ? { basicAuth: { user: id, password } } : {}),
+        ...tls,
+      }, events);
+      this.#conn = { id: conn, c };
+    }, (err) => bus.publish({ type: "ws.closed", conn, reason: errorText(err) }));
+  }
+
+  async #loadTls(): Promise<{ caCerts?: string[]; clientCert?: { cert: string; key: string } }> {
+    const store = this.#o.store;
+    const ca = String(store.get("TlsCaFile"));
+    const cert = String(store.get("TlsClientCertFile"));
+    const key = String(store.get("TlsClientKeyFile"));
+    const read = async (path: string, what: string) => {
+      try {
+        return await Deno.readTextFile(path);
+      } catch (err) {
+        throw new Error(`Cannot read ${what} ${path}: ${errorText(err)}`);
+      }
+    };
+    return {
+      ...(ca ? { caCerts: [await read(ca, "CA file")] } : {}),
+      ...(cert && key
+        ? {
+          clientCert: {
+            cert: await read(cert, "client certificate"),
+            key: await read(key, "client key"),
+          },
+        }
+        : {}),
+    };
+  }
+
+  #disconnect(): void {
+    const c = this.#conn;
+    this.#conn = undefined;
+    c?.c.close();
+  }
+
+  #restart(): void {
+    if (this.#stopped) return;
+    this.#stopHardware?.();
+    this.#stopHardware = undefined;
+    this.#bus.stop();
+    this.#disconnect();
+    this.#restarts++;
+    this.#boot();
+  }
+
+  /** Stops everything: actors, timers, connection, hardware bridge. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stopHardware?.();
+    this.#bus.stop();
+    this.#disconnect();
+  }
+
+  status(): StatusView {
+    const status = this.#bus.snapshot<ConnectorStatusState>("connector_status");
+    const tx = this.#bus.snapshot<TransactionState>("transaction");
+    const conn = this.#bus.snapshot<ConnectionState>("connection");
+    const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
+      const s = status.connectors[i + 1]!;
+      const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
+      return {
+        id: i + 1,
+        status: s.reported ?? "Available",
+        errorCode: s.reportedError,
+        evState: c.ev,
+        transactionId: running?.transactionId ?? null,
+        idTag: running?.idTag ?? null,
+        startedAt: running ? new Date(running.startedAt).toISOString() : null,
+        energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
+        meterWh: Math.floor(c.meterWh),
+        powerW: 0,
+      };
+    });
+    return {
+      backend: {
+        state: conn.phase,
+        since: new Date(this.#backend.since).toISOString(),
+        reason: this.#backend.reason,
+      },
+      connectors,
+    };
+  }
+
+  settings() {
+    return this.#o.store.publicSettings();
+  }
+
+  async updateSettings(input: unknown): Promise<void> {
+    const changes = this.#o.store.validateSettings(input);
+    await this.#o.store.apply(changes);
+    for (const [key, value] of changes) this.#bus.publish({ type: "config.changed", key, value });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * A real Central System for scenario tests: `npm:ocpp-rpc` in strict mode
+ * (every message validated against the official OCPP 1.6 schemas) on
+ * loopback, recording every CALL the Charge Point sends.
+ *
+ * @module
+ */
+import { RPCServer } from "ocpp-rpc";
+
+/** A CALL the Charge Point sent. */
+export interface Received {
+  readonly action: string;
+  // deno-lint-ignore no-explicit-any
+  readonly params: any;
+  /** Position in the log, for waiting "after" a point. */
+  readonly seq: number;
+}
+
+// deno-lint-ignore no-explicit-any
+type Handler = (params: any) => unknown;
+
+/** Default answers of a friendly Central System. */
+function defaults(csms: Csms): Record<string, Handler> {
+  return {
+    BootNotification: () => ({
+      status: "Accepted",
+      currentTime: new Date().toISOString(),
+      interval: 300,
+    }),
+    Heartbeat: () => ({ currentTime: new Date().toISOString() }),
+    StatusNotification: () => ({}),
+    MeterValues: () => ({}),
+    DiagnosticsStatusNotification: () => ({}),
+    FirmwareStatusNotification: () => ({}),
+    Authorize: () => ({ idTagInfo: { status: "Accepted" } }),
+    StartTransaction: () => ({
+      transactionId: csms.nextTransactionId++,
+      idTagInfo: { status: "Accepted" },
+    }),
+    StopTransaction: () => ({ idTagInfo: { status: "Accepted" } }),
+    DataTransfer: () => ({ status: "UnknownVendorId" }),
+  };
+}
+
+/** How long a test waits for an expected message before failing. */
+export const WAIT_MS = 10_000;
+
+/** The test Central System. */
+export class Csms {
+  readonly received: Received[] = [];
+  /** Strict-mode validation failures: any entry means the Charge Point sent something invalid. */
+  readonly invalid: string[] = [];
+  /** Override answers per action. */
+  readonly handlers: Record<string, Handler> = {};
+  nextTransactionId = 1;
+  connections = 0;
+  /** Identity and headers of the last connection. */
+  lastHandshake: { identity: string; authorization?: string; protocols: string[] } | undefined;
+  // deno-lint-ignore no-explicit-any
+  #server: any;
+  // deno-lint-ignore no-explicit-any
+  #client: any;
+  #waiters: (() => void)[] = [];
+  #port = 0;
+
+  /** Starts listening on 127.0.0.1 with an OS-chosen port. */
+  static async start(): Promise<Csms> {
+    const csms = new Csms();
+    const server = new RPCServer({
+      protocols: ["ocpp1.6"],
+      strictMode: true,
+      callTimeoutMs: WAIT_MS,
+    });
+    server.auth((accept, _reject, handshake) => {
+      csms.lastHandshake = {
+        identity: handshake.identity,
+        protocols: [...handshake.protocols],
+        ...(handshake.headers.authorization
+          ? { authorization: String(handshake.headers.authorization) }
+          : {}),
+      };
+      accept();
+    });
+    // deno-lint-ignore no-explicit-any
+    server.on("client", (client: any) => {
+      csms.#client = client;
+      csms.connections++;
+      client.on("strictValidationFailure", (e: { error: Error; messageId?: string }) => {
+        csms.invalid.push(String(e.error?.message ?? e.error));
+        csms.#wake();
+      });
+      client.on("close", () => {
+        if (csms.#client === client) csms.#client = undefined;
+        csms.#wake();
+      });
+      client.handle(({ method, params }: { method: string; params: unknown }) => {
+        csms.received.push({ action: method, params, seq: csms.received.length });
+        csms.#wake();
+        const h = csms.handlers[method] ?? defaults(csms)[method];
+        if (!h) throw new Error(`test CSMS has no handler for ${method}`);
+        return h(params);
+      });
+      csms.#wake();
+    });
+    const http = await server.listen(0, "127.0.0.1");
+    csms.#server = server;
+    csms.#port = (http.address() as { port: number }).port;
+    return csms;
+  }
+
+  /** The backend URL to configure (identity is appended by the Charge Point). */
+  get url(): string {
+    return `ws://127.0.0.1:${this.#port}`;
+  }
+
+  get connected(): boolean {
+    return this.#client !== undefined;
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  /** Waits until `test` is true, re-checking on every event; fails after WAIT_MS with `what`. */
+  async until(test: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!test()) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `Timed out waiting for ${what}; received: ${
+            this.received.map((r) => r.action).join(", ")
+          }`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 50));
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /**
+   * Waits for the first CALL of `action` at or after position `from` that
+   * matches `match`, and returns it.
+   */
+  async next(
+    action: string,
+    from = 0,
+    match: (params: Received["params"]) => boolean = () => true,
+  ): Promise<Received> {
+    let found: Received | undefined;
+    await this.until(() => {
+      found = this.received.find((r) => r.seq >= from && r.action === action && match(r.params));
+      return found !== undefined;
+    }, `${action} after #${from}`);
+    return found!;
+  }
+
+  /** The CALLs of one action from position `from` on. */
+  all(action: string, from = 0): Received[] {
+    return this.received.filter((r) => r.seq >= from && r.action === action);
+  }
+
+  /** The position the next received CALL will get. */
+  get mark(): number {
+    return this.received.length;
+  }
+
+  /** Sends a CALL to the Charge Point and returns its answer (throws on CALLERROR). */
+  // deno-lint-ignore no-explicit-any
+  async call(action: string, params: unknown): Promise<any> {
+    await this.until(() => this.connected, "the Charge Point to connect");
+    return await this.#client.call(action, params);
+  }
+
+  /** Sends a raw text frame to the Charge Point. */
+  async sendRaw(text: string): Promise<void> {
+    await this.until(() => this.connected, "the Charge Point to connect");
+    this.#client.sendRaw(text);
+  }
+
+  /** Drops the Charge Point's connection. */
+  async drop(): Promise<void> {
+    await this.#client?.close({ code: 1001, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.#server.close({ force: true, awaitPending: false });
+  }
+}
