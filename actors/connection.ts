@@ -167,7 +167,7 @@ export function transitionConnection(
       }
       return [state, []];
     case "ws.opened":
-      if (msg.conn !== state.conn) return [state, []];
+      if (msg.conn !== state.conn || state.phase === "disabled") return [state, []];
       effects.push(bootCall(info));
       return [enter(state, "booting", ctx, effects), effects];
     case "ws.closed": {
@@ -212,11 +212,9 @@ export function transitionConnection(
         }
         effects.push(
           { type: "timer.cancel", id: "boot" },
-          {
-            type: "timer.start",
-            id: "heartbeat",
-            ms: (interval > 0 ? interval : ctx.config.int("HeartbeatInterval")) * 1000,
-          },
+          interval > 0
+            ? { type: "timer.start", id: "heartbeat", ms: interval * 1000 }
+            : heartbeatTimer(ctx),
         );
         const next = enter({ ...state, failures: 0 }, "accepted", ctx, effects);
         effects.push({ type: "backend.accepted", currentTime: String(msg.payload.currentTime) });

@@ -296,7 +296,10 @@ export function transitionRpc(
       let next: RpcState = { ...state, online: false, accepted: false, retryWait: false };
       delete (next as { inflight?: unknown }).inflight;
       effects.push({ type: "timer.cancel", id: "call" }, { type: "timer.cancel", id: "retry" });
-      const waiting = state.inflight ? [state.inflight.call, ...state.queue] : [...state.queue];
+      // A send cut off by the connection is not a failure to process it (section 3.7.1).
+      const cut = state.inflight &&
+        { ...state.inflight.call, attempts: state.inflight.call.attempts - 1 };
+      const waiting = cut ? [cut, ...state.queue] : [...state.queue];
       const keep: PendingCall[] = [];
       for (const call of waiting) {
         if (isTransactional(call.action, call.payload)) keep.push(call);

@@ -35,9 +35,11 @@ interface Node {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 // strict: false because Ajv's strict mode throws on these schemas ("additionalItems"
-// beside a non-array "items", "additionalProperties" on string enums); typed-ocpp
-// does the same. multipleOfPrecision: 6 matches schema.ts's tolerance: without it Ajv
-// calls 16.3 not a multiple of 0.1 (16.3 / 0.1 = 162.99999999999997).
+// beside a non-array "items", "additionalProperties" on string enums), as typed-ocpp's
+// own setup has it. multipleOfPrecision: 6 matches schema.ts's tolerance: without it Ajv
+// calls 16.3 not a multiple of 0.1 (16.3 / 0.1 = 162.99999999999997); typed-ocpp uses 3.
+// typed-ocpp's removeAdditional: true is left out on purpose: it strips unknown fields
+// instead of rejecting them, and OCPP-J wants them rejected (errata 3.1).
 const ajv = new Ajv({ strict: false, multipleOfPrecision: 6 });
 // A CommonJS module: Deno's default import is module.exports, whose .default is the plugin.
 ajvFormats.default(ajv);
@@ -321,7 +323,7 @@ interface Mutation {
     | "extra-allowed"
     | "odd";
   readonly path: Path;
-  /** Replaces the value at path (`undefined` deletes it); `key` sets a property of it instead. */
+  /** Returns a copy of the payload with the value at `path` replaced, added or deleted. */
   readonly apply: (root: Json) => Json;
 }
 

@@ -1,0 +1,730 @@
+import assert from "node:assert/strict";
+import type { Ctx, Effect, TimerFired } from "./bus.ts";
+import {
+  CALL_TIMEOUT_MS,
+  initialRpc,
+  isTransactional,
+  rpcActor,
+  type RpcMsg,
+  type RpcState,
+  transitionRpc,
+} from "./rpc.ts";
+import { type Value, viewOf } from "../config/registry.ts";
+import type { CpAction, CsAction, Payload } from "../ocpp/types.ts";
+
+const NOW = Date.UTC(2026, 0, 1, 12);
+const PREFIX = NOW.toString(36);
+const HANDLED: ReadonlySet<CsAction> = new Set(["Reset", "ChangeConfiguration"]);
+
+const TIME = "2026-01-01T12:00:00Z";
+const BOOT = { chargePointVendor: "Acme", chargePointModel: "W1" };
+const BOOT_CONF = { status: "Accepted", currentTime: TIME, interval: 300 };
+const STATUS = { connectorId: 1, errorCode: "NoError", status: "Available" };
+const AUTH = { idTag: "TAG1" };
+const AUTH_CONF = { idTagInfo: { status: "Accepted" } };
+const START = { connectorId: 1, idTag: "TAG1", meterStart: 0, timestamp: TIME };
+const START_CONF = { idTagInfo: { status: "Accepted" }, transactionId: 7 };
+const STOP = { transactionId: 7, meterStop: 1200, timestamp: TIME };
+const SAMPLES = [{ timestamp: TIME, sampledValue: [{ value: "600" }] }];
+const METER_TX = { connectorId: 1, transactionId: 7, meterValue: SAMPLES };
+const METER = { connectorId: 1, meterValue: SAMPLES };
+
+/** Message id of the n-th CALL sent. */
+function id(n: number): string {
+  return `${PREFIX}-${n}`;
+}
+
+/** Effects with each sent frame parsed, so frames compare as JSON. */
+function wire(effects: readonly Effect[]): unknown[] {
+  return effects.map((e) =>
+    e.type === "ws.send" ? { type: "ws.send", frame: JSON.parse(e.text) } : e
+  );
+}
+
+function send(frame: unknown[]): unknown {
+  return { type: "ws.send", frame };
+}
+
+const CALL_TIMER = { type: "timer.start", id: "call", ms: CALL_TIMEOUT_MS };
+const CANCEL_CALL = { type: "timer.cancel", id: "call" };
+const CANCEL_RETRY = { type: "timer.cancel", id: "retry" };
+
+function call(action: CpAction, payload: Payload, ref?: string): RpcMsg {
+  return { type: "ocpp.call", action, payload, ...(ref !== undefined ? { ref } : {}) };
+}
+
+function received(frame: unknown[]): RpcMsg {
+  return { type: "ws.received", text: JSON.stringify(frame) };
+}
+
+/** Drives transitionRpc, keeping the state between steps. */
+class Rig {
+  state: RpcState;
+  readonly ctx: Ctx;
+  constructor(values: Record<string, Value> = {}) {
+    this.ctx = { now: NOW, config: viewOf(new Map(Object.entries(values))) };
+    this.state = initialRpc(this.ctx);
+  }
+  /** Applies one message; returns its effects with frames parsed. */
+  on(msg: RpcMsg | TimerFired): unknown[] {
+    const [next, effects] = transitionRpc(this.state, msg, this.ctx, HANDLED);
+    this.state = next;
+    return wire(effects);
+  }
+  /** Connected, BootNotification sent and accepted; returns the number of the next CALL. */
+  accepted(): number {
+    this.on({ type: "ws.opened", conn: 1 });
+    this.on(call("BootNotification", BOOT));
+    this.on(received([3, this.state.inflight!.id, BOOT_CONF]));
+    this.on({ type: "backend.accepted", currentTime: TIME });
+    return this.state.seq + 1;
+  }
+}
+
+Deno.test("initialRpc() starts offline with an id prefix from the clock", () => {
+  const ctx: Ctx = { now: NOW, config: viewOf(new Map()) };
+  assert.deepEqual(initialRpc(ctx), {
+    online: false,
+    accepted: false,
+    idPrefix: PREFIX,
+    seq: 0,
+    retryWait: false,
+    queue: [],
+  });
+});
+
+Deno.test("isTransactional() is true for Start/StopTransaction and MeterValues of a transaction", () => {
+  assert.equal(isTransactional("StartTransaction", START), true);
+  assert.equal(isTransactional("StopTransaction", STOP), true);
+  assert.equal(isTransactional("MeterValues", METER_TX), true);
+  assert.equal(isTransactional("MeterValues", METER), false);
+  assert.equal(isTransactional("StatusNotification", STATUS), false);
+  assert.equal(isTransactional("Authorize", AUTH), false);
+});
+
+Deno.test("transitionRpc() sends BootNotification before BootNotification is accepted", () => {
+  const rig = new Rig();
+  assert.deepEqual(rig.on({ type: "ws.opened", conn: 1 }), []);
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
+    send([2, id(1), "BootNotification", BOOT]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([3, id(1), BOOT_CONF])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "BootNotification", payload: BOOT_CONF, request: BOOT },
+  ]);
+});
+
+Deno.test("transitionRpc() sends no StatusNotification before BootNotification is accepted", () => {
+  const rig = new Rig();
+  rig.on({ type: "ws.opened", conn: 1 });
+  // Not a transaction message: its sender hears at once that it cannot go out.
+  assert.deepEqual(rig.on(call("StatusNotification", STATUS, "s1")), [{
+    type: "ocpp.failed",
+    action: "StatusNotification",
+    request: STATUS,
+    ref: "s1",
+    code: "Offline",
+    description: "not connected to the Central System",
+  }]);
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
+    send([2, id(1), "BootNotification", BOOT]),
+    CALL_TIMER,
+  ]);
+});
+
+Deno.test("transitionRpc() holds StartTransaction until BootNotification is accepted", () => {
+  const rig = new Rig();
+  rig.on({ type: "ws.opened", conn: 1 });
+  assert.deepEqual(rig.on(call("StartTransaction", START, "start:1")), []);
+  // BootNotification overtakes the held transaction message.
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
+    send([2, id(1), "BootNotification", BOOT]),
+    CALL_TIMER,
+  ]);
+  const pending = { ...BOOT_CONF, status: "Pending" };
+  assert.deepEqual(rig.on(received([3, id(1), pending])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "BootNotification", payload: pending, request: BOOT },
+  ]);
+  assert.deepEqual(rig.state.queue, [{
+    action: "StartTransaction",
+    payload: START,
+    ref: "start:1",
+    attempts: 0,
+  }]);
+  assert.deepEqual(rig.on({ type: "backend.accepted", currentTime: TIME }), [
+    send([2, id(2), "StartTransaction", START]),
+    CALL_TIMER,
+  ]);
+});
+
+Deno.test("transitionRpc() fails a non-transactional CALL with Offline while disconnected", () => {
+  const rig = new Rig();
+  for (
+    const [action, payload] of [
+      ["Authorize", AUTH],
+      ["Heartbeat", {}],
+      ["MeterValues", METER],
+      ["BootNotification", BOOT],
+    ] as const
+  ) {
+    assert.deepEqual(rig.on(call(action, payload, "r")), [{
+      type: "ocpp.failed",
+      action,
+      request: payload,
+      ref: "r",
+      code: "Offline",
+      description: "not connected to the Central System",
+    }], action);
+  }
+  assert.deepEqual(rig.state, initialRpc(rig.ctx));
+});
+
+Deno.test("transitionRpc() keeps one CALL outstanding and sends the others in FIFO order", () => {
+  const rig = new Rig();
+  let n = rig.accepted();
+  assert.deepEqual(rig.on(call("Heartbeat", {})), [send([2, id(n), "Heartbeat", {}]), CALL_TIMER]);
+  assert.deepEqual(rig.on(call("Authorize", AUTH, "a")), []);
+  assert.deepEqual(rig.on(call("StatusNotification", STATUS)), []);
+  assert.equal(rig.state.queue.length, 2);
+  const hb = { currentTime: TIME };
+  assert.deepEqual(rig.on(received([3, id(n), hb])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "Heartbeat", payload: hb, request: {} },
+    send([2, id(n + 1), "Authorize", AUTH]),
+    CALL_TIMER,
+  ]);
+  n++;
+  assert.deepEqual(rig.on(received([3, id(n), AUTH_CONF])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "Authorize", payload: AUTH_CONF, request: AUTH, ref: "a" },
+    send([2, id(n + 1), "StatusNotification", STATUS]),
+    CALL_TIMER,
+  ]);
+  n++;
+  assert.deepEqual(rig.on(received([3, id(n), {}])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "StatusNotification", payload: {}, request: STATUS },
+  ]);
+  assert.equal(rig.state.inflight, undefined);
+  assert.deepEqual(rig.state.queue, []);
+});
+
+Deno.test("transitionRpc() puts a triggered BootNotification ahead of queued CALLs", () => {
+  const rig = new Rig();
+  const n = rig.accepted();
+  rig.on(call("Heartbeat", {}));
+  rig.on(call("StatusNotification", STATUS));
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), []);
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), []);
+  assert.deepEqual(rig.state.queue.map((c) => c.action), [
+    "BootNotification",
+    "StatusNotification",
+  ]);
+  assert.deepEqual(rig.on(received([3, id(n), { currentTime: TIME }])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "Heartbeat", payload: { currentTime: TIME }, request: {} },
+    send([2, id(n + 1), "BootNotification", BOOT]),
+    CALL_TIMER,
+  ]);
+});
+
+Deno.test("transitionRpc() keeps transaction messages while offline and sends them after ws.opened and backend.accepted", () => {
+  const rig = new Rig();
+  assert.deepEqual(rig.on(call("StartTransaction", START, "start:1")), []);
+  assert.deepEqual(rig.on(call("MeterValues", METER_TX)), []);
+  assert.deepEqual(rig.on(call("StopTransaction", STOP, "stop:1")), []);
+  assert.deepEqual(rig.on({ type: "ws.opened", conn: 1 }), []);
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
+    send([2, id(1), "BootNotification", BOOT]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([3, id(1), BOOT_CONF])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "BootNotification", payload: BOOT_CONF, request: BOOT },
+  ]);
+  assert.deepEqual(rig.on({ type: "backend.accepted", currentTime: TIME }), [
+    send([2, id(2), "StartTransaction", START]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([3, id(2), START_CONF])), [
+    CANCEL_CALL,
+    {
+      type: "ocpp.result",
+      action: "StartTransaction",
+      payload: START_CONF,
+      request: START,
+      ref: "start:1",
+    },
+    send([2, id(3), "MeterValues", METER_TX]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([3, id(3), {}])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "MeterValues", payload: {}, request: METER_TX },
+    send([2, id(4), "StopTransaction", STOP]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([3, id(4), {}])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "StopTransaction", payload: {}, request: STOP, ref: "stop:1" },
+  ]);
+});
+
+Deno.test("transitionRpc() ignores an answer whose id is not the outstanding CALL", () => {
+  const rig = new Rig();
+  const n = rig.accepted();
+  rig.on(call("Heartbeat", {}));
+  const before = rig.state;
+  assert.deepEqual(rig.on(received([3, "other", { currentTime: TIME }])), [
+    { type: "log", level: "warn", text: "Ignored answer to unknown CALL other" },
+  ]);
+  assert.deepEqual(rig.on(received([4, id(n - 1), "GenericError", "late", {}])), [
+    { type: "log", level: "warn", text: `Ignored answer to unknown CALL ${id(n - 1)}` },
+  ]);
+  assert.equal(rig.state, before);
+});
+
+Deno.test("transitionRpc() fails a CALL whose CALLRESULT payload is invalid", () => {
+  const rig = new Rig();
+  const n = rig.accepted();
+  rig.on(call("Authorize", AUTH, "a"));
+  rig.on(call("Heartbeat", {}));
+  assert.deepEqual(rig.on(received([3, id(n), { idTagInfo: { status: "Maybe" } }])), [
+    {
+      type: "log",
+      level: "warn",
+      text: "Invalid Authorize.conf: idTagInfo.status must be one of " +
+        "Accepted, Blocked, Expired, Invalid, ConcurrentTx",
+    },
+    CANCEL_CALL,
+    {
+      type: "ocpp.failed",
+      action: "Authorize",
+      request: AUTH,
+      ref: "a",
+      code: "Invalid",
+      description:
+        "idTagInfo.status must be one of Accepted, Blocked, Expired, Invalid, ConcurrentTx",
+    },
+    send([2, id(n + 1), "Heartbeat", {}]),
+    CALL_TIMER,
+  ]);
+});
+
+Deno.test("transitionRpc() fails a non-transactional CALL on CALLERROR without retrying", () => {
+  const rig = new Rig();
+  const n = rig.accepted();
+  rig.on(call("Authorize", AUTH, "a"));
+  assert.deepEqual(rig.on(received([4, id(n), "NotSupported", "no Authorize here", {}])), [
+    CANCEL_CALL,
+    {
+      type: "ocpp.failed",
+      action: "Authorize",
+      request: AUTH,
+      ref: "a",
+      code: "NotSupported",
+      description: "no Authorize here",
+    },
+  ]);
+  assert.deepEqual(rig.state.queue, []);
+  assert.equal(rig.state.retryWait, false);
+});
+
+Deno.test("transitionRpc() retries a transaction message per TransactionMessageAttempts and TransactionMessageRetryInterval", () => {
+  // Section 3.7.1's example: 3 attempts, 60 s: wait 60 s, then 120 s, then give up.
+  const rig = new Rig({ TransactionMessageAttempts: 3, TransactionMessageRetryInterval: 60 });
+  let n = rig.accepted();
+  assert.deepEqual(rig.on(call("StopTransaction", STOP, "stop:1")), [
+    send([2, id(n), "StopTransaction", STOP]),
+    CALL_TIMER,
+  ]);
+  // A CALL queued behind waits for the retries: transaction messages stay in order.
+  assert.deepEqual(rig.on(call("StatusNotification", STATUS)), []);
+  assert.deepEqual(rig.on(received([4, id(n), "InternalError", "db down", {}])), [
+    CANCEL_CALL,
+    {
+      type: "log",
+      level: "warn",
+      text: "StopTransaction failed (InternalError: db down); retry 1 in 60 s",
+    },
+    { type: "timer.start", id: "retry", ms: 60_000 },
+  ]);
+  assert.equal(rig.state.retryWait, true);
+  assert.deepEqual(rig.on({ type: "timer.fired", id: "retry" }), [
+    send([2, id(++n), "StopTransaction", STOP]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([4, id(n), "InternalError", "db down", {}])), [
+    CANCEL_CALL,
+    {
+      type: "log",
+      level: "warn",
+      text: "StopTransaction failed (InternalError: db down); retry 2 in 120 s",
+    },
+    { type: "timer.start", id: "retry", ms: 120_000 },
+  ]);
+  assert.deepEqual(rig.on({ type: "timer.fired", id: "retry" }), [
+    send([2, id(++n), "StopTransaction", STOP]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([4, id(n), "InternalError", "db down", {}])), [
+    CANCEL_CALL,
+    {
+      type: "log",
+      level: "error",
+      text: "StopTransaction given up after 3 attempts (InternalError: db down)",
+    },
+    {
+      type: "ocpp.failed",
+      action: "StopTransaction",
+      request: STOP,
+      ref: "stop:1",
+      code: "InternalError",
+      description: "db down",
+    },
+    send([2, id(++n), "StatusNotification", STATUS]),
+    CALL_TIMER,
+  ]);
+});
+
+Deno.test("transitionRpc() gives a transaction message up at once when TransactionMessageAttempts is 0 or 1", () => {
+  for (const attempts of [0, 1]) {
+    const rig = new Rig({ TransactionMessageAttempts: attempts });
+    const n = rig.accepted();
+    rig.on(call("StartTransaction", START));
+    assert.deepEqual(rig.on(received([4, id(n), "GenericError", "", {}])), [
+      CANCEL_CALL,
+      {
+        type: "log",
+        level: "error",
+        text: "StartTransaction given up after 1 attempts (GenericError: )",
+      },
+      {
+        type: "ocpp.failed",
+        action: "StartTransaction",
+        request: START,
+        code: "GenericError",
+        description: "",
+      },
+    ], `attempts ${attempts}`);
+  }
+});
+
+Deno.test("transitionRpc() retries a transaction message whose CALLRESULT is invalid", () => {
+  const rig = new Rig({ TransactionMessageRetryInterval: 10 });
+  const n = rig.accepted();
+  rig.on(call("StartTransaction", START));
+  assert.deepEqual(rig.on(received([3, id(n), { transactionId: 7 }])), [
+    { type: "log", level: "warn", text: "Invalid StartTransaction.conf: idTagInfo is required" },
+    CANCEL_CALL,
+    {
+      type: "log",
+      level: "warn",
+      text: "StartTransaction failed (Invalid: idTagInfo is required); retry 1 in 10 s",
+    },
+    { type: "timer.start", id: "retry", ms: 10_000 },
+  ]);
+});
+
+Deno.test("transitionRpc() fails an unanswered CALL with Timeout when the call timer fires", () => {
+  const rig = new Rig();
+  const n = rig.accepted();
+  rig.on(call("Heartbeat", {}));
+  rig.on(call("Authorize", AUTH, "a"));
+  assert.deepEqual(rig.on({ type: "timer.fired", id: "call" }), [
+    CANCEL_CALL,
+    {
+      type: "ocpp.failed",
+      action: "Heartbeat",
+      request: {},
+      code: "Timeout",
+      description: `no answer within ${CALL_TIMEOUT_MS / 1000} s`,
+    },
+    send([2, id(n + 1), "Authorize", AUTH]),
+    CALL_TIMER,
+  ]);
+  // The late answer to the first CALL is no longer matched.
+  assert.deepEqual(rig.on(received([3, id(n), { currentTime: TIME }])), [
+    { type: "log", level: "warn", text: `Ignored answer to unknown CALL ${id(n)}` },
+  ]);
+});
+
+Deno.test("transitionRpc() retries a transaction message after a Timeout", () => {
+  const rig = new Rig();
+  rig.accepted();
+  rig.on(call("MeterValues", METER_TX));
+  assert.deepEqual(rig.on({ type: "timer.fired", id: "call" }), [
+    CANCEL_CALL,
+    {
+      type: "log",
+      level: "warn",
+      text: "MeterValues failed (Timeout: no answer within 30 s); retry 1 in 60 s",
+    },
+    { type: "timer.start", id: "retry", ms: 60_000 },
+  ]);
+});
+
+Deno.test("transitionRpc() ignores a call timer with nothing outstanding", () => {
+  const rig = new Rig();
+  rig.accepted();
+  const before = rig.state;
+  assert.deepEqual(rig.on({ type: "timer.fired", id: "call" }), []);
+  assert.deepEqual(rig.on({ type: "timer.fired", id: "other" }), []);
+  assert.equal(rig.state, before);
+});
+
+Deno.test("transitionRpc() on ws.closed fails non-transactional CALLs and keeps transaction messages", () => {
+  const rig = new Rig();
+  rig.accepted();
+  rig.on(call("Heartbeat", {}));
+  rig.on(call("StartTransaction", START, "start:1"));
+  rig.on(call("Authorize", AUTH, "a"));
+  rig.on(call("MeterValues", METER));
+  rig.on(call("StopTransaction", STOP, "stop:1"));
+  assert.deepEqual(rig.on({ type: "ws.closed", conn: 1, reason: "gone" }), [
+    CANCEL_CALL,
+    CANCEL_RETRY,
+    {
+      type: "ocpp.failed",
+      action: "Heartbeat",
+      request: {},
+      code: "Offline",
+      description: "connection closed",
+    },
+    {
+      type: "ocpp.failed",
+      action: "Authorize",
+      request: AUTH,
+      ref: "a",
+      code: "Offline",
+      description: "connection closed",
+    },
+    {
+      type: "ocpp.failed",
+      action: "MeterValues",
+      request: METER,
+      code: "Offline",
+      description: "connection closed",
+    },
+  ]);
+  assert.deepEqual(rig.state, {
+    online: false,
+    accepted: false,
+    idPrefix: PREFIX,
+    seq: 2,
+    retryWait: false,
+    queue: [
+      { action: "StartTransaction", payload: START, ref: "start:1", attempts: 0 },
+      { action: "StopTransaction", payload: STOP, ref: "stop:1", attempts: 0 },
+    ],
+  });
+});
+
+Deno.test("transitionRpc() does not count a send cut off by ws.closed as a failed attempt", () => {
+  // Section 3.7.1: a transaction message may be dropped only after TransactionMessageAttempts
+  // failures to process it; a lost connection is not the Central System failing to process it.
+  const rig = new Rig({ TransactionMessageAttempts: 2 });
+  rig.accepted();
+  rig.on(call("StopTransaction", STOP, "stop:1"));
+  for (let i = 0; i < 3; i++) {
+    rig.on({ type: "ws.closed", conn: 1, reason: "flaky" });
+    rig.accepted();
+    assert.equal(rig.state.inflight?.call.action, "StopTransaction");
+  }
+  // The first real failure is retried, not the end of the message.
+  const effects = rig.on(received([4, rig.state.inflight!.id, "InternalError", "busy", {}]));
+  assert.deepEqual(effects.slice(-1), [{ type: "timer.start", id: "retry", ms: 60_000 }]);
+});
+
+Deno.test("transitionRpc() answers an unknown inbound action with NotImplemented", () => {
+  const rig = new Rig();
+  rig.accepted();
+  for (const action of ["FooBar", "Heartbeat", "definitions"]) {
+    assert.deepEqual(rig.on(received([2, "cs-1", action, {}])), [
+      {
+        type: "log",
+        level: "warn",
+        text: `Rejected ${action} CALL cs-1: NotImplemented: Unknown action ${action}`,
+      },
+      send([4, "cs-1", "NotImplemented", `Unknown action ${action}`, {}]),
+    ], action);
+  }
+});
+
+Deno.test("transitionRpc() answers a known inbound action no actor handles with NotSupported", () => {
+  const rig = new Rig();
+  rig.accepted();
+  assert.deepEqual(rig.on(received([2, "cs-2", "UnlockConnector", { connectorId: 1 }])), [
+    {
+      type: "log",
+      level: "warn",
+      text: "Rejected UnlockConnector CALL cs-2: NotSupported: UnlockConnector is not supported",
+    },
+    send([4, "cs-2", "NotSupported", "UnlockConnector is not supported", {}]),
+  ]);
+});
+
+Deno.test("transitionRpc() answers an invalid inbound payload with the section 4.2.3 code", () => {
+  const rig = new Rig();
+  rig.accepted();
+  const cases: [unknown, string, string][] = [
+    [{}, "OccurenceConstraintViolation", "type is required"],
+    [{ type: 1 }, "TypeConstraintViolation", "type must be string"],
+    [{ type: "Warm" }, "PropertyConstraintViolation", "type must be one of Hard, Soft"],
+    [{ type: "Soft", when: "now" }, "FormationViolation", "when is not a known field"],
+    [null, "FormationViolation", "Reset.req payload must be an object"],
+  ];
+  for (const [payload, code, why] of cases) {
+    assert.deepEqual(rig.on(received([2, "cs-3", "Reset", payload])), [
+      { type: "log", level: "warn", text: `Rejected Reset CALL cs-3: ${code}: ${why}` },
+      send([4, "cs-3", code, why, {}]),
+    ], JSON.stringify(payload));
+  }
+});
+
+Deno.test("transitionRpc() turns a valid inbound CALL into ocpp.request", () => {
+  const rig = new Rig();
+  rig.on({ type: "ws.opened", conn: 1 });
+  // Also before acceptance: a Pending Central System configures the Charge Point (TC_002).
+  const payload = { key: "MeterValueSampleInterval", value: "30" };
+  assert.deepEqual(rig.on(received([2, "cs-4", "ChangeConfiguration", payload])), [
+    { type: "ocpp.request", id: "cs-4", action: "ChangeConfiguration", payload },
+  ]);
+});
+
+Deno.test("transitionRpc() answers a misshapen inbound CALL with FormationViolation", () => {
+  const rig = new Rig();
+  rig.accepted();
+  const text = JSON.stringify([2, "cs-5", "Reset"]);
+  assert.deepEqual(rig.on({ type: "ws.received", text }), [
+    {
+      type: "log",
+      level: "warn",
+      text: `Cannot parse CALL: expected [2, id, action, payload]: ${text}`,
+    },
+    send([
+      4,
+      "cs-5",
+      "FormationViolation",
+      "Cannot parse CALL: expected [2, id, action, payload]",
+      {},
+    ]),
+  ]);
+});
+
+Deno.test("transitionRpc() logs a garbage frame and sends nothing", () => {
+  const rig = new Rig();
+  const n = rig.accepted();
+  rig.on(call("Heartbeat", {}));
+  const before = rig.state;
+  for (
+    const [text, reason] of [
+      ["hello", "Cannot parse frame: not JSON"],
+      ['{"a":1}', "Cannot parse frame: not an OCPP-J message array"],
+      ['[3,"",{}]', "Cannot parse frame: message id must be a string of 1-36 characters"],
+      [`[7,"${id(n)}",{}]`, "Cannot parse frame: unknown message type 7"],
+      [`[3,"${id(n)}",{},1]`, "Cannot parse CALLRESULT: expected [3, id, payload]"],
+    ]
+  ) {
+    assert.deepEqual(rig.on({ type: "ws.received", text: text! }), [
+      { type: "log", level: "warn", text: `${reason}: ${text}` },
+    ], text);
+  }
+  assert.equal(rig.state, before);
+});
+
+Deno.test("transitionRpc() sends ocpp.reply as a CALLRESULT", () => {
+  const rig = new Rig();
+  rig.accepted();
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply", id: "cs-6", action: "Reset", payload: { status: "Accepted" } }),
+    [send([3, "cs-6", { status: "Accepted" }])],
+  );
+});
+
+Deno.test("transitionRpc() replaces an invalid ocpp.reply with an InternalError CALLERROR", () => {
+  const rig = new Rig();
+  rig.accepted();
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply", id: "cs-7", action: "Reset", payload: { status: "Maybe" } }),
+    [
+      {
+        type: "log",
+        level: "error",
+        text: "Invalid Reset.conf from this Charge Point: status must be one of Accepted, Rejected",
+      },
+      send([4, "cs-7", "InternalError", "invalid response", {}]),
+    ],
+  );
+});
+
+Deno.test("transitionRpc() sends ocpp.reply_error as a CALLERROR", () => {
+  const rig = new Rig();
+  rig.accepted();
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply_error", id: "cs-8", code: "GenericError", description: "busy" }),
+    [send([4, "cs-8", "GenericError", "busy", {}])],
+  );
+});
+
+Deno.test("transitionRpc() drops replies while disconnected", () => {
+  const rig = new Rig();
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply", id: "cs-9", action: "Reset", payload: { status: "Accepted" } }),
+    [],
+  );
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply_error", id: "cs-9", code: "GenericError", description: "x" }),
+    [],
+  );
+});
+
+Deno.test("transitionRpc() refuses to send an invalid payload or a Central System action", () => {
+  const rig = new Rig();
+  rig.accepted();
+  assert.deepEqual(rig.on(call("Authorize", { idTag: "X".repeat(21) }, "a")), [
+    {
+      type: "log",
+      level: "error",
+      text: "Cannot send Authorize: idTag must be at most 20 characters",
+    },
+    {
+      type: "ocpp.failed",
+      action: "Authorize",
+      request: { idTag: "X".repeat(21) },
+      ref: "a",
+      code: "Invalid",
+      description: "idTag must be at most 20 characters",
+    },
+  ]);
+  assert.deepEqual(rig.on(call("Reset" as CpAction, { type: "Soft" })), [
+    { type: "log", level: "error", text: "Cannot send Reset: not a Charge Point action" },
+  ]);
+  assert.equal(rig.state.inflight, undefined);
+});
+
+Deno.test("rpcActor() receives the rpc messages and answers with the given handled actions", () => {
+  const actor = rpcActor(HANDLED);
+  assert.equal(actor.name, "rpc");
+  assert.deepEqual([...actor.receives].sort(), [
+    "backend.accepted",
+    "ocpp.call",
+    "ocpp.reply",
+    "ocpp.reply_error",
+    "ws.closed",
+    "ws.opened",
+    "ws.received",
+  ]);
+  const ctx: Ctx = { now: NOW, config: viewOf(new Map()) };
+  const [online] = actor.transition(actor.initial(ctx), { type: "ws.opened", conn: 1 }, ctx);
+  const [, effects] = actor.transition(
+    online,
+    received([2, "cs-1", "Reset", { type: "Soft" }]),
+    ctx,
+  );
+  assert.deepEqual(effects, [
+    { type: "ocpp.request", id: "cs-1", action: "Reset", payload: { type: "Soft" } },
+  ]);
+});
