@@ -48,6 +48,8 @@ export interface PendingCall {
 export interface RpcState {
   readonly online: boolean;
   readonly accepted: boolean;
+  /** BootNotification was Rejected: Central System CALLs get no answer (section 4.2). */
+  readonly rejected?: boolean;
   /** Prefix that keeps message ids unique across restarts. */
   readonly idPrefix: string;
   readonly seq: number;
@@ -65,7 +67,8 @@ export type RpcMsg =
   | MessageOf<"ws.opened">
   | MessageOf<"ws.closed">
   | MessageOf<"ws.received">
-  | MessageOf<"backend.accepted">;
+  | MessageOf<"backend.accepted">
+  | MessageOf<"backend.state">;
 
 /** True for the transaction-related messages of OCPP 1.6 section 3.7. */
 export function isTransactional(action: string, payload: Payload): boolean {
@@ -172,7 +175,19 @@ function onReceived(
     }
     return state;
   }
-  const frame = parsed.frame;
+  // OCPP-J 4.2.1 / 4.2.2: a null payload is an empty one.
+  const frame = "payload" in parsed.frame && parsed.frame.payload === null
+    ? { ...parsed.frame, payload: {} }
+    : parsed.frame;
+  if (frame.kind === "call" && state.rejected) {
+    // Section 4.2: "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated message".
+    effects.push({
+      type: "log",
+      level: "warn",
+      text: `Ignored ${frame.action} CALL ${frame.id}: BootNotification was Rejected`,
+    });
+    return state;
+  }
   if (frame.kind === "call") {
     const reply = (code: Parameters<typeof errorFrame>[1], why: string) => {
       effects.push(
@@ -310,6 +325,14 @@ export function transitionRpc(
     }
     case "backend.accepted":
       return [pump({ ...state, accepted: true }, effects), effects];
+    case "backend.state": {
+      const rejected = msg.state === "rejected";
+      if (rejected === (state.rejected ?? false)) return [state, []];
+      const next: RpcState = { ...state };
+      if (rejected) (next as { rejected?: boolean }).rejected = true;
+      else delete (next as { rejected?: boolean }).rejected;
+      return [next, []];
+    }
     case "ws.received":
       return [onReceived(state, msg.text, ctx, handled, effects), effects];
     case "timer.fired":
@@ -344,6 +367,7 @@ export function rpcActor(handled: ReadonlySet<CsAction>): ActorLogic<RpcState, R
       "ws.closed",
       "ws.received",
       "backend.accepted",
+      "backend.state",
     ],
     initial: initialRpc,
     transition: (s, m, ctx) => transitionRpc(s, m, ctx, handled),

@@ -574,7 +574,9 @@ Deno.test("transitionRpc() answers an invalid inbound payload with the section 4
     [{ type: 1 }, "TypeConstraintViolation", "type must be string"],
     [{ type: "Warm" }, "PropertyConstraintViolation", "type must be one of Hard, Soft"],
     [{ type: "Soft", when: "now" }, "FormationViolation", "when is not a known field"],
-    [null, "FormationViolation", "Reset.req payload must be an object"],
+    // OCPP-J 4.2.1: null is an empty payload, so the required field is missing.
+    [null, "OccurenceConstraintViolation", "type is required"],
+    [[], "FormationViolation", "Reset.req payload must be an object"],
   ];
   for (const [payload, code, why] of cases) {
     assert.deepEqual(rig.on(received([2, "cs-3", "Reset", payload])), [
@@ -710,6 +712,7 @@ Deno.test("rpcActor() receives the rpc messages and answers with the given handl
   assert.equal(actor.name, "rpc");
   assert.deepEqual([...actor.receives].sort(), [
     "backend.accepted",
+    "backend.state",
     "ocpp.call",
     "ocpp.reply",
     "ocpp.reply_error",
@@ -727,4 +730,44 @@ Deno.test("rpcActor() receives the rpc messages and answers with the given handl
   assert.deepEqual(effects, [
     { type: "ocpp.request", id: "cs-1", action: "Reset", payload: { type: "Soft" } },
   ]);
+});
+
+Deno.test("transitionRpc() does not answer Central System CALLs while BootNotification is Rejected (section 4.2)", () => {
+  const ctx = { now: 0, config: viewOf(new Map()) };
+  const handled = new Set<CsAction>(["Reset"]);
+  let [s] = transitionRpc(initialRpc(ctx), { type: "ws.opened", conn: 1 }, ctx, handled);
+  [s] = transitionRpc(s, { type: "backend.state", state: "rejected", since: 0 }, ctx, handled);
+  const [s2, effects] = transitionRpc(
+    s,
+    { type: "ws.received", text: '[2,"a","Reset",{"type":"Soft"}]' },
+    ctx,
+    handled,
+  );
+  assert.deepEqual(effects.map((e) => e.type), ["log"]);
+  [s] = transitionRpc(s2, { type: "backend.state", state: "accepted", since: 0 }, ctx, handled);
+  const [, again] = transitionRpc(
+    s,
+    { type: "ws.received", text: '[2,"b","Reset",{"type":"Soft"}]' },
+    ctx,
+    handled,
+  );
+  assert.deepEqual(again, [{
+    type: "ocpp.request",
+    id: "b",
+    action: "Reset",
+    payload: { type: "Soft" },
+  }]);
+});
+
+Deno.test("transitionRpc() treats a null CALL payload as an empty object (OCPP-J 4.2.1)", () => {
+  const ctx = { now: 0, config: viewOf(new Map()) };
+  const handled = new Set<CsAction>(["ClearCache"]);
+  const [s] = transitionRpc(initialRpc(ctx), { type: "ws.opened", conn: 1 }, ctx, handled);
+  const [, effects] = transitionRpc(
+    s,
+    { type: "ws.received", text: '[2,"n","ClearCache",null]' },
+    ctx,
+    handled,
+  );
+  assert.deepEqual(effects, [{ type: "ocpp.request", id: "n", action: "ClearCache", payload: {} }]);
 });
