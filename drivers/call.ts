@@ -20,6 +20,10 @@ import type { Clock } from "../actors/clock.ts";
  *
  * @example A meter read that may hang
  * ```ts
+ * import { FakeClock } from "../actors/clock.ts";
+ * import { SimMeter } from "./meter_sim.ts";
+ * const clock = new FakeClock();
+ * const meter = new SimMeter(clock);
  * const reading = await callWithin(clock, 10_000, () => meter.read());
  * ```
  */

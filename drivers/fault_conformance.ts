@@ -1,8 +1,8 @@
 /**
  * The conformance suite every {@link FaultSource} driver should pass.
  *
- * @example A driver's test file
- * ```ts
+ * @example A driver's test file (it registers tests, so it is not run as one)
+ * ```ts ignore
  * import { runFaultConformance } from "./fault_conformance.ts";
  * import { SimFaultSource } from "./fault_sim.ts";
  * runFaultConformance("SimFaultSource", () => {

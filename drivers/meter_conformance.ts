@@ -3,8 +3,8 @@
  * register never decreases, register and power are finite and `>= 0`, and
  * (with a load the harness controls) energy is counted as power times time.
  *
- * @example A driver's test file
- * ```ts
+ * @example A driver's test file (it registers tests, so it is not run as one)
+ * ```ts ignore
  * import { FakeClock } from "../actors/clock.ts";
  * import { runMeterConformance } from "./meter_conformance.ts";
  * import { SimMeter } from "./meter_sim.ts";

@@ -1,8 +1,8 @@
 /**
  * The conformance suite every {@link Pilot} driver should pass.
  *
- * @example A driver's test file
- * ```ts
+ * @example A driver's test file (it registers tests, so it is not run as one)
+ * ```ts ignore
  * import { runPilotConformance } from "./pilot_conformance.ts";
  * import { SimPilot } from "./pilot_sim.ts";
  * runPilotConformance("SimPilot", () => {

@@ -1,8 +1,8 @@
 /**
  * The conformance suite every {@link Relay} driver should pass.
  *
- * @example A driver's test file
- * ```ts
+ * @example A driver's test file (it registers tests, so it is not run as one)
+ * ```ts ignore
  * import { runRelayConformance } from "./relay_conformance.ts";
  * import { SimRelay } from "./relay_sim.ts";
  * runRelayConformance("SimRelay", () => {

@@ -17,7 +17,8 @@ export const ID_TAG_MAX_LENGTH = 20;
  * ```ts
  * import { SimRfidReader } from "./rfid_sim.ts";
  * const reader: RfidReader = new SimRfidReader();
- * const off = reader.onTap((idTag) => console.log(idTag));
+ * const taps: string[] = [];
+ * const off = reader.onTap((idTag) => taps.push(idTag));
  * ```
  */
 export interface RfidReader {

@@ -53,9 +53,15 @@ export interface HardwareOptions {
  *
  * @example With the simulated station
  * ```ts
+ * import { Bus } from "../actors/bus.ts";
+ * import { systemClock as clock } from "../actors/clock.ts";
+ * import { viewOf } from "../config/registry.ts";
+ * import { SimStation } from "../drivers/sim_station.ts";
+ * const bus = new Bus({ clock, config: () => viewOf(new Map()) });
  * const station = new SimStation(clock, { connectors: 2 });
  * const stopHardware = await startHardware(bus, station, clock);
  * bus.publish({ type: "hw.set_relay", connectorId: 1, closed: true });
+ * stopHardware();
  * ```
  */
 export async function startHardware(
