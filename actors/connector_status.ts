@@ -14,6 +14,12 @@
  * draw current before SuspendedEV is reported, so a normal start reads
  * Preparing -> Charging without a flicker.
  *
+ * An EV-side disconnect during a transaction (section 4.9): with
+ * StopTransactionOnEVSideDisconnect false the transaction goes on as
+ * SuspendedEV, info "EV side disconnected" (OCTT TC_005_3); with true the
+ * last status stands until the transaction ends, then Finishing carries the
+ * same info (OCTT TC_005_1, TC_005_2).
+ *
  * Receives hardware facts, `tx.*`, `backend.accepted`, `trigger`,
  * `ocpp.request` (ChangeAvailability). Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
@@ -23,6 +29,9 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { ChargePointErrorCode, ConnectorStatus, EvState, MessageOf } from "./messages.ts";
+
+/** The `info` of statuses caused by an EV-side disconnect (section 4.9). */
+export const EV_DISCONNECTED_INFO = "EV side disconnected";
 
 /** Grace for an EV to start drawing after the contactor closed. */
 export const EV_RESPONSE_MS = 3_000;
@@ -41,7 +50,11 @@ export interface StatusInputs {
   readonly locked: boolean;
   /** A transaction ended here and the connector was not released since. */
   readonly finishing: boolean;
+  /** The `info` for Finishing (why the transaction ended), or null. */
+  readonly finishInfo: string | null;
   readonly operative: boolean;
+  /** StopTransactionOnEVSideDisconnect: an unplugged EV ends the transaction. */
+  readonly stopOnEvDisconnect: boolean;
 }
 
 /** A derived status; `undefined` status means "keep the last one" (transient). */
@@ -68,8 +81,10 @@ export function deriveStatus(i: StatusInputs): Derived {
   // While the transaction winds down the last status stands until Finishing.
   if (i.tx === "stopping") return ok(undefined);
   if (i.tx === "active") {
-    // OCTT TC_005_3 checks this info text.
-    if (i.ev === "A") return ok("SuspendedEV", "EV side disconnected");
+    if (i.ev === "A") {
+      // The stop is on its way; otherwise the transaction waits (OCTT TC_005_3 checks the info).
+      return i.stopOnEvDisconnect ? ok(undefined) : ok("SuspendedEV", EV_DISCONNECTED_INFO);
+    }
     // Until the contactor first closes, the start is still under way: no change.
     if (!i.relayClosed) return ok(i.energized ? "SuspendedEVSE" : undefined);
     if (i.ev === "C") return ok("Charging");
@@ -77,14 +92,15 @@ export function deriveStatus(i: StatusInputs): Derived {
   }
   if (!i.operative) return ok("Unavailable");
   if (i.tx === "authorized") return ok("Preparing");
-  if (i.finishing) return ok("Finishing");
+  if (i.finishing) return ok("Finishing", i.finishInfo ?? undefined);
   if (i.ev !== "A") return ok("Preparing");
   return ok("Available");
 }
 
-interface Conn extends StatusInputs {
+interface Conn extends Omit<StatusInputs, "stopOnEvDisconnect"> {
   readonly reported: ConnectorStatus | null;
   readonly reportedError: ChargePointErrorCode;
+  readonly reportedInfo: string | null;
 }
 
 /** The actor's state: index 0 is the Charge Point (connector 0). */
@@ -128,9 +144,11 @@ export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
     settling: false,
     locked: false,
     finishing: false,
+    finishInfo: null,
     operative: !inoperative.includes(0) && !inoperative.includes(id),
     reported: null,
     reportedError: "NoError",
+    reportedInfo: null,
   }));
   return { connectors, inoperative, scheduled: [] };
 }
@@ -150,7 +168,7 @@ function statusCall(id: number, d: Derived, status: ConnectorStatus, now: number
 }
 
 function derive0(c: Conn): Derived {
-  if (c.fault) return deriveStatus(c);
+  if (c.fault) return deriveStatus({ ...c, stopOnEvDisconnect: false });
   return { status: c.operative ? "Available" : "Unavailable", errorCode: "NoError" };
 }
 
@@ -224,19 +242,31 @@ export function transitionConnectorStatus(
       set(msg.connectorId, { fault: null });
       break;
     case "tx.authorized":
-      set(msg.connectorId, { tx: "authorized", finishing: false });
+      set(msg.connectorId, { tx: "authorized", finishing: false, finishInfo: null });
       break;
     case "tx.deauthorized":
       if (conns[msg.connectorId]?.tx === "authorized") set(msg.connectorId, { tx: "none" });
       break;
     case "tx.started":
-      set(msg.connectorId, { tx: "active", energized: false, settling: false, finishing: false });
+      set(msg.connectorId, {
+        tx: "active",
+        energized: false,
+        settling: false,
+        finishing: false,
+        finishInfo: null,
+      });
       break;
     case "tx.stopping":
       if (conns[msg.connectorId]?.tx === "active") set(msg.connectorId, { tx: "stopping" });
       break;
     case "tx.stopped": {
-      set(msg.connectorId, { tx: "none", finishing: true, energized: false, settling: false });
+      set(msg.connectorId, {
+        tx: "none",
+        finishing: true,
+        finishInfo: msg.reason === "EVDisconnected" ? EV_DISCONNECTED_INFO : null,
+        energized: false,
+        settling: false,
+      });
       const due = scheduled.filter((s) => s.connectorId === msg.connectorId || s.connectorId === 0);
       const busy = conns.some((c, id) => id > 0 && (c.tx === "active" || c.tx === "stopping"));
       for (const s of due) {
@@ -295,17 +325,26 @@ export function transitionConnectorStatus(
   for (let id = 1; id <= n; id++) {
     // Released: the plug is out and the lock open (or a fixed cable).
     if (conns[id]!.finishing && conns[id]!.ev === "A" && !conns[id]!.locked) {
-      set(id, { finishing: false });
+      set(id, { finishing: false, finishInfo: null });
     }
   }
   for (let id = 0; id <= n; id++) {
     const c = conns[id]!;
-    const d = id === 0 ? derive0(c) : deriveStatus(c);
-    const status = d.status ?? c.reported;
-    if (status === null) continue;
+    const derived = id === 0 ? derive0(c) : deriveStatus({
+      ...c,
+      stopOnEvDisconnect: ctx.config.bool("StopTransactionOnEVSideDisconnect"),
+    });
+    // A transient state keeps what was reported last, as it was reported.
+    const d: Derived = derived.status !== undefined ? derived : {
+      status: c.reported ?? undefined,
+      errorCode: c.reportedError,
+      ...(c.reportedInfo !== null ? { info: c.reportedInfo } : {}),
+    };
+    const status = d.status;
+    if (status === undefined) continue;
     const changed = status !== c.reported || d.errorCode !== c.reportedError;
-    if (changed || resendAll.includes(id)) {
-      set(id, { reported: status, reportedError: d.errorCode });
+    if (changed || (d.info ?? null) !== c.reportedInfo || resendAll.includes(id)) {
+      set(id, { reported: status, reportedError: d.errorCode, reportedInfo: d.info ?? null });
       effects.push(statusCall(id, d, status, ctx.now));
       if (changed) {
         effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });

@@ -3,8 +3,12 @@
  * the connector, the EV is connected (IEC 61851 state B or C) and the
  * connector is not faulted. Everything else opens it.
  *
- * Receives `tx.started`, `tx.stopping`, `tx.stopped`, `hw.ev_state`,
- * `hw.fault`, `hw.fault_cleared`. Emits `hw.set_relay`.
+ * A transaction whose idTag the Central System did not accept, with
+ * StopTransactionOnInvalidId false, gets no more energy (`tx.deauthorized`,
+ * OCPP 1.6 errata 3.17).
+ *
+ * Receives `tx.started`, `tx.deauthorized`, `tx.stopping`, `tx.stopped`,
+ * `hw.ev_state`, `hw.fault`, `hw.fault_cleared`. Emits `hw.set_relay`.
  *
  * @module
  */
@@ -28,6 +32,7 @@ export interface RelayState {
 /** Messages the relay actor receives. */
 export type RelayMsg =
   | MessageOf<"tx.started">
+  | MessageOf<"tx.deauthorized">
   | MessageOf<"tx.stopping">
   | MessageOf<"tx.stopped">
   | MessageOf<"hw.ev_state">
@@ -66,6 +71,7 @@ export function transitionRelay(
     case "tx.started":
       c = { ...c, energize: true };
       break;
+    case "tx.deauthorized":
     case "tx.stopping":
     case "tx.stopped":
       c = { ...c, energize: false };
@@ -97,6 +103,7 @@ export const relayActor: ActorLogic<RelayState, RelayMsg> = {
   name: "relay",
   receives: [
     "tx.started",
+    "tx.deauthorized",
     "tx.stopping",
     "tx.stopped",
     "hw.ev_state",

@@ -14,6 +14,24 @@
  * SoftReset/HardReset, DeAuthorized (StopTransactionOnInvalidId), Other
  * (hardware fault).
  *
+ * A card that is not the transaction's own does nothing unless the
+ * transaction has a parentIdTag: then it is authorized and stops the
+ * transaction when its parentIdTag is the same (OCTT TC_068, TC_069).
+ * An unplugged cable ends a session that has not started (section 4.9,
+ * "plug removed"); ConnectionTimeOut (section 9.1.6, errata 3.76) ends one
+ * waiting for its cable, 0 meaning no time-out.
+ *
+ * The cable lock is released when a transaction ends, except after an
+ * EV-side disconnect with UnlockConnectorOnEVSideDisconnect false (section
+ * 9.1.33) and after DeAuthorized (errata 3.5): then it stays locked until
+ * the transaction's card (or one of its group) is presented again, or
+ * UnlockConnector. UnlockConnector answers NotSupported for an unknown
+ * connector (errata 3.85) and for a connector known to have a fixed cable
+ * (the hardware answered NotSupported before), without stopping its
+ * transaction (OCTT TC_018_2). A StartTransaction.conf that is not Accepted
+ * stops the transaction with DeAuthorized when StopTransactionOnInvalidId is
+ * true, and otherwise only stops energy (`tx.deauthorized`, errata 3.17).
+ *
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results and OCPP
  * results; emits `tx.*`, `auth.request`, `auth.info`, `hw.lock`,
@@ -30,12 +48,14 @@ export const RELAY_CONFIRM_MS = 5_000;
 /** How long the cable lock may take. */
 export const LOCK_TIMEOUT_MS = 5_000;
 
-interface Session {
+/** Who a session is for. */
+export interface Session {
   readonly idTag: string;
   readonly parentIdTag?: string;
 }
 
-interface Running extends Session {
+/** A transaction under way. */
+export interface Running extends Session {
   readonly transactionId: number | null;
   /** StartTransaction not yet answered. */
   readonly startPending: boolean;
@@ -66,6 +86,10 @@ export interface ConnectorTx {
   readonly meterWh: number;
   /** UnlockConnector requests waiting for `hw.unlocked`. */
   readonly unlockRequests: readonly string[];
+  /** The hardware said it has no lock to release (fixed cable). */
+  readonly fixedCable: boolean;
+  /** The cable stays locked after a transaction until this card (or its group) comes back. */
+  readonly lockedFor: Session | null;
 }
 
 /** The transaction actor's state. */
@@ -112,6 +136,8 @@ export function initialTransaction(ctx: Ctx): TransactionState {
       operative: !inoperative.includes(0) && !inoperative.includes(i + 1),
       meterWh: 0,
       unlockRequests: [],
+      fixedCable: false,
+      lockedFor: null,
     })),
     unsettledStops: 0,
     stoppingAll: false,
@@ -157,29 +183,29 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+function session(idTag: string, parentIdTag: string | undefined): Session {
+  return parentIdTag === undefined ? { idTag } : { idTag, parentIdTag };
+}
+
+/** Whether a connector may take a new session. */
+function isFree(c: ConnectorTx): boolean {
+  return c.tx.phase === "idle" && !c.faulted && c.operative;
+}
+
 function authorize(w: Work, id: number, idTag: string, info: IdTagInfo): void {
-  const c = w.get(id)!;
-  const session: Session = {
-    idTag,
-    ...(info.parentIdTag ? { parentIdTag: info.parentIdTag } : {}),
-  };
-  w.set(id, { tx: { phase: "authorized", ...session } });
+  w.set(id, { tx: { phase: "authorized", ...session(idTag, info.parentIdTag) } });
   w.emit({ type: "tx.authorized", connectorId: id, idTag });
-  if (!plugged(c.ev)) {
-    w.emit({
-      type: "timer.start",
-      id: `timeout:${id}`,
-      ms: w.ctx.config.int("ConnectionTimeOut") * 1000,
-    });
-  }
   startIfReady(w, id);
+  const timeoutS = w.ctx.config.int("ConnectionTimeOut");
+  if (w.get(id)!.tx.phase === "authorized" && timeoutS > 0) {
+    w.emit({ type: "timer.start", id: `timeout:${id}`, ms: timeoutS * 1000 });
+  }
 }
 
 function startIfReady(w: Work, id: number): void {
   const c = w.get(id)!;
   if (c.tx.phase !== "authorized" || !plugged(c.ev) || c.faulted || !c.operative) return;
-  const { idTag, parentIdTag } = c.tx;
-  w.set(id, { tx: { phase: "locking", idTag, ...(parentIdTag ? { parentIdTag } : {}) } });
+  w.set(id, { tx: { phase: "locking", ...session(c.tx.idTag, c.tx.parentIdTag) } });
   w.emit(
     { type: "timer.cancel", id: `timeout:${id}` },
     { type: "hw.lock", connectorId: id },
@@ -195,13 +221,13 @@ function begin(w: Work, id: number): void {
   w.set(id, {
     tx: {
       phase: "active",
-      idTag,
-      ...(parentIdTag ? { parentIdTag } : {}),
+      ...session(idTag, parentIdTag),
       transactionId: null,
       startPending: true,
       meterStartWh,
       startedAt: w.ctx.now,
     },
+    lockedFor: null,
   });
   w.emit(
     { type: "timer.cancel", id: `lock:${id}` },
@@ -226,6 +252,12 @@ function drop(w: Work, id: number): void {
       { type: "tx.deauthorized", connectorId: id },
     );
   }
+}
+
+/** Releases a cable kept locked for its owner. */
+function release(w: Work, id: number): void {
+  w.set(id, { lockedFor: null });
+  w.emit({ type: "hw.unlock", connectorId: id });
 }
 
 function beginStop(w: Work, id: number, reason: StopReason, stopIdTag?: string): void {
@@ -257,9 +289,14 @@ function finishStop(w: Work, id: number): void {
     w.set(id, { tx: { phase: "idle" } });
     sendStop(w, id, stop, tx.transactionId);
   }
-  // The cable is released when the session ends, but after an EV-side
-  // disconnect only if UnlockConnectorOnEVSideDisconnect (section 9.1.33).
-  if (tx.reason !== "EVDisconnected" || w.ctx.config.bool("UnlockConnectorOnEVSideDisconnect")) {
+  // The cable is released when the transaction ends, except after an EV-side disconnect
+  // without UnlockConnectorOnEVSideDisconnect (section 9.1.33) and after DeAuthorized
+  // (errata 3.5): then it waits for its owner, unless UnlockConnector asked.
+  const keep = tx.reason === "DeAuthorized" ||
+    (tx.reason === "EVDisconnected" && !w.ctx.config.bool("UnlockConnectorOnEVSideDisconnect"));
+  if (keep && c.unlockRequests.length === 0 && !c.fixedCable) {
+    w.set(id, { lockedFor: session(tx.idTag, tx.parentIdTag) });
+  } else {
     w.emit({ type: "hw.unlock", connectorId: id });
   }
 }
@@ -285,7 +322,7 @@ function sendStop(w: Work, id: number, stop: Payload, transactionId: number | nu
 
 function onTap(w: Work, idTag: string): void {
   const conns = w.conns.map((c, i) => ({ c, id: i + 1 }));
-  // Same card: stop its transaction, or cancel its pending authorization.
+  // Same card: stop its transaction, cancel its pending session, or release its cable.
   const own = conns.find(({ c }) =>
     (c.tx.phase === "active" || c.tx.phase === "authorized") && c.tx.idTag === idTag
   );
@@ -294,18 +331,21 @@ function onTap(w: Work, idTag: string): void {
     else drop(w, own.id);
     return;
   }
-  // Another card of the same group (parentIdTag) may stop it: ask who it is (OCTT TC_069).
-  const group = conns.find(({ c }) => c.tx.phase === "active" && c.tx.parentIdTag !== undefined);
+  const held = conns.find(({ c }) => c.lockedFor?.idTag === idTag);
+  if (held) return release(w, held.id);
+  // Another card of the same group (parentIdTag) may do the same: ask who it is (OCTT TC_069).
+  const group = conns.find(({ c }) =>
+    (c.tx.phase === "active" && c.tx.parentIdTag !== undefined) ||
+    c.lockedFor?.parentIdTag !== undefined
+  );
   if (group) {
     w.emit({ type: "auth.request", idTag, connectorId: group.id, purpose: "stop" });
     return;
   }
-  if (conns.some(({ c }) => c.tx.phase === "active")) {
-    // A different card during a transaction does nothing (OCTT TC_068).
-    if (!conns.some(({ c }) => c.tx.phase === "idle" && !c.faulted && c.operative)) return;
-  }
+  // Otherwise a card only starts a session on a free connector; a different card during a
+  // transaction does nothing (OCTT TC_068).
   if (w.ctx.config.str("AuthorizationMode") === "free") return;
-  const free = conns.filter(({ c }) => c.tx.phase === "idle" && !c.faulted && c.operative);
+  const free = conns.filter(({ c }) => isFree(c) && c.lockedFor === null);
   const target = free.find(({ c }) => plugged(c.ev)) ?? free[0];
   if (!target) {
     w.emit({ type: "log", level: "info", text: `Ignored card ${idTag}: no connector is free` });
@@ -323,10 +363,11 @@ function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
     case "RemoteStartTransaction": {
       const idTag = String(p.idTag);
       const want = p.connectorId as number | undefined;
-      // Section 5.11: connectorId 0 is not a connector (OCTT TC_027).
+      // Section 5.11: connectorId 0 is not a connector (OCTT TC_027); a busy, faulted
+      // or inoperative connector cannot start one (OCTT TC_026).
       const ok = (id: number) => {
         const c = w.get(id);
-        return c !== undefined && c.tx.phase === "idle" && !c.faulted && c.operative;
+        return c !== undefined && isFree(c);
       };
       const id = want !== undefined
         ? (ok(want) ? want : undefined)
@@ -342,10 +383,11 @@ function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
       return;
     }
     case "RemoteStopTransaction": {
-      const id =
-        w.conns.findIndex((c) =>
-          c.tx.phase === "active" && c.tx.transactionId === p.transactionId
-        ) + 1;
+      // Errata 3.33: Accepted means the transaction is ongoing and will be stopped (OCTT TC_028).
+      const id = w.conns.findIndex((c) =>
+        (c.tx.phase === "active" || c.tx.phase === "stopping") &&
+        c.tx.transactionId === p.transactionId
+      ) + 1;
       if (id === 0) return reply({ status: "Rejected" });
       reply({ status: "Accepted" });
       beginStop(w, id, "Remote");
@@ -353,10 +395,13 @@ function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
     }
     case "UnlockConnector": {
       const id = p.connectorId as number;
-      const c = w.get(id);
-      // Section 5.18; an unknown connector is NotSupported (OCTT TC_031).
-      if (!c || id < 1) return reply({ status: "NotSupported" });
-      w.set(id, { unlockRequests: [...c.unlockRequests, msg.id] });
+      // Section 5.18; an unknown connector is NotSupported (errata 3.85, OCTT TC_031), and
+      // so is a fixed cable, whose transaction goes on (OCTT TC_017_2, TC_018_2).
+      if (!w.get(id) || id < 1 || w.get(id)!.fixedCable) return reply({ status: "NotSupported" });
+      drop(w, id);
+      const c = w.get(id)!;
+      w.set(id, { unlockRequests: [...c.unlockRequests, msg.id], lockedFor: null });
+      // A transaction ends first (section 5.18); its end releases the lock.
       if (c.tx.phase === "active") beginStop(w, id, "UnlockCommand");
       else if (c.tx.phase !== "stopping") w.emit({ type: "hw.unlock", connectorId: id });
       return;
@@ -411,9 +456,31 @@ function onResult(w: Work, msg: MessageOf<"ocpp.result"> | MessageOf<"ocpp.faile
     },
   });
   w.emit({ type: "tx.confirmed", connectorId: id, transactionId });
-  // Section 5.x / 9.1.24: an id the Central System does not accept ends the transaction.
-  if (info.status !== "Accepted" && w.ctx.config.bool("StopTransactionOnInvalidId")) {
-    beginStop(w, id, "DeAuthorized");
+  // Section 4.8 / errata 3.17: an id the Central System does not accept ends the
+  // transaction (StopTransactionOnInvalidId), or else only the energy.
+  if (info.status !== "Accepted" && c.tx.phase === "active") {
+    if (w.ctx.config.bool("StopTransactionOnInvalidId")) beginStop(w, id, "DeAuthorized");
+    else w.emit({ type: "tx.deauthorized", connectorId: id });
+  }
+}
+
+function onEvState(w: Work, msg: MessageOf<"hw.ev_state">): void {
+  const id = msg.connectorId;
+  const before = w.get(id)!;
+  w.set(id, { ev: msg.state });
+  const phase = before.tx.phase;
+  if (msg.state === "A" && before.ev !== "A") {
+    if (phase === "active" && w.ctx.config.bool("StopTransactionOnEVSideDisconnect")) {
+      beginStop(w, id, "EVDisconnected");
+    } else if (phase === "authorized" || phase === "locking") {
+      // Section 4.9: the plug removed ends a session that has not started.
+      drop(w, id);
+      if (phase === "locking") w.emit({ type: "hw.unlock", connectorId: id });
+    }
+  } else if (plugged(msg.state) && !plugged(before.ev)) {
+    if (w.ctx.config.str("AuthorizationMode") === "free" && isFree(before)) {
+      authorize(w, id, w.ctx.config.str("FreeChargingIdTag"), { status: "Accepted" });
+    } else startIfReady(w, id);
   }
 }
 
@@ -429,26 +496,9 @@ export function transitionTransaction(
     case "hw.rfid":
       onTap(w, msg.idTag);
       break;
-    case "hw.ev_state": {
-      if (!known(msg.connectorId)) break;
-      const id = msg.connectorId;
-      const before = w.get(id)!;
-      w.set(id, { ev: msg.state });
-      if (
-        msg.state === "A" && before.tx.phase === "active" &&
-        ctx.config.bool("StopTransactionOnEVSideDisconnect")
-      ) {
-        beginStop(w, id, "EVDisconnected");
-      } else if (plugged(msg.state) && !plugged(before.ev)) {
-        if (
-          before.tx.phase === "idle" && ctx.config.str("AuthorizationMode") === "free" &&
-          !before.faulted && before.operative
-        ) {
-          authorize(w, id, ctx.config.str("FreeChargingIdTag"), { status: "Accepted" });
-        } else startIfReady(w, id);
-      }
+    case "hw.ev_state":
+      if (known(msg.connectorId)) onEvState(w, msg);
       break;
-    }
     case "hw.meter":
       if (known(msg.connectorId) && Number.isFinite(msg.wh)) {
         w.set(msg.connectorId, { meterWh: msg.wh });
@@ -475,7 +525,11 @@ export function transitionTransaction(
           payload: { status: msg.result },
         });
       }
-      w.set(msg.connectorId, { unlockRequests: [] });
+      w.set(msg.connectorId, {
+        unlockRequests: [],
+        ...(msg.result === "NotSupported" ? { fixedCable: true, lockedFor: null } : {}),
+        ...(msg.result === "Unlocked" ? { lockedFor: null } : {}),
+      });
       break;
     }
     case "hw.fault":
@@ -489,21 +543,22 @@ export function transitionTransaction(
       break;
     case "availability.changed":
       for (let id = 1; id <= w.conns.length; id++) {
-        if (msg.connectorId === 0 || msg.connectorId === id) {
-          w.set(id, { operative: msg.operative });
-        }
+        if (msg.connectorId !== 0 && msg.connectorId !== id) continue;
+        w.set(id, { operative: msg.operative });
+        // An Inoperative connector takes no session (section 5.2).
+        if (!msg.operative) drop(w, id);
       }
       break;
     case "auth.result": {
       const c = w.get(msg.connectorId);
       if (!c) break;
       if (msg.purpose === "stop") {
-        if (
-          c.tx.phase === "active" && msg.info.status === "Accepted" &&
-          msg.info.parentIdTag !== undefined && msg.info.parentIdTag === c.tx.parentIdTag
-        ) {
+        // A card of the transaction's group (same parentIdTag) stops it (OCTT TC_069).
+        const parent = msg.info.status === "Accepted" ? msg.info.parentIdTag : undefined;
+        if (parent === undefined) break;
+        if (c.tx.phase === "active" && c.tx.parentIdTag === parent) {
           beginStop(w, msg.connectorId, "Local", msg.idTag);
-        }
+        } else if (c.lockedFor?.parentIdTag === parent) release(w, msg.connectorId);
         break;
       }
       if (c.tx.phase !== "authorizing" || c.tx.idTag !== msg.idTag) break;

@@ -159,11 +159,19 @@ export class ConfigStore {
     const tmp = `${this.#path}.tmp`;
     const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
     try {
-      await file.write(new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"));
+      const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
+      for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
       await file.sync();
     } finally {
       file.close();
     }
     await Deno.rename(tmp, this.#path);
+    // The rename itself must survive a power cut: sync the directory entry.
+    const dir = await Deno.open(this.#path.slice(0, this.#path.lastIndexOf("/")) || ".", { read: true });
+    try {
+      await dir.sync();
+    } finally {
+      dir.close();
+    }
   }
 }

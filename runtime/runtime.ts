@@ -47,7 +47,9 @@ export class Runtime implements RuntimeHandle {
   #o: RuntimeOptions;
   #bus!: Bus;
   #stopHardware: (() => void) | undefined;
-  #conn: { id: number; c: Connection } | undefined;
+  #conn: { c: Connection | undefined } | undefined;
+  /** Settings being written to disk. */
+  #writes = new Set<Promise<void>>();
   #backend: { state: BackendState; since: number; reason: string | null };
   #stopped = false;
   #restarts = 0;
@@ -106,11 +108,11 @@ export class Runtime implements RuntimeHandle {
     bus.subscribe("ws.disconnect", () => this.#disconnect());
     bus.subscribe("ws.send", (m) => {
       o.logger.log("debug", `> ${m.text}`);
-      this.#conn?.c.send(m.text);
+      this.#conn?.c?.send(m.text);
     });
     bus.subscribe("system.restart", (m) => {
       o.logger.log("info", `${m.kind} reset`);
-      queueMicrotask(() => this.#restart());
+      queueMicrotask(() => void this.#restart(bus));
     });
     o.hardware.start(bus).then((stop) => {
       if (bus !== this.#bus || this.#stopped) return stop();
@@ -119,11 +121,19 @@ export class Runtime implements RuntimeHandle {
     }, (err) => o.logger.log("error", `Cannot start the hardware: ${errorText(err)}`));
   }
 
+  /**
+   * A setting an actor changed. The store holds the new value at once
+   * (`ConfigStore.set` updates its values before it saves), so every actor
+   * reads it from the next message on and `config.changed` follows in bus
+   * order; the disk write runs behind and a restart waits for it.
+   */
   #write(bus: Bus, key: string, value: string | number | boolean): void {
-    this.#o.store.set(key, value).then(
-      () => bus.publish({ type: "config.changed", key, value }),
-      (err) => this.#o.logger.log("error", `Cannot store setting ${key}: ${errorText(err)}`),
+    const saved = this.#o.store.set(key, value).catch((err) =>
+      this.#o.logger.log("error", `Cannot store setting ${key}: ${errorText(err)}`)
     );
+    this.#writes.add(saved);
+    saved.finally(() => this.#writes.delete(saved));
+    bus.publish({ type: "config.changed", key, value });
   }
 
   #connect(bus: Bus, url: string, conn: number): void {
@@ -131,30 +141,36 @@ export class Runtime implements RuntimeHandle {
     const store = this.#o.store;
     const password = String(store.get("AuthorizationKey"));
     const id = String(store.get("ChargePointId"));
+    // This connection's own entry: connection numbers start again at 1 after a
+    // restart, so a late event of an old connection is recognised by identity.
+    const entry: { c: Connection | undefined } = { c: undefined };
+    this.#conn = entry;
     const events = {
       onOpen: () => {
-        if (this.#conn?.id === conn) bus.publish({ type: "ws.opened", conn });
+        if (this.#conn === entry) bus.publish({ type: "ws.opened", conn });
       },
       onMessage: (text: string) => {
-        if (this.#conn?.id !== conn) return;
+        if (this.#conn !== entry) return;
         this.#o.logger.log("debug", `< ${text}`);
         bus.publish({ type: "ws.received", text });
       },
       onClose: (reason: string) => {
-        if (this.#conn?.id === conn) this.#conn = undefined;
+        if (this.#conn === entry) this.#conn = undefined;
         bus.publish({ type: "ws.closed", conn, reason });
       },
     };
     this.#loadTls().then((tls) => {
-      if (this.#stopped || bus !== this.#bus) return;
-      const c = this.#o.transport.connect({
+      if (this.#stopped || bus !== this.#bus || this.#conn !== entry) return;
+      entry.c = this.#o.transport.connect({
         url,
         protocols: ["ocpp1.6"],
         ...(password ? { basicAuth: { user: id, password } } : {}),
         ...tls,
       }, events);
-      this.#conn = { id: conn, c };
-    }, (err) => bus.publish({ type: "ws.closed", conn, reason: errorText(err) }));
+    }, (err) => {
+      if (this.#conn === entry) this.#conn = undefined;
+      bus.publish({ type: "ws.closed", conn, reason: errorText(err) });
+    });
   }
 
   async #loadTls(): Promise<{ caCerts?: string[]; clientCert?: { cert: string; key: string } }> {
@@ -185,15 +201,23 @@ export class Runtime implements RuntimeHandle {
   #disconnect(): void {
     const c = this.#conn;
     this.#conn = undefined;
-    c?.c.close();
+    c?.c?.close();
   }
 
-  #restart(): void {
-    if (this.#stopped) return;
+  /**
+   * Reset: stops the actors, the hardware bridge and the connection, waits
+   * until every setting written so far is on disk (InoperativeConnectors of
+   * a ChangeAvailability must survive the reset, section 5.2), then starts
+   * everything again from the store, as a reboot would.
+   */
+  async #restart(bus: Bus): Promise<void> {
+    if (this.#stopped || bus !== this.#bus) return;
     this.#stopHardware?.();
     this.#stopHardware = undefined;
-    this.#bus.stop();
+    bus.stop();
     this.#disconnect();
+    await Promise.all([...this.#writes]);
+    if (this.#stopped) return;
     this.#restarts++;
     this.#boot();
   }

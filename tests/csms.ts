@@ -42,6 +42,38 @@ function defaults(csms: Csms): Record<string, Handler> {
   };
 }
 
+/**
+ * ocpp-rpc attaches its 'message' listener on process.nextTick after the
+ * upgrade; under Deno's Node layer a frame the Charge Point sends at once on
+ * open can be emitted before that and would be lost (seen with a Charge
+ * Point in another process). Frames emitted with no listener yet are held
+ * and replayed when the listener arrives.
+ */
+// deno-lint-ignore no-explicit-any
+function holdEarlyFrames(server: any): void {
+  // deno-lint-ignore no-explicit-any
+  server._wss.prependListener("connection", (ws: any) => {
+    const held: unknown[][] = [];
+    const emit = ws.emit.bind(ws);
+    const on = ws.on.bind(ws);
+    ws.emit = (event: string, ...args: unknown[]) => {
+      if (event === "message" && ws.listenerCount("message") === 0) {
+        held.push(args);
+        return true;
+      }
+      return emit(event, ...args);
+    };
+    ws.on = (event: string, fn: (...a: unknown[]) => void) => {
+      const r = on(event, fn);
+      if (event === "message" && held.length) {
+        const frames = held.splice(0);
+        queueMicrotask(() => frames.forEach((args) => emit("message", ...args)));
+      }
+      return r;
+    };
+  });
+}
+
 /** How long a test waits for an expected message before failing. */
 export const WAIT_MS = 10_000;
 
@@ -50,6 +82,8 @@ export class Csms {
   readonly received: Received[] = [];
   /** Strict-mode validation failures: any entry means the Charge Point sent something invalid. */
   readonly invalid: string[] = [];
+  /** Every raw text frame on the connections, in wire order; `out`: sent by the Central System. */
+  readonly frames: { readonly text: string; readonly out: boolean }[] = [];
   /** Override answers per action. */
   readonly handlers: Record<string, Handler> = {};
   nextTransactionId = 1;
@@ -89,6 +123,10 @@ export class Csms {
         csms.invalid.push(String(e.error?.message ?? e.error));
         csms.#wake();
       });
+      client.on("message", (e: { message: unknown; outbound: boolean }) => {
+        csms.frames.push({ text: String(e.message), out: e.outbound });
+        csms.#wake();
+      });
       client.on("close", () => {
         if (csms.#client === client) csms.#client = undefined;
         csms.#wake();
@@ -102,6 +140,7 @@ export class Csms {
       });
       csms.#wake();
     });
+    holdEarlyFrames(server);
     const http = await server.listen(0, "127.0.0.1");
     csms.#server = server;
     csms.#port = (http.address() as { port: number }).port;

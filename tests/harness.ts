@@ -103,3 +103,117 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   }
   return rig;
 }
+
+// --- OCTT reusable states (OCTT test case document, chapter 1.4, Tables 103-105) ---
+
+/** The values the OCTT calls "Configured ..." in its test cases. */
+export const OCTT = {
+  connectorId: 1,
+  validIdTag: "OCTT-VALID-1",
+  validIdTag2: "OCTT-VALID-2",
+  invalidIdTag: "OCTT-INVALID",
+  parentIdTag: "OCTT-PARENT",
+} as const;
+
+/** Sets configuration keys with ChangeConfiguration, as the tool does; each must be Accepted. */
+export async function configure(rig: Rig, keys: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(keys)) {
+    const answer = await rig.csms.call("ChangeConfiguration", { key, value });
+    if (answer.status !== "Accepted") {
+      throw new Error(`ChangeConfiguration ${key}=${value} answered ${answer.status}`);
+    }
+  }
+}
+
+/** Waits until every CALL of the Charge Point was sent and answered (nothing queued). */
+export async function rpcIdle(rig: Rig): Promise<void> {
+  await rig.csms.until(() => {
+    const s = rig.cp.bus.snapshot<{ inflight?: unknown; queue: readonly unknown[] }>("rpc");
+    return s.inflight === undefined && s.queue.length === 0;
+  }, "the Charge Point's CALLs to be answered");
+}
+
+/** Advances the clock second by second, each step only once all CALLs were answered. */
+export async function advanceIdle(rig: Rig, ms: number): Promise<void> {
+  for (let left = ms; left > 0; left -= 1000) {
+    await rpcIdle(rig);
+    await rig.advance(Math.min(1000, left));
+  }
+  await rpcIdle(rig);
+}
+
+/**
+ * Reusable state Authorized (Table 104): a valid idTag is presented, Authorize.req
+ * is Accepted and the connector reports Preparing (no cable needed).
+ */
+export async function reachAuthorized(rig: Rig, idTag: string = OCTT.validIdTag): Promise<void> {
+  const m = rig.csms.mark;
+  rig.station.tap(idTag);
+  const auth = await rig.csms.next("Authorize", m);
+  if (auth.params.idTag !== idTag) throw new Error(`Authorize for ${auth.params.idTag}`);
+  await rig.csms.next("StatusNotification", m, (p) => p.status === "Preparing");
+}
+
+/** What {@link reachCharging} leaves behind. */
+export interface ChargingState {
+  readonly transactionId: number;
+  /** StartTransaction.req as sent. */
+  // deno-lint-ignore no-explicit-any
+  readonly start: any;
+  /** Position of the first CALL of the state, for sequence checks. */
+  readonly from: number;
+}
+
+/**
+ * Reusable state Charging (Table 105): GetConfiguration(AuthorizeRemoteTxRequests),
+ * cable plugged in, Preparing, RemoteStartTransaction Accepted, Authorize.req when
+ * AuthorizeRemoteTxRequests is true, StartTransaction.req, Charging.
+ */
+export async function reachCharging(
+  rig: Rig,
+  opts: { connectorId?: number; idTag?: string } = {},
+): Promise<ChargingState> {
+  const { csms, station } = rig;
+  const connectorId = opts.connectorId ?? OCTT.connectorId;
+  const idTag = opts.idTag ?? OCTT.validIdTag;
+  const from = csms.mark;
+  const conf = await csms.call("GetConfiguration", { key: ["AuthorizeRemoteTxRequests"] });
+  const authorizeRemote = conf.configurationKey?.[0]?.value === "true";
+  station.plug(connectorId);
+  await csms.next(
+    "StatusNotification",
+    from,
+    (p) => p.connectorId === connectorId && p.status === "Preparing",
+  );
+  const remote = await csms.call("RemoteStartTransaction", { connectorId, idTag });
+  if (remote.status !== "Accepted") throw new Error(`RemoteStartTransaction ${remote.status}`);
+  if (authorizeRemote) await csms.next("Authorize", from, (p) => p.idTag === idTag);
+  const start = await csms.next(
+    "StartTransaction",
+    from,
+    (p) => p.connectorId === connectorId && p.idTag === idTag,
+  );
+  await csms.next(
+    "StatusNotification",
+    from,
+    (p) => p.connectorId === connectorId && p.status === "Charging",
+  );
+  await rpcIdle(rig);
+  const tx = rig.cp.bus.snapshot<{ connectors: { tx: { transactionId?: number | null } }[] }>(
+    "transaction",
+  ).connectors[connectorId - 1]!.tx;
+  if (typeof tx.transactionId !== "number") throw new Error("no transactionId after start");
+  return { transactionId: tx.transactionId, start: start.params, from };
+}
+
+/** The StatusNotification statuses of one connector from position `from` on, in order. */
+export function statusesOf(
+  rig: Rig,
+  from: number,
+  connectorId: number = OCTT.connectorId,
+): string[] {
+  return rig.csms.all("StatusNotification", from).filter((r) =>
+    r.params.connectorId === connectorId
+  )
+    .map((r) => r.params.status);
+}

@@ -1,0 +1,203 @@
+/**
+ * `deno task bench`: the runtime's speed and memory, each a median of
+ * several runs, beside a bare `deno run` measured in the same run.
+ *
+ * - start: process start to BootNotification received by a loopback
+ *   Central System, vs. a bare script's start to exit;
+ * - idle RSS of the runtime connected to a backend, vs. a bare script;
+ * - RFID tap to relay closed, with local authorization (LocalPreAuthorize
+ *   and a cached idTag) and with an Authorize round trip over loopback.
+ *
+ * @module
+ */
+import { systemClock } from "../actors/clock.ts";
+import { ConfigStore } from "../config/store.ts";
+import { denoTransport } from "../ocpp/transport_deno.ts";
+import { memoryLogger } from "../runtime/log.ts";
+import { Runtime } from "../runtime/runtime.ts";
+import { simHardware } from "../runtime/sim_hardware.ts";
+import { BOOT_INFO } from "../runtime/version.ts";
+import { Csms } from "../tests/csms.ts";
+
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
+const TAPS = Number(Deno.env.get("BENCH_TAPS") ?? 30);
+const root = new URL("..", import.meta.url).pathname;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function p99(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)]!;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+function spawn(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: root,
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+}
+
+async function until(test: () => boolean, ms = 20_000, what = "a condition"): Promise<void> {
+  const end = performance.now() + ms;
+  while (!test()) {
+    if (performance.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+async function bare(): Promise<{ startMs: number; rss: number }> {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/empty.ts`;
+  await Deno.writeTextFile(script, "");
+  const idle = `${dir}/idle.ts`;
+  await Deno.writeTextFile(idle, "setTimeout(() => {}, 60_000);\n");
+  const starts: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await spawn(["run", script]).status;
+    starts.push(performance.now() - t0);
+    const p = spawn(["run", idle]);
+    await new Promise((r) => setTimeout(r, 1500));
+    rss.push(await rssMb(p.pid));
+    p.kill("SIGKILL");
+    await p.status;
+  }
+  await Deno.remove(dir, { recursive: true });
+  return { startMs: median(starts), rss: median(rss) };
+}
+
+async function runtimeProcess(): Promise<{ startMs: number; rss: number }> {
+  const starts: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const csms = await Csms.start();
+    const dir = await Deno.makeTempDir();
+    const config = `${dir}/config.json`;
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({
+        backendConnectionType: "ethernet",
+        backendUrl: csms.url,
+        chargePointId: "BENCH",
+      }),
+    );
+    const t0 = performance.now();
+    const p = spawn([
+      "run",
+      "-A",
+      "main.ts",
+      "--data-dir",
+      `${dir}/data`,
+      "--config",
+      config,
+      "--http",
+      "127.0.0.1:0",
+    ]);
+    await csms.next("BootNotification");
+    starts.push(performance.now() - t0);
+    await csms.next("StatusNotification", 0, (q) => q.connectorId === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    rss.push(await rssMb(p.pid));
+    p.kill("SIGKILL");
+    await p.status;
+    await csms.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  return { startMs: median(starts), rss: median(rss) };
+}
+
+async function tapToRelay(localPreAuthorize: boolean): Promise<number[]> {
+  const csms = await Csms.start();
+  const dir = await Deno.makeTempDir();
+  const store = await ConfigStore.open(dir);
+  await store.apply(store.validateSettings({
+    backendConnectionType: "ethernet",
+    backendUrl: csms.url,
+    chargePointId: "BENCH",
+    LocalPreAuthorize: localPreAuthorize,
+  }));
+  const hw = simHardware({ clock: systemClock, connectors: 1 });
+  let closedAt = 0;
+  let status = "";
+  const cp = new Runtime({
+    store,
+    clock: systemClock,
+    transport: denoTransport,
+    hardware: hw,
+    logger: memoryLogger([]),
+    bootInfo: BOOT_INFO,
+    inspect: (m) => {
+      if (m.type === "hw.relay" && m.closed) closedAt = performance.now();
+      if (m.type === "status.changed" && m.connectorId === 1) status = m.status;
+    },
+  }).start();
+  await csms.next("StatusNotification", 0, (q) => q.connectorId === 1);
+  hw.station.plug(1);
+  await until(() => status === "Preparing");
+  const times: number[] = [];
+  for (let i = 0; i <= TAPS; i++) {
+    closedAt = 0;
+    const t0 = performance.now();
+    hw.station.tap("BENCH-TAG");
+    await until(() => closedAt > 0, 20_000, `relay closed (tap ${i}, status ${status})`);
+    if (i > 0) times.push(closedAt - t0); // the first tap fills the authorization cache
+    await until(() => status === "Charging");
+    const stops = csms.all("StopTransaction").length;
+    hw.station.tap("BENCH-TAG");
+    await until(() => status === "Finishing");
+    await until(() => csms.all("StopTransaction").length > stops);
+    hw.station.unplug(1);
+    await until(() => status === "Available");
+    hw.station.plug(1);
+    await until(() => status === "Preparing");
+  }
+  cp.stop();
+  await csms.close();
+  await Deno.remove(dir, { recursive: true });
+  return times;
+}
+
+const fmt = (n: number, unit: string) => `${n.toFixed(unit === "MB" ? 1 : 2)} ${unit}`;
+const rows: [string, string][] = [];
+const b = await bare();
+const r = await runtimeProcess();
+const local = await tapToRelay(true);
+const remote = await tapToRelay(false);
+rows.push(
+  ["bare deno: start to exit (median)", fmt(b.startMs, "ms")],
+  ["runtime: start to BootNotification (median)", fmt(r.startMs, "ms")],
+  ["  difference", fmt(r.startMs - b.startMs, "ms")],
+  ["bare deno: idle RSS (median)", fmt(b.rss, "MB")],
+  ["runtime: idle RSS, connected (median)", fmt(r.rss, "MB")],
+  ["  difference", fmt(r.rss - b.rss, "MB")],
+  [
+    `tap to relay closed, local authorization (median of ${local.length})`,
+    fmt(median(local), "ms"),
+  ],
+  ["  p99", fmt(p99(local), "ms")],
+  [
+    `tap to relay closed, Authorize round trip (median of ${remote.length})`,
+    fmt(median(remote), "ms"),
+  ],
+  ["  p99", fmt(p99(remote), "ms")],
+);
+const width = Math.max(...rows.map(([k]) => k.length));
+const out = [
+  `deno ${Deno.version.deno}, ${RUNS} process runs`,
+  ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+].join("\n");
+await Deno.stdout.write(new TextEncoder().encode(out + "\n"));
