@@ -122,9 +122,10 @@ async function main(): Promise<void> {
       ),
   }, api.fetch);
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(sig, () => {
+    Deno.addSignalListener(sig, async () => {
       log("info", `Stopping on ${sig}`);
       runtime.stop();
+      await runtime.flushed();
       Deno.exit(0);
     });
   }

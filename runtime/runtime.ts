@@ -216,13 +216,18 @@ export class Runtime implements RuntimeHandle {
     this.#stopHardware = undefined;
     bus.stop();
     this.#disconnect();
-    await Promise.all([...this.#writes]);
+    await this.flushed();
     if (this.#stopped) return;
     this.#restarts++;
     this.#boot();
   }
 
-  /** Stops everything: actors, timers, connection, hardware bridge. */
+  /** Resolves once every setting the actors wrote so far is on disk (or failed to be). */
+  async flushed(): Promise<void> {
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+  }
+
+  /** Stops everything: actors, timers, connection, hardware bridge. Settings still being written: see {@link flushed}. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;

@@ -94,6 +94,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     },
     async [Symbol.asyncDispose]() {
       cp.stop();
+      await cp.flushed();
       await csms.close();
       await Deno.remove(dataDir, { recursive: true });
     },

@@ -9,10 +9,22 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage, BusMessageType, MessageOf } from "../actors/messages.ts";
-import { type Rig, startRig } from "./harness.ts";
+import { OCTT, type Rig, type RigOptions, startRig } from "./harness.ts";
 
-/** The idTag of OCTT's `<Configured Valid IdTag>`. */
-const VALID_ID_TAG = "OCTT-TAG-1";
+/**
+ * `startRig`, whose disposal first waits for the settings the runtime is
+ * still writing, so removing the data directory does not race the write.
+ */
+async function rigUp(opts?: RigOptions): Promise<Rig> {
+  const rig = await startRig(opts);
+  const dispose = rig[Symbol.asyncDispose].bind(rig);
+  rig[Symbol.asyncDispose] = async () => {
+    rig.cp.stop();
+    await rig.cp.flushed();
+    await dispose();
+  };
+  return rig;
+}
 
 /** Waits for a bus message of `type` at or after index `from` matching `match`. */
 async function busNext<K extends BusMessageType>(
@@ -43,14 +55,16 @@ function cpFrames(rig: Rig, from: number): unknown[][] {
 
 /** [connectorId, status] of the StatusNotifications received from `from` on. */
 function statuses(rig: Rig, from: number): [number, string][] {
-  return rig.csms.all("StatusNotification", from).map((r) => [r.params.connectorId, r.params.status]);
+  return rig.csms.all("StatusNotification", from).map((
+    r,
+  ) => [r.params.connectorId, r.params.status]);
 }
 
 /**
  * Reusable state Charging (OCTT Table 105): plug-in first and a remote
  * start on connector 1. Returns the transactionId.
  */
-async function charging(rig: Rig, idTag = VALID_ID_TAG): Promise<number> {
+async function charging(rig: Rig, idTag = OCTT.validIdTag): Promise<number> {
   const { csms, station } = rig;
   const m = csms.mark;
   const conf = await csms.call("GetConfiguration", { key: ["AuthorizeRemoteTxRequests"] });
@@ -68,7 +82,7 @@ async function charging(rig: Rig, idTag = VALID_ID_TAG): Promise<number> {
 
 Deno.test("TC_001 Cold boot charge point", async () => {
   let boots = 0;
-  await using rig = await startRig({
+  await using rig = await rigUp({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -122,7 +136,7 @@ Deno.test("TC_001 Cold boot charge point", async () => {
 
 /** TC_013 and TC_014: Inoperative survives a reset, Operative makes the connector Available. */
 async function resetWithoutTransaction(kind: "Hard" | "Soft"): Promise<void> {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const m = csms.mark;
   const inop = await csms.call("ChangeAvailability", { connectorId: 1, type: "Inoperative" });
@@ -162,7 +176,7 @@ Deno.test("TC_014 Soft reset without transaction", () => resetWithoutTransaction
 
 /** TC_015 and TC_016: the transaction stops with the reset's reason before the reboot. */
 async function resetWithTransaction(kind: "Hard" | "Soft"): Promise<void> {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const transactionId = await charging(rig);
   const r = csms.mark;
@@ -170,7 +184,7 @@ async function resetWithTransaction(kind: "Hard" | "Soft"): Promise<void> {
   const stop = await csms.next("StopTransaction", r);
   assert.equal(stop.params.transactionId, transactionId);
   assert.equal(stop.params.reason, `${kind}Reset`);
-  assert.equal(stop.params.idTag, VALID_ID_TAG);
+  assert.equal(stop.params.idTag, OCTT.validIdTag);
   const boot = await csms.next("BootNotification", r);
   assert.ok(stop.seq < boot.seq, "StopTransaction goes out before the reboot");
   // Finishing is reported before the reboot too (it may precede StopTransaction).
@@ -230,7 +244,7 @@ const LOCAL_LIST_KEYS: Record<string, boolean> = {
 };
 
 Deno.test("TC_019 Retrieve configuration", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   // Steps 1-2.
   const profiles = await csms.call("GetConfiguration", { key: ["SupportedFeatureProfiles"] });
@@ -276,7 +290,7 @@ Deno.test("TC_019 Retrieve configuration", async () => {
 });
 
 Deno.test("TC_021 Change/set configuration", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const before = await csms.call("GetConfiguration", { key: ["MeterValueSampleInterval"] });
   assert.notEqual(before.configurationKey[0].value, "30");
@@ -293,7 +307,7 @@ Deno.test("TC_021 Change/set configuration", async () => {
 });
 
 Deno.test("TC_040_1 Configuration key NotSupported", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const changed = await csms.call("ChangeConfiguration", { key: "Testing", value: "true" });
   assert.equal(changed.status, "NotSupported");
@@ -302,7 +316,7 @@ Deno.test("TC_040_1 Configuration key NotSupported", async () => {
 });
 
 Deno.test("TC_040_2 Configuration key invalid value", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const changed = await csms.call("ChangeConfiguration", {
     key: "MeterValueSampleInterval",
@@ -336,7 +350,7 @@ async function trigger(
 }
 
 Deno.test("TC_054 Trigger message", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const mv = await trigger(rig, { requestedMessage: "MeterValues", connectorId: 1 });
   assert.equal(mv.params.connectorId, 1);
@@ -360,11 +374,14 @@ Deno.test("TC_054 Trigger message", async () => {
 });
 
 Deno.test("TC_055 Trigger message rejected", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const m = csms.mark;
   const bus = rig.messages.length;
-  const conf = await csms.call("TriggerMessage", { requestedMessage: "MeterValues", connectorId: 2 });
+  const conf = await csms.call("TriggerMessage", {
+    requestedMessage: "MeterValues",
+    connectorId: 2,
+  });
   assert.equal(conf.status, "Rejected");
   assert.deepEqual(callsOnBus(rig, "MeterValues", bus), []);
   assert.equal(rig.messages.slice(bus).some((x: BusMessage) => x.type === "trigger"), false);
@@ -374,7 +391,7 @@ Deno.test("TC_055 Trigger message rejected", async () => {
 });
 
 Deno.test("TC_062 Data transfer to a charge point", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const conf = await rig.csms.call("DataTransfer", {
     vendorId: "com.example.octt",
     messageId: "TestMessage",

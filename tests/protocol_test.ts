@@ -9,7 +9,22 @@ import { createRPCError } from "ocpp-rpc";
 import type { BusMessageType, MessageOf } from "../actors/messages.ts";
 import { BACKOFF_BASE_MS, BOOT_RETRY_MS } from "../actors/connection.ts";
 import { BOOT_INFO } from "../runtime/version.ts";
-import { type Rig, startRig } from "./harness.ts";
+import { type Rig, type RigOptions, startRig } from "./harness.ts";
+
+/**
+ * `startRig`, whose disposal first waits for the settings the runtime is
+ * still writing, so removing the data directory does not race the write.
+ */
+async function rigUp(opts?: RigOptions): Promise<Rig> {
+  const rig = await startRig(opts);
+  const dispose = rig[Symbol.asyncDispose].bind(rig);
+  rig[Symbol.asyncDispose] = async () => {
+    rig.cp.stop();
+    await rig.cp.flushed();
+    await dispose();
+  };
+  return rig;
+}
 
 /** Waits for a bus message of `type` at or after index `from` matching `match`; returns its index. */
 async function busNext<K extends BusMessageType>(
@@ -40,7 +55,9 @@ async function rawCall(
 ): Promise<unknown[]> {
   const { csms } = rig;
   const from = csms.frames.length;
-  await csms.sendRaw(action === undefined ? String(payload) : JSON.stringify([2, id, action, payload]));
+  await csms.sendRaw(
+    action === undefined ? String(payload) : JSON.stringify([2, id, action, payload]),
+  );
   let answer: unknown[] | undefined;
   await csms.until(() => {
     answer = csms.frames.slice(from).filter((f) => !f.out).map((f) => JSON.parse(f.text))
@@ -59,7 +76,7 @@ async function heartbeatWorks(rig: Rig): Promise<void> {
 }
 
 Deno.test("boot: BootNotification describes the Charge Point, Heartbeat follows its interval", async () => {
-  await using rig = await startRig({
+  await using rig = await rigUp({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -91,7 +108,7 @@ Deno.test("boot: BootNotification describes the Charge Point, Heartbeat follows 
 
 Deno.test("boot: Pending, then Accepted; nothing but BootNotification goes out while Pending", async () => {
   let boots = 0;
-  await using rig = await startRig({
+  await using rig = await rigUp({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -127,7 +144,7 @@ Deno.test("boot: Pending, then Accepted; nothing but BootNotification goes out w
 });
 
 Deno.test("boot: no answer to the Central System while Rejected", async () => {
-  await using rig = await startRig({
+  await using rig = await rigUp({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -147,7 +164,7 @@ Deno.test("boot: no answer to the Central System while Rejected", async () => {
 });
 
 Deno.test("rpc: an unknown action gets CALLERROR NotImplemented", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const answer = await rawCall(rig, "unknown-1", "MakeCoffee", { sugar: 2 });
   assert.deepEqual(answer.slice(0, 3), [4, "unknown-1", "NotImplemented"]);
   assert.equal(answer.length, 5);
@@ -156,7 +173,7 @@ Deno.test("rpc: an unknown action gets CALLERROR NotImplemented", async () => {
 });
 
 Deno.test("rpc: a Central System action without a handler gets CALLERROR NotSupported", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   await assert.rejects(
     rig.csms.call("ReserveNow", {
       connectorId: 1,
@@ -173,7 +190,7 @@ Deno.test("rpc: a Central System action without a handler gets CALLERROR NotSupp
 });
 
 Deno.test("rpc: invalid payloads get the OCPP-J 4.2.3 error codes and change nothing", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const cases: [string, unknown, string][] = [
     ["missing", { connectorId: 1 }, "OccurenceConstraintViolation"],
     ["type", { connectorId: "1", type: "Inoperative" }, "TypeConstraintViolation"],
@@ -196,7 +213,7 @@ Deno.test("rpc: invalid payloads get the OCPP-J 4.2.3 error codes and change not
 });
 
 Deno.test("rpc: garbage frames are ignored and the connection keeps working", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const connections = csms.connections;
   const from = rig.messages.length;
@@ -221,7 +238,7 @@ Deno.test("rpc: garbage frames are ignored and the connection keeps working", as
 });
 
 Deno.test("connection: a dropped connection is re-established with a new BootNotification", async () => {
-  await using rig = await startRig();
+  await using rig = await rigUp();
   const { csms } = rig;
   const m = csms.mark;
   const from = rig.messages.length;
@@ -243,7 +260,7 @@ Deno.test("connection: a dropped connection is re-established with a new BootNot
 
 Deno.test("rpc: CALLERROR answers to the Charge Point's CALLs crash nothing", async () => {
   let failBoot = true;
-  await using rig = await startRig({
+  await using rig = await rigUp({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => {
