@@ -12,7 +12,7 @@ import { authorizationActor } from "../actors/authorization.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
 import { connectorStatusActor, type ConnectorStatusState } from "../actors/connector_status.ts";
-import { meterActor } from "../actors/meter.ts";
+import { meterActor, type MeterState } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
 import { rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
@@ -240,6 +240,7 @@ export class Runtime implements RuntimeHandle {
     const status = this.#bus.snapshot<ConnectorStatusState>("connector_status");
     const tx = this.#bus.snapshot<TransactionState>("transaction");
     const conn = this.#bus.snapshot<ConnectionState>("connection");
+    const meter = this.#bus.snapshot<MeterState>("meter");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
@@ -253,7 +254,7 @@ export class Runtime implements RuntimeHandle {
         startedAt: running ? new Date(running.startedAt).toISOString() : null,
         energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
         meterWh: Math.floor(c.meterWh),
-        powerW: 0,
+        powerW: Math.round(meter.connectors[i]?.w ?? 0),
       };
     });
     return {

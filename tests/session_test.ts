@@ -26,6 +26,14 @@ Deno.test("session: plug, RFID, Authorize, StartTransaction, MeterValues, StopTr
   assert.equal(sv.context, "Sample.Periodic");
   // 7400 W for 60 s is 123.3 Wh; the poll runs each second.
   assert.ok(Number(sv.value) >= 121 && Number(sv.value) <= 124, `value ${sv.value}`);
+  const view = rig.cp.status();
+  assert.equal(view.backend.state, "accepted");
+  const c1 = view.connectors[0]!;
+  assert.equal(c1.status, "Charging");
+  assert.equal(c1.transactionId, 1);
+  assert.equal(c1.idTag, "TAG1");
+  assert.equal(c1.powerW, 7400);
+  assert.ok(c1.energyWh! >= 121, `energy ${c1.energyWh}`);
   station.tap("TAG1");
   const stop = await csms.next("StopTransaction", m);
   assert.equal(stop.params.reason, "Local");
