@@ -1,6 +1,6 @@
 /**
  * The runtime: the effectful shell around the actors. It owns the bus, the
- * settings store, the WebSocket transport and the hardware bridge, and
+ * settings store, the backend link (`link.ts`) and the hardware bridge, and
  * restarts the actors for Reset.
  *
  * @module
@@ -18,7 +18,8 @@ import { rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
 import { transactionActor, type TransactionState } from "../actors/transaction.ts";
 import type { ConfigStore } from "../config/store.ts";
-import type { Connection, Transport } from "../ocpp/transport.ts";
+import type { Transport } from "../ocpp/transport.ts";
+import { Link } from "./link.ts";
 import type { Logger } from "./log.ts";
 import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./handle.ts";
 
@@ -47,7 +48,7 @@ export class Runtime implements RuntimeHandle {
   #o: RuntimeOptions;
   #bus!: Bus;
   #stopHardware: (() => void) | undefined;
-  #conn: { c: Connection | undefined } | undefined;
+  #link: Link;
   /** Settings being written to disk. */
   #writes = new Set<Promise<void>>();
   #backend: { state: BackendState; since: number; reason: string | null };
@@ -56,6 +57,7 @@ export class Runtime implements RuntimeHandle {
 
   constructor(opts: RuntimeOptions) {
     this.#o = opts;
+    this.#link = new Link({ store: opts.store, transport: opts.transport, logger: opts.logger });
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
   }
 
@@ -104,12 +106,7 @@ export class Runtime implements RuntimeHandle {
       o.logger.log("info", `Backend ${m.state}${m.reason ? `: ${m.reason}` : ""}`);
     });
     bus.subscribe("config.write", (m) => this.#write(bus, m.key, m.value));
-    bus.subscribe("ws.connect", (m) => this.#connect(bus, m.url, m.conn));
-    bus.subscribe("ws.disconnect", () => this.#disconnect());
-    bus.subscribe("ws.send", (m) => {
-      o.logger.log("debug", `> ${m.text}`);
-      this.#conn?.c?.send(m.text);
-    });
+    this.#link.attach(bus);
     bus.subscribe("system.restart", (m) => {
       o.logger.log("info", `${m.kind} reset`);
       queueMicrotask(() => void this.#restart(bus));
@@ -136,74 +133,6 @@ export class Runtime implements RuntimeHandle {
     bus.publish({ type: "config.changed", key, value });
   }
 
-  #connect(bus: Bus, url: string, conn: number): void {
-    this.#disconnect();
-    const store = this.#o.store;
-    const password = String(store.get("AuthorizationKey"));
-    const id = String(store.get("ChargePointId"));
-    // This connection's own entry: connection numbers start again at 1 after a
-    // restart, so a late event of an old connection is recognised by identity.
-    const entry: { c: Connection | undefined } = { c: undefined };
-    this.#conn = entry;
-    const events = {
-      onOpen: () => {
-        if (this.#conn === entry) bus.publish({ type: "ws.opened", conn });
-      },
-      onMessage: (text: string) => {
-        if (this.#conn !== entry) return;
-        this.#o.logger.log("debug", `< ${text}`);
-        bus.publish({ type: "ws.received", text });
-      },
-      onClose: (reason: string) => {
-        if (this.#conn === entry) this.#conn = undefined;
-        bus.publish({ type: "ws.closed", conn, reason });
-      },
-    };
-    this.#loadTls().then((tls) => {
-      if (this.#stopped || bus !== this.#bus || this.#conn !== entry) return;
-      entry.c = this.#o.transport.connect({
-        url,
-        protocols: ["ocpp1.6"],
-        ...(password ? { basicAuth: { user: id, password } } : {}),
-        ...tls,
-      }, events);
-    }, (err) => {
-      if (this.#conn === entry) this.#conn = undefined;
-      bus.publish({ type: "ws.closed", conn, reason: errorText(err) });
-    });
-  }
-
-  async #loadTls(): Promise<{ caCerts?: string[]; clientCert?: { cert: string; key: string } }> {
-    const store = this.#o.store;
-    const ca = String(store.get("TlsCaFile"));
-    const cert = String(store.get("TlsClientCertFile"));
-    const key = String(store.get("TlsClientKeyFile"));
-    const read = async (path: string, what: string) => {
-      try {
-        return await Deno.readTextFile(path);
-      } catch (err) {
-        throw new Error(`Cannot read ${what} ${path}: ${errorText(err)}`);
-      }
-    };
-    return {
-      ...(ca ? { caCerts: [await read(ca, "CA file")] } : {}),
-      ...(cert && key
-        ? {
-          clientCert: {
-            cert: await read(cert, "client certificate"),
-            key: await read(key, "client key"),
-          },
-        }
-        : {}),
-    };
-  }
-
-  #disconnect(): void {
-    const c = this.#conn;
-    this.#conn = undefined;
-    c?.c?.close();
-  }
-
   /**
    * Reset: stops the actors, the hardware bridge and the connection, waits
    * until every setting written so far is on disk (InoperativeConnectors of
@@ -215,7 +144,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopHardware?.();
     this.#stopHardware = undefined;
     bus.stop();
-    this.#disconnect();
+    this.#link.detach();
     await this.flushed();
     if (this.#stopped) return;
     this.#restarts++;
@@ -233,7 +162,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopped = true;
     this.#stopHardware?.();
     this.#bus.stop();
-    this.#disconnect();
+    this.#link.detach();
   }
 
   status(): StatusView {
