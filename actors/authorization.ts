@@ -9,10 +9,15 @@
  *   cannot be reached, LocalAuthorizeOffline lets cached ids through and
  *   AllowOfflineTxForUnknownId lets unknown ids through (section 3.5.3).
  *
- * The authorization cache (section 3.5.2) keeps the idTagInfo of every
+ * The authorization cache (section 3.5.1) keeps the idTagInfo of every
  * Authorize.conf, StartTransaction.conf and StopTransaction.conf (via
- * `auth.info`). The full rules (local list, whitelist source, cache bounds
- * and persistence) are a later issue; the decision is {@link decide}.
+ * `auth.info`), at most {@link CACHE_MAX} entries: when full, NOT-valid
+ * entries go first, then the oldest valid ones; an Accepted entry found
+ * past its expiryDate becomes Expired. Offline, an identifier the cache
+ * knows as not valid is refused even with AllowOfflineTxForUnknownId, which
+ * is for unknown identifiers only (section 3.5.4). The local list, the
+ * whitelist source and cache persistence are a later issue; the decision is
+ * {@link decide}.
  *
  * Handles: ClearCache (5.4). Receives `auth.request`, `auth.info`,
  * `ocpp.result`/`ocpp.failed` of Authorize. Emits `auth.result`,
@@ -43,7 +48,7 @@ export type AuthorizationMsg =
   | MessageOf<"ocpp.result">
   | MessageOf<"ocpp.failed">;
 
-/** Maximum cache entries; the oldest entry goes first (insertion order). */
+/** Maximum cache entries. */
 export const CACHE_MAX = 1000;
 
 /** True when an idTagInfo is Accepted and not expired at `now`. */
@@ -88,20 +93,23 @@ export function decide(
     }
     return { kind: "ask" };
   }
+  if (cached && !isValid(cached.info, ctx.now)) {
+    // Known as not valid (or expired): refused offline, also by Unknown Offline
+    // Authorization, which is for unknown identifiers only (section 3.5.4).
+    return { kind: "answer", info: notValid(cached.info), source: "cache" };
+  }
   if (cached && ctx.config.bool("LocalAuthorizeOffline")) {
-    if (isValid(cached.info, ctx.now)) {
-      return { kind: "answer", info: cached.info, source: "cache" };
-    }
-    return {
-      kind: "answer",
-      info: cached.info.status === "Accepted" ? { status: "Expired" } : cached.info,
-      source: "cache",
-    };
+    return { kind: "answer", info: cached.info, source: "cache" };
   }
   if (ctx.config.bool("AllowOfflineTxForUnknownId")) {
     return { kind: "answer", info: { status: "Accepted" }, source: "offline" };
   }
   return { kind: "answer", info: { status: "Invalid" }, source: "offline" };
+}
+
+/** A not-valid entry as an answer: an Accepted one past its expiryDate is Expired. */
+function notValid(info: IdTagInfo): IdTagInfo {
+  return info.status === "Accepted" ? { ...info, status: "Expired" } : info;
 }
 
 function remember(
@@ -113,8 +121,21 @@ function remember(
   if (!ctx.config.bool("AuthorizationCacheEnabled")) return state;
   const cache = new Map(state.cache);
   cache.delete(idTag);
+  while (cache.size >= CACHE_MAX) {
+    // Section 3.5.1: when full, NOT-valid entries go first, then the oldest valid ones.
+    const stale = [...cache].find(([, e]) => !isValid(e.info, ctx.now));
+    cache.delete(stale ? stale[0] : cache.keys().next().value!);
+  }
   cache.set(idTag, { info });
-  while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+  return { ...state, cache };
+}
+
+/** Section 3.5.1: "When the validity of a Cache entry expires, it SHALL be changed to expired". */
+function expire(state: AuthorizationState, idTag: string, ctx: Ctx): AuthorizationState {
+  const entry = state.cache.get(idTag);
+  if (!entry || entry.info.status !== "Accepted" || isValid(entry.info, ctx.now)) return state;
+  const cache = new Map(state.cache);
+  cache.set(idTag, { info: notValid(entry.info) });
   return { ...state, cache };
 }
 
@@ -135,6 +156,7 @@ export function transitionAuthorization(
 ): [AuthorizationState, Effect[]] {
   switch (msg.type) {
     case "auth.request": {
+      state = expire(state, msg.idTag, ctx);
       const d = decide(state, msg.idTag, true, ctx);
       if (d.kind === "answer") {
         return [state, [{

@@ -14,6 +14,10 @@
  * draw current before SuspendedEV is reported, so a normal start reads
  * Preparing -> Charging without a flicker.
  *
+ * With MinimumStatusDuration (sections 4.9, 9.1.20) a new status is reported only
+ * once it has been stable that long; one that changes back in time is not
+ * reported at all. Reports after the boot or on TriggerMessage go at once.
+ *
  * An EV-side disconnect during a transaction (section 4.9): with
  * StopTransactionOnEVSideDisconnect false the transaction goes on as
  * SuspendedEV, info "EV side disconnected" (OCTT TC_005_3); with true the
@@ -98,9 +102,12 @@ export function deriveStatus(i: StatusInputs): Derived {
 }
 
 interface Conn extends Omit<StatusInputs, "stopOnEvDisconnect"> {
+  /** What the last StatusNotification.req said. */
   readonly reported: ConnectorStatus | null;
   readonly reportedError: ChargePointErrorCode;
   readonly reportedInfo: string | null;
+  /** A new status waiting to be stable for MinimumStatusDuration, since when. */
+  readonly pending: { readonly d: Derived; readonly since: number } | null;
 }
 
 /** The actor's state: index 0 is the Charge Point (connector 0). */
@@ -149,6 +156,7 @@ export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
     reported: null,
     reportedError: "NoError",
     reportedInfo: null,
+    pending: null,
   }));
   return { connectors, inoperative, scheduled: [] };
 }
@@ -165,6 +173,10 @@ function statusCall(id: number, d: Derived, status: ConnectorStatus, now: number
       ...(d.info ? { info: d.info } : {}),
     },
   };
+}
+
+function sameDerived(a: Derived, b: Derived): boolean {
+  return a.status === b.status && a.errorCode === b.errorCode && a.info === b.info;
 }
 
 function derive0(c: Conn): Derived {
@@ -328,27 +340,45 @@ export function transitionConnectorStatus(
       set(id, { finishing: false, finishInfo: null });
     }
   }
+  const minMs = ctx.config.int("MinimumStatusDuration") * 1000;
   for (let id = 0; id <= n; id++) {
     const c = conns[id]!;
     const derived = id === 0 ? derive0(c) : deriveStatus({
       ...c,
       stopOnEvDisconnect: ctx.config.bool("StopTransactionOnEVSideDisconnect"),
     });
-    // A transient state keeps what was reported last, as it was reported.
-    const d: Derived = derived.status !== undefined ? derived : {
+    // A transient state keeps the last status, as it was.
+    const d: Derived = derived.status !== undefined ? derived : c.pending?.d ?? {
       status: c.reported ?? undefined,
       errorCode: c.reportedError,
       ...(c.reportedInfo !== null ? { info: c.reportedInfo } : {}),
     };
     const status = d.status;
     if (status === undefined) continue;
+    const resend = resendAll.includes(id);
     const changed = status !== c.reported || d.errorCode !== c.reportedError;
-    if (changed || (d.info ?? null) !== c.reportedInfo || resendAll.includes(id)) {
-      set(id, { reported: status, reportedError: d.errorCode, reportedInfo: d.info ?? null });
-      effects.push(statusCall(id, d, status, ctx.now));
-      if (changed) {
-        effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });
+    if (!changed && (d.info ?? null) === c.reportedInfo && !resend) {
+      if (c.pending) set(id, { pending: null });
+      continue;
+    }
+    // Section 9.1.20 MinimumStatusDuration (and 4.9): only a status stable that long is reported.
+    if (minMs > 0 && !resend) {
+      if (!c.pending || !sameDerived(c.pending.d, d)) {
+        set(id, { pending: { d, since: ctx.now } });
+        effects.push({ type: "timer.start", id: `stable:${id}`, ms: minMs });
+        continue;
       }
+      if (ctx.now - c.pending.since < minMs) continue;
+    }
+    set(id, {
+      reported: status,
+      reportedError: d.errorCode,
+      reportedInfo: d.info ?? null,
+      pending: null,
+    });
+    effects.push(statusCall(id, d, status, ctx.now));
+    if (changed) {
+      effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });
     }
   }
   return [{ connectors: conns, inoperative, scheduled }, effects];

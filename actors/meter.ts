@@ -2,9 +2,10 @@
  * The meter actor: MeterValues.req (OCPP 1.6 section 4.7).
  *
  * - Sampled values every MeterValueSampleInterval seconds while a
- *   transaction runs, context `Sample.Periodic`, one sampledValue per
- *   measurand of MeterValuesSampledData (section 9.1.17;
- *   Energy.Active.Import.Register when empty).
+ *   transaction runs, counted from its start (0 = none), context
+ *   `Sample.Periodic`, one sampledValue per measurand of
+ *   MeterValuesSampledData (section 9.1.17; Energy.Active.Import.Register
+ *   when empty). A new interval applies from the moment it is set.
  * - Clock-aligned values every ClockAlignedDataInterval seconds from
  *   midnight UTC, context `Sample.Clock`, MeterValuesAlignedData.
  * - TriggerMessage(MeterValues): context `Trigger`.
@@ -116,6 +117,15 @@ export function transitionMeter(
       break;
     case "config.changed":
       if (msg.key === "ClockAlignedDataInterval") effects.push(alignedTimer(ctx));
+      if (msg.key !== "MeterValueSampleInterval") break;
+      connectors.forEach((c, i) => {
+        if (!c.inTransaction) return;
+        effects.push(
+          sampleMs > 0
+            ? { type: "timer.start", id: `sample:${i + 1}`, ms: sampleMs }
+            : { type: "timer.cancel", id: `sample:${i + 1}` },
+        );
+      });
       break;
     case "hw.meter":
       if (connectors[msg.connectorId - 1]) patch(msg.connectorId, { wh: msg.wh, w: msg.w });
@@ -150,7 +160,7 @@ export function transitionMeter(
         for (let id = 1; id <= connectors.length; id++) {
           send(id, "Sample.Clock", "MeterValuesAlignedData");
         }
-        effects.push(alignedTimer({ ...ctx, now: ctx.now + 1 }));
+        effects.push(alignedTimer(ctx));
       } else if (msg.id.startsWith("sample:")) {
         const id = Number(msg.id.slice(7));
         if (connectors[id - 1]?.inTransaction && sampleMs > 0) {

@@ -19,7 +19,10 @@
  * transaction when its parentIdTag is the same (OCTT TC_068, TC_069).
  * An unplugged cable ends a session that has not started (section 4.9,
  * "plug removed"); ConnectionTimeOut (section 9.1.6, errata 3.76) ends one
- * waiting for its cable, 0 meaning no time-out.
+ * waiting for its cable, 0 meaning no time-out. With several connectors a
+ * card presented before any cable is plugged in authorizes the first free
+ * connector, and the session moves to whichever connector the cable then
+ * goes into.
  *
  * The cable lock is released when a transaction ends, except after an
  * EV-side disconnect with UnlockConnectorOnEVSideDisconnect false (section
@@ -28,7 +31,9 @@
  * UnlockConnector. UnlockConnector answers NotSupported for an unknown
  * connector (errata 3.85) and for a connector known to have a fixed cable
  * (the hardware answered NotSupported before), without stopping its
- * transaction (OCTT TC_018_2). A StartTransaction.conf that is not Accepted
+ * transaction (OCTT TC_018_2; the hardware does not yet say so at start, so
+ * before a first unlock a fixed cable's transaction is still stopped, then
+ * NotSupported). A StartTransaction.conf that is not Accepted
  * stops the transaction with DeAuthorized when StopTransactionOnInvalidId is
  * true, and otherwise only stops energy (`tx.deauthorized`, errata 3.17).
  *
@@ -67,7 +72,8 @@ export interface Running extends Session {
 export type TxPhase =
   | { readonly phase: "idle" }
   | { readonly phase: "authorizing"; readonly idTag: string }
-  | ({ readonly phase: "authorized" } & Session)
+  /** `floating`: a card's session without a cable yet, for whichever connector gets one. */
+  | ({ readonly phase: "authorized"; readonly floating?: true } & Session)
   | ({ readonly phase: "locking" } & Session)
   | ({ readonly phase: "active" } & Running)
   | (
@@ -192,8 +198,14 @@ function isFree(c: ConnectorTx): boolean {
   return c.tx.phase === "idle" && !c.faulted && c.operative;
 }
 
-function authorize(w: Work, id: number, idTag: string, info: IdTagInfo): void {
-  w.set(id, { tx: { phase: "authorized", ...session(idTag, info.parentIdTag) } });
+function authorize(w: Work, id: number, idTag: string, info: IdTagInfo, floating = false): void {
+  w.set(id, {
+    tx: {
+      phase: "authorized",
+      ...session(idTag, info.parentIdTag),
+      ...(floating ? { floating: true as const } : {}),
+    },
+  });
   w.emit({ type: "tx.authorized", connectorId: id, idTag });
   startIfReady(w, id);
   const timeoutS = w.ctx.config.int("ConnectionTimeOut");
@@ -478,8 +490,17 @@ function onEvState(w: Work, msg: MessageOf<"hw.ev_state">): void {
       if (phase === "locking") w.emit({ type: "hw.unlock", connectorId: id });
     }
   } else if (plugged(msg.state) && !plugged(before.ev)) {
+    const waiting = w.conns.findIndex((c) =>
+      c.tx.phase === "authorized" && c.tx.floating === true && !plugged(c.ev)
+    ) + 1;
     if (w.ctx.config.str("AuthorizationMode") === "free" && isFree(before)) {
       authorize(w, id, w.ctx.config.str("FreeChargingIdTag"), { status: "Accepted" });
+    } else if (isFree(before) && before.lockedFor === null && waiting > 0) {
+      // The card was presented before the cable: its session moves here.
+      const tx = w.get(waiting)!.tx as Session;
+      drop(w, waiting);
+      const parent = tx.parentIdTag === undefined ? {} : { parentIdTag: tx.parentIdTag };
+      authorize(w, id, tx.idTag, { status: "Accepted", ...parent });
     } else startIfReady(w, id);
   }
 }
@@ -562,8 +583,11 @@ export function transitionTransaction(
         break;
       }
       if (c.tx.phase !== "authorizing" || c.tx.idTag !== msg.idTag) break;
-      if (msg.info.status === "Accepted") authorize(w, msg.connectorId, msg.idTag, msg.info);
-      else {
+      if (msg.info.status === "Accepted") {
+        // A card's session without a cable goes to the connector that gets one first.
+        const floating = msg.purpose === "start" && !plugged(c.ev) && w.conns.length > 1;
+        authorize(w, msg.connectorId, msg.idTag, msg.info, floating);
+      } else {
         w.set(msg.connectorId, { tx: { phase: "idle" } });
         w.emit({
           type: "log",

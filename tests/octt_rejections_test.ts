@@ -5,15 +5,7 @@
  * (OCTT test case document chapter 2, Tables 29-33, 47).
  */
 import assert from "node:assert/strict";
-import {
-  advanceIdle,
-  configure,
-  OCTT,
-  reachCharging,
-  rpcIdle,
-  startRig,
-  statusesOf,
-} from "./harness.ts";
+import { advanceIdle, configure, OCTT, reachCharging, startRig, statusesOf } from "./harness.ts";
 
 Deno.test("TC_023 Start charging session - authorize invalid", async () => {
   await using rig = await startRig({
@@ -27,6 +19,10 @@ Deno.test("TC_023 Start charging session - authorize invalid", async () => {
   await configure(rig, { MinimumStatusDuration: "10", LocalPreAuthorize: "true" });
   const m = csms.mark;
   station.plug(1);
+  // MinimumStatusDuration 10: Preparing is reported once it has lasted 10 s.
+  await advanceIdle(rig, 9_000);
+  assert.deepEqual(statusesOf(rig, m), []);
+  await advanceIdle(rig, 1_000);
   await csms.next("StatusNotification", m, (p) => p.status === "Preparing");
   station.tap(OCTT.invalidIdTag);
   const auth = await csms.next("Authorize", m);

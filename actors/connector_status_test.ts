@@ -1,0 +1,371 @@
+/**
+ * Unit tests of the connector status actor: {@link deriveStatus} over its
+ * inputs, the StatusNotification sequences it produces, and
+ * ChangeAvailability with its persistence.
+ */
+import assert from "node:assert/strict";
+import type { Ctx, Effect, TimerFired } from "./bus.ts";
+import type { ChargePointErrorCode, ConnectorStatus, EvState, StopReason } from "./messages.ts";
+import { type Value, viewOf } from "../config/registry.ts";
+import {
+  type ConnectorStatusMsg,
+  type ConnectorStatusState,
+  type Derived,
+  deriveStatus,
+  EV_RESPONSE_MS,
+  initialConnectorStatus,
+  type StatusInputs,
+  transitionConnectorStatus,
+} from "./connector_status.ts";
+
+const T0 = Date.parse("2025-01-01T00:00:00.000Z");
+
+function ctx(values: Record<string, Value> = {}): Ctx {
+  return { now: T0, config: viewOf(new Map(Object.entries(values))) };
+}
+
+function run(
+  state: ConnectorStatusState,
+  msgs: readonly (ConnectorStatusMsg | TimerFired)[],
+  c: Ctx = ctx(),
+): [ConnectorStatusState, Effect[]] {
+  let effects: Effect[] = [];
+  for (const m of msgs) [state, effects] = transitionConnectorStatus(state, m, c);
+  return [state, effects];
+}
+
+/** The statuses a run reported, per StatusNotification.req, as `id:status[:errorCode][:info]`. */
+function reported(
+  state: ConnectorStatusState,
+  msgs: readonly (ConnectorStatusMsg | TimerFired)[],
+  c = ctx(),
+) {
+  const out: string[] = [];
+  for (const m of msgs) {
+    const [next, effects] = transitionConnectorStatus(state, m, c);
+    state = next;
+    for (const e of effects) {
+      if (e.type !== "ocpp.call") continue;
+      const p = e.payload as Record<string, unknown>;
+      out.push(
+        [p.connectorId, p.status, p.errorCode === "NoError" ? "" : p.errorCode, p.info ?? ""]
+          .join(":").replace(/:+$/, ""),
+      );
+    }
+  }
+  return out;
+}
+
+const base: StatusInputs = {
+  ev: "A",
+  fault: null,
+  tx: "none",
+  relayClosed: false,
+  energized: false,
+  settling: false,
+  locked: false,
+  finishing: false,
+  finishInfo: null,
+  operative: true,
+  stopOnEvDisconnect: true,
+};
+const ok = (status: ConnectorStatus | undefined, info?: string): Derived => ({
+  status,
+  errorCode: "NoError",
+  ...(info ? { info } : {}),
+});
+const active: Partial<StatusInputs> = { tx: "active", ev: "C", relayClosed: true, energized: true };
+
+const table: [string, Partial<StatusInputs>, Derived][] = [
+  ["nothing going on: Available", {}, ok("Available")],
+  ["a plugged cable: Preparing", { ev: "B" }, ok("Preparing")],
+  ["authorized without a cable: Preparing", { tx: "authorized" }, ok("Preparing")],
+  ["inoperative: Unavailable", { ev: "B", tx: "authorized", operative: false }, ok("Unavailable")],
+  ["a fault: Faulted, even during a transaction", {
+    ...active,
+    fault: { errorCode: "GroundFailure", info: "leak" },
+  }, { status: "Faulted", errorCode: "GroundFailure", info: "leak" }],
+  ["a transaction on an inoperative connector still Charging", {
+    ...active,
+    operative: false,
+  }, ok("Charging")],
+  ["relay closed and the EV drawing: Charging", active, ok("Charging")],
+  ["relay closed, EV not drawing within EV_RESPONSE_MS: unchanged", {
+    ...active,
+    ev: "B",
+    settling: true,
+  }, ok(undefined)],
+  ["relay closed, EV not drawing: SuspendedEV", { ...active, ev: "B" }, ok("SuspendedEV")],
+  ["relay opened by the Charge Point: SuspendedEVSE", {
+    ...active,
+    relayClosed: false,
+  }, ok("SuspendedEVSE")],
+  ["transaction started, relay not yet closed: unchanged", {
+    tx: "active",
+    ev: "B",
+  }, ok(undefined)],
+  ["EV unplugged, StopTransactionOnEVSideDisconnect false: SuspendedEV with info", {
+    ...active,
+    ev: "A",
+    stopOnEvDisconnect: false,
+  }, ok("SuspendedEV", "EV side disconnected")],
+  ["EV unplugged, StopTransactionOnEVSideDisconnect true: unchanged, the stop comes", {
+    ...active,
+    ev: "A",
+  }, ok(undefined)],
+  ["transaction stopping: unchanged", { ...active, tx: "stopping" }, ok(undefined)],
+  ["transaction ended, cable in: Finishing", { ev: "B", finishing: true }, ok("Finishing")],
+  ["transaction ended by the EV side: Finishing with info", {
+    finishing: true,
+    locked: true,
+    finishInfo: "EV side disconnected",
+  }, ok("Finishing", "EV side disconnected")],
+];
+for (const [what, patch, expected] of table) {
+  Deno.test(`deriveStatus(): ${what}`, () => {
+    assert.deepEqual(deriveStatus({ ...base, ...patch }), expected);
+  });
+}
+
+const ev = (state: EvState): ConnectorStatusMsg => ({
+  type: "hw.ev_state",
+  connectorId: 1,
+  state,
+});
+const relay = (closed: boolean): ConnectorStatusMsg => ({
+  type: "hw.relay",
+  connectorId: 1,
+  closed,
+});
+const started: ConnectorStatusMsg = {
+  type: "tx.started",
+  connectorId: 1,
+  idTag: "TAG",
+  meterStartWh: 0,
+  timestamp: T0,
+};
+const stopped = (reason: StopReason): ConnectorStatusMsg => ({
+  type: "tx.stopped",
+  connectorId: 1,
+  transactionId: 7,
+  reason,
+});
+const fault = (errorCode: ChargePointErrorCode): ConnectorStatusMsg => ({
+  type: "hw.fault",
+  connectorId: 1,
+  errorCode,
+});
+const booted = () =>
+  run(initialConnectorStatus(ctx()), [{ type: "backend.accepted", currentTime: "" }])[0];
+const locked: ConnectorStatusMsg = { type: "hw.locked", connectorId: 1, ok: true };
+const stopping: ConnectorStatusMsg = { type: "tx.stopping", connectorId: 1, reason: "Local" };
+const unlocked: ConnectorStatusMsg = { type: "hw.unlocked", connectorId: 1, result: "Unlocked" };
+
+Deno.test("transitionConnectorStatus() reports connector 0 and every connector after the boot is accepted", () => {
+  const [, effects] = run(initialConnectorStatus(ctx()), [
+    { type: "backend.accepted", currentTime: "" },
+  ]);
+  const sn = (connectorId: number): Effect => ({
+    type: "ocpp.call",
+    action: "StatusNotification",
+    payload: {
+      connectorId,
+      errorCode: "NoError",
+      status: "Available",
+      timestamp: "2025-01-01T00:00:00.000Z",
+    },
+  });
+  assert.deepEqual(effects, [
+    sn(0),
+    { type: "status.changed", connectorId: 0, status: "Available", errorCode: "NoError" },
+    sn(1),
+    { type: "status.changed", connectorId: 1, status: "Available", errorCode: "NoError" },
+  ]);
+});
+
+Deno.test("transitionConnectorStatus() reports Preparing, Charging, Finishing, Available for a session", () => {
+  assert.deepEqual(
+    reported(booted(), [ev("B"), locked, started, ev("C"), relay(true), stopping, relay(false)]),
+    ["1:Preparing", "1:Charging"],
+  );
+  const [charging] = run(booted(), [ev("B"), locked, started, ev("C"), relay(true)]);
+  assert.deepEqual(
+    reported(charging, [stopping, relay(false), ev("B"), stopped("Local"), unlocked, ev("A")]),
+    ["1:Finishing", "1:Available"],
+  );
+});
+
+Deno.test("transitionConnectorStatus() reports SuspendedEV only after EV_RESPONSE_MS without the EV drawing", () => {
+  const [state, effects] = run(booted(), [ev("B"), started, relay(true)]);
+  assert.deepEqual(effects, [{ type: "timer.start", id: "settle:1", ms: EV_RESPONSE_MS }]);
+  assert.deepEqual(reported(state, [{ type: "timer.fired", id: "settle:1" }]), [
+    "1:SuspendedEV",
+  ]);
+});
+
+Deno.test("transitionConnectorStatus() reports Finishing with info, no SuspendedEV, when the EV unplugs and StopTransactionOnEVSideDisconnect is true (OCTT TC_005_1)", () => {
+  const [charging] = run(booted(), [ev("B"), locked, started, ev("C"), relay(true)]);
+  assert.deepEqual(
+    reported(charging, [ev("A"), stopping, relay(false), stopped("EVDisconnected"), unlocked]),
+    ["1:Finishing::EV side disconnected", "1:Available"],
+  );
+});
+
+Deno.test("transitionConnectorStatus() reports SuspendedEV with info when the EV unplugs and StopTransactionOnEVSideDisconnect is false (OCTT TC_005_3)", () => {
+  const c = ctx({ StopTransactionOnEVSideDisconnect: false });
+  const [charging] = run(booted(), [ev("B"), locked, started, ev("C"), relay(true)], c);
+  assert.deepEqual(
+    reported(charging, [ev("A"), relay(false), stopping, stopped("Remote"), unlocked], c),
+    ["1:SuspendedEV::EV side disconnected", "1:Finishing", "1:Available"],
+  );
+});
+
+Deno.test("transitionConnectorStatus() reports Faulted ConnectorLockFailure and clears it when the plug is removed (OCTT TC_024)", () => {
+  const [state] = run(booted(), [{ type: "tx.authorized", connectorId: 1, idTag: "TAG" }]);
+  assert.deepEqual(
+    reported(state, [
+      ev("B"),
+      { type: "hw.locked", connectorId: 1, ok: false },
+      { type: "tx.deauthorized", connectorId: 1 },
+      fault("ConnectorLockFailure"),
+      ev("A"),
+    ]),
+    ["1:Faulted:ConnectorLockFailure", "1:Available"],
+  );
+});
+
+Deno.test("transitionConnectorStatus() goes back to Available when an authorization without cable ends (OCTT TC_004_2)", () => {
+  assert.deepEqual(
+    reported(booted(), [
+      { type: "tx.authorized", connectorId: 1, idTag: "TAG" },
+      { type: "tx.deauthorized", connectorId: 1 },
+    ]),
+    ["1:Preparing", "1:Available"],
+  );
+});
+
+Deno.test("transitionConnectorStatus() re-sends the status of one connector on TriggerMessage", () => {
+  const [, effects] = run(booted(), [{
+    type: "trigger",
+    message: "StatusNotification",
+    connectorId: 1,
+  }]);
+  assert.deepEqual(effects, [{
+    type: "ocpp.call",
+    action: "StatusNotification",
+    payload: {
+      connectorId: 1,
+      errorCode: "NoError",
+      status: "Available",
+      timestamp: "2025-01-01T00:00:00.000Z",
+    },
+  }]);
+});
+
+const changeAvailability = (connectorId: number, type: "Operative" | "Inoperative") =>
+  ({
+    type: "ocpp.request",
+    id: "a1",
+    action: "ChangeAvailability",
+    payload: { connectorId, type },
+  }) as const;
+const answer = (status: string): Effect => ({
+  type: "ocpp.reply",
+  id: "a1",
+  action: "ChangeAvailability",
+  payload: { status },
+});
+const sn = (connectorId: number, status: ConnectorStatus, atMs = 0): Effect => ({
+  type: "ocpp.call",
+  action: "StatusNotification",
+  payload: {
+    connectorId,
+    errorCode: "NoError",
+    status,
+    timestamp: new Date(T0 + atMs).toISOString(),
+  },
+});
+const changed = (connectorId: number, status: ConnectorStatus): Effect => ({
+  type: "status.changed",
+  connectorId,
+  status,
+  errorCode: "NoError",
+});
+
+Deno.test("transitionConnectorStatus() accepts ChangeAvailability Inoperative on an idle connector, persists it and reports Unavailable", () => {
+  let [state, effects] = run(booted(), [changeAvailability(1, "Inoperative")]);
+  assert.deepEqual(effects, [
+    answer("Accepted"),
+    { type: "config.write", key: "InoperativeConnectors", value: "1" },
+    { type: "availability.changed", connectorId: 1, operative: false },
+    sn(1, "Unavailable"),
+    changed(1, "Unavailable"),
+  ]);
+  [state, effects] = run(state, [changeAvailability(1, "Operative")]);
+  assert.deepEqual(effects, [
+    answer("Accepted"),
+    { type: "config.write", key: "InoperativeConnectors", value: "" },
+    { type: "availability.changed", connectorId: 1, operative: true },
+    sn(1, "Available"),
+    changed(1, "Available"),
+  ]);
+  assert.deepEqual(state.inoperative, []);
+});
+
+Deno.test("transitionConnectorStatus() sets the whole Charge Point Inoperative with connector 0", () => {
+  const [state, effects] = run(booted(), [changeAvailability(0, "Inoperative")]);
+  assert.deepEqual(effects, [
+    answer("Accepted"),
+    { type: "config.write", key: "InoperativeConnectors", value: "0" },
+    { type: "availability.changed", connectorId: 1, operative: false },
+    sn(0, "Unavailable"),
+    changed(0, "Unavailable"),
+    sn(1, "Unavailable"),
+    changed(1, "Unavailable"),
+  ]);
+  // And it starts that way after a reboot.
+  const rebooted = initialConnectorStatus(ctx({ InoperativeConnectors: "0" }));
+  assert.deepEqual(rebooted.connectors.map((c) => c.operative), [false, false]);
+  assert.deepEqual(state.inoperative, [0]);
+});
+
+Deno.test("transitionConnectorStatus() schedules ChangeAvailability Inoperative during a transaction and applies it when the transaction ends", () => {
+  const [charging] = run(booted(), [ev("B"), locked, started, ev("C"), relay(true)]);
+  let [state, effects] = run(charging, [changeAvailability(1, "Inoperative")]);
+  assert.deepEqual(effects, [answer("Scheduled")]);
+  [state, effects] = run(state, [stopping, relay(false), stopped("Local")]);
+  assert.deepEqual(effects, [
+    { type: "config.write", key: "InoperativeConnectors", value: "1" },
+    { type: "availability.changed", connectorId: 1, operative: false },
+    sn(1, "Unavailable"),
+    changed(1, "Unavailable"),
+  ]);
+  assert.deepEqual(state.scheduled, []);
+});
+
+Deno.test("transitionConnectorStatus() rejects ChangeAvailability for an unknown connector", () => {
+  const state = booted();
+  assert.deepEqual(run(state, [changeAvailability(2, "Inoperative")]), [state, [
+    answer("Rejected"),
+  ]]);
+});
+
+Deno.test("transitionConnectorStatus() reports a status only once it lasted MinimumStatusDuration", () => {
+  const c = ctx({ MinimumStatusDuration: 10 });
+  const later = (ms: number): Ctx => ({ ...c, now: T0 + ms });
+  let [state, effects] = run(booted(), [ev("B")], c);
+  assert.deepEqual(effects, [{ type: "timer.start", id: "stable:1", ms: 10_000 }]);
+  [state, effects] = run(state, [{ type: "timer.fired", id: "stable:1" }], later(10_000));
+  assert.deepEqual(effects, [
+    sn(1, "Preparing", 10_000),
+    changed(1, "Preparing"),
+  ]);
+  // A status that changes back within the time is not reported at all.
+  [state, effects] = run(state, [ev("A")], later(11_000));
+  assert.deepEqual(effects, [{ type: "timer.start", id: "stable:1", ms: 10_000 }]);
+  [state, effects] = run(state, [ev("B")], later(12_000));
+  assert.deepEqual(effects, []);
+  [state, effects] = run(state, [{ type: "timer.fired", id: "stable:1" }], later(21_000));
+  assert.deepEqual(effects, []);
+  assert.equal(state.connectors[1]!.reported, "Preparing");
+});

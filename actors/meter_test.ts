@@ -1,0 +1,210 @@
+/**
+ * Unit tests of the meter actor: sampled (periodic), clock-aligned and
+ * triggered MeterValues.req payloads and their timers.
+ */
+import assert from "node:assert/strict";
+import type { Ctx, Effect, TimerFired } from "./bus.ts";
+import { type Value, viewOf } from "../config/registry.ts";
+import {
+  initialMeter,
+  type MeterMsg,
+  type MeterState,
+  meterValues,
+  transitionMeter,
+} from "./meter.ts";
+
+const T0 = Date.parse("2025-01-01T00:00:00.000Z");
+
+function ctx(values: Record<string, Value> = {}, now = T0): Ctx {
+  return { now, config: viewOf(new Map(Object.entries(values))) };
+}
+
+function run(
+  state: MeterState,
+  msgs: readonly (MeterMsg | TimerFired)[],
+  c: Ctx = ctx(),
+): [MeterState, Effect[]] {
+  let effects: Effect[] = [];
+  for (const m of msgs) [state, effects] = transitionMeter(state, m, c);
+  return [state, effects];
+}
+
+const reading = (wh: number, w: number, connectorId = 1): MeterMsg => ({
+  type: "hw.meter",
+  connectorId,
+  wh,
+  w,
+});
+const started = (connectorId = 1): MeterMsg => ({
+  type: "tx.started",
+  connectorId,
+  idTag: "TAG",
+  meterStartWh: 0,
+  timestamp: T0,
+});
+const confirmed: MeterMsg = { type: "tx.confirmed", connectorId: 1, transactionId: 7 };
+const sv = (value: string, context: string, measurand: string, unit: string) => ({
+  value,
+  context,
+  format: "Raw",
+  measurand,
+  location: "Outlet",
+  unit,
+});
+const call = (payload: Record<string, unknown>): Effect => ({
+  type: "ocpp.call",
+  action: "MeterValues",
+  payload,
+});
+
+Deno.test("meterValues() builds one sampledValue per measurand, Energy.Active.Import.Register when none is configured", () => {
+  const c = { wh: 1234.9, w: 7400.4, inTransaction: true, transactionId: 7 };
+  assert.deepEqual(
+    meterValues(1, c, ["Power.Active.Import", "Energy.Active.Import.Register"], "Trigger", T0),
+    {
+      connectorId: 1,
+      transactionId: 7,
+      meterValue: [{
+        timestamp: "2025-01-01T00:00:00.000Z",
+        sampledValue: [
+          sv("7400", "Trigger", "Power.Active.Import", "W"),
+          sv("1234", "Trigger", "Energy.Active.Import.Register", "Wh"),
+        ],
+      }],
+    },
+  );
+  const idle = { ...c, inTransaction: false, transactionId: null };
+  assert.deepEqual(meterValues(2, idle, [], "Sample.Clock", T0), {
+    connectorId: 2,
+    meterValue: [{
+      timestamp: "2025-01-01T00:00:00.000Z",
+      sampledValue: [sv("1234", "Sample.Clock", "Energy.Active.Import.Register", "Wh")],
+    }],
+  });
+});
+
+Deno.test("transitionMeter() samples every MeterValueSampleInterval from the transaction start with context Sample.Periodic (OCTT TC_070)", () => {
+  const config = {
+    MeterValueSampleInterval: 10,
+    MeterValuesSampledData: "Energy.Active.Import.Register,Power.Active.Import",
+  };
+  let [state, effects] = run(initialMeter(ctx(config)), [started()], ctx(config));
+  assert.deepEqual(effects, [{ type: "timer.start", id: "sample:1", ms: 10_000 }]);
+  const later = ctx(config, T0 + 10_000);
+  [state, effects] = run(state, [confirmed, reading(20.6, 7400), {
+    type: "timer.fired",
+    id: "sample:1",
+  }], later);
+  assert.deepEqual(effects, [
+    call({
+      connectorId: 1,
+      transactionId: 7,
+      meterValue: [{
+        timestamp: "2025-01-01T00:00:10.000Z",
+        sampledValue: [
+          sv("20", "Sample.Periodic", "Energy.Active.Import.Register", "Wh"),
+          sv("7400", "Sample.Periodic", "Power.Active.Import", "W"),
+        ],
+      }],
+    }),
+    { type: "timer.start", id: "sample:1", ms: 10_000 },
+  ]);
+});
+
+Deno.test("transitionMeter() stops sampling when the transaction stops", () => {
+  const c = ctx({ MeterValueSampleInterval: 10 });
+  let [state, effects] = run(initialMeter(c), [started(), {
+    type: "tx.stopped",
+    connectorId: 1,
+    transactionId: 7,
+    reason: "Local",
+  }], c);
+  assert.deepEqual(effects, [{ type: "timer.cancel", id: "sample:1" }]);
+  // A timer that fires late sends nothing.
+  [state, effects] = run(state, [{ type: "timer.fired", id: "sample:1" }], c);
+  assert.deepEqual(effects, []);
+});
+
+Deno.test("transitionMeter() samples nothing when MeterValueSampleInterval is 0", () => {
+  const c = ctx({ MeterValueSampleInterval: 0 });
+  assert.deepEqual(run(initialMeter(c), [started()], c)[1], []);
+});
+
+Deno.test("transitionMeter() applies a new MeterValueSampleInterval to running transactions at once", () => {
+  const c = ctx({ MeterValueSampleInterval: 0, NumberOfConnectors: 2 });
+  const [state] = run(initialMeter(c), [started(2)], c);
+  const c30 = ctx({ MeterValueSampleInterval: 30, NumberOfConnectors: 2 });
+  const change: MeterMsg = { type: "config.changed", key: "MeterValueSampleInterval", value: 30 };
+  assert.deepEqual(run(state, [change], c30)[1], [
+    { type: "timer.start", id: "sample:2", ms: 30_000 },
+  ]);
+  assert.deepEqual(run(state, [{ ...change, value: 0 }], c)[1], [
+    { type: "timer.cancel", id: "sample:2" },
+  ]);
+});
+
+Deno.test("transitionMeter() aligns clock data to ClockAlignedDataInterval from midnight, for every connector, context Sample.Clock", () => {
+  const config = { ClockAlignedDataInterval: 900, NumberOfConnectors: 2 };
+  // 00:05:00: the next quarter hour is 10 minutes away.
+  const at = ctx(config, T0 + 300_000);
+  assert.deepEqual(run(initialMeter(at), [{ type: "system.started" }], at)[1], [
+    { type: "timer.start", id: "aligned", ms: 600_000 },
+  ]);
+  const quarter = ctx(config, T0 + 900_000);
+  const [, effects] = run(initialMeter(quarter), [
+    started(2),
+    { type: "tx.confirmed", connectorId: 2, transactionId: 9 },
+    reading(5, 0, 1),
+    reading(8, 0, 2),
+    { type: "timer.fired", id: "aligned" },
+  ], quarter);
+  const at15 = "2025-01-01T00:15:00.000Z";
+  assert.deepEqual(effects, [
+    call({
+      connectorId: 1,
+      meterValue: [{
+        timestamp: at15,
+        sampledValue: [sv("5", "Sample.Clock", "Energy.Active.Import.Register", "Wh")],
+      }],
+    }),
+    call({
+      connectorId: 2,
+      transactionId: 9,
+      meterValue: [{
+        timestamp: at15,
+        sampledValue: [sv("8", "Sample.Clock", "Energy.Active.Import.Register", "Wh")],
+      }],
+    }),
+    { type: "timer.start", id: "aligned", ms: 900_000 },
+  ]);
+});
+
+Deno.test("transitionMeter() cancels clock-aligned data when ClockAlignedDataInterval becomes 0", () => {
+  const c = ctx({ ClockAlignedDataInterval: 0 });
+  const change: MeterMsg = { type: "config.changed", key: "ClockAlignedDataInterval", value: 0 };
+  assert.deepEqual(run(initialMeter(c), [change], c)[1], [{ type: "timer.cancel", id: "aligned" }]);
+});
+
+Deno.test("transitionMeter() answers TriggerMessage(MeterValues) for one connector or all, context Trigger", () => {
+  const c = ctx({ NumberOfConnectors: 2, MeterValuesSampledData: "Power.Active.Import" });
+  const [state] = run(initialMeter(c), [reading(100, 3700, 1), reading(200, 0, 2)], c);
+  const one = (id: number, w: string) =>
+    call({
+      connectorId: id,
+      meterValue: [{
+        timestamp: "2025-01-01T00:00:00.000Z",
+        sampledValue: [sv(w, "Trigger", "Power.Active.Import", "W")],
+      }],
+    });
+  assert.deepEqual(
+    run(state, [{ type: "trigger", message: "MeterValues", connectorId: 2 }], c)[1],
+    [
+      one(2, "0"),
+    ],
+  );
+  assert.deepEqual(run(state, [{ type: "trigger", message: "MeterValues" }], c)[1], [
+    one(1, "3700"),
+    one(2, "0"),
+  ]);
+  assert.deepEqual(run(state, [{ type: "trigger", message: "Heartbeat" }], c)[1], []);
+});

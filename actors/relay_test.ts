@@ -1,0 +1,133 @@
+/**
+ * Unit tests of the relay actor: the contactor is closed only while a
+ * transaction wants energy, the EV is plugged in and nothing is faulted.
+ */
+import assert from "node:assert/strict";
+import type { Ctx, Effect } from "./bus.ts";
+import type { EvState } from "./messages.ts";
+import { type Value, viewOf } from "../config/registry.ts";
+import {
+  initialRelay,
+  type RelayConnector,
+  type RelayMsg,
+  type RelayState,
+  shouldClose,
+  transitionRelay,
+} from "./relay.ts";
+
+function ctx(values: Record<string, Value> = {}): Ctx {
+  return { now: 0, config: viewOf(new Map(Object.entries(values))) };
+}
+
+function run(state: RelayState, msgs: readonly RelayMsg[]): [RelayState, Effect[]] {
+  let effects: Effect[] = [];
+  for (const m of msgs) [state, effects] = transitionRelay(state, m, ctx());
+  return [state, effects];
+}
+
+const ev = (state: EvState, connectorId = 1): RelayMsg => ({
+  type: "hw.ev_state",
+  connectorId,
+  state,
+});
+const started = (connectorId = 1): RelayMsg => ({
+  type: "tx.started",
+  connectorId,
+  idTag: "TAG",
+  meterStartWh: 0,
+  timestamp: 0,
+});
+const fault: RelayMsg = { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" };
+const set = (closed: boolean, connectorId = 1): Effect => ({
+  type: "hw.set_relay",
+  connectorId,
+  closed,
+});
+
+Deno.test("shouldClose() is true only when energize && EV plugged (B or C) && not faulted", () => {
+  const evs: EvState[] = ["A", "B", "C", "E", "F"];
+  for (const energize of [false, true]) {
+    for (const ev of evs) {
+      for (const faulted of [false, true]) {
+        const c: RelayConnector = { energize, ev, faulted, closed: false };
+        const want = energize && (ev === "B" || ev === "C") && !faulted;
+        assert.equal(shouldClose(c), want, JSON.stringify(c));
+      }
+    }
+  }
+});
+
+Deno.test("transitionRelay() closes when a transaction starts on a plugged connector, not before", () => {
+  let [state, effects] = run(initialRelay(ctx()), [ev("B")]);
+  assert.deepEqual(effects, []);
+  [state, effects] = run(state, [started()]);
+  assert.deepEqual(effects, [set(true)]);
+  assert.equal(state.connectors[0]!.closed, true);
+  // B -> C is still plugged: nothing to do.
+  assert.deepEqual(run(state, [ev("C")])[1], []);
+});
+
+Deno.test("transitionRelay() waits for the cable when the transaction starts first", () => {
+  let [state, effects] = run(initialRelay(ctx()), [started()]);
+  assert.deepEqual(effects, []);
+  [state, effects] = run(state, [ev("B")]);
+  assert.deepEqual(effects, [set(true)]);
+});
+
+Deno.test("transitionRelay() opens when the EV unplugs and closes again when it comes back during the transaction", () => {
+  let [state, effects] = run(initialRelay(ctx()), [ev("B"), started(), ev("A")]);
+  assert.deepEqual(effects, [set(false)]);
+  [state, effects] = run(state, [ev("B")]);
+  assert.deepEqual(effects, [set(true)]);
+});
+
+Deno.test("transitionRelay() opens on a fault and closes again when it clears", () => {
+  let [state, effects] = run(initialRelay(ctx()), [ev("B"), started(), fault]);
+  assert.deepEqual(effects, [set(false)]);
+  [state, effects] = run(state, [{ type: "hw.fault_cleared", connectorId: 1 }]);
+  assert.deepEqual(effects, [set(true)]);
+  // An error pilot state (E) opens it too.
+  assert.deepEqual(run(state, [ev("E")])[1], [set(false)]);
+});
+
+Deno.test("transitionRelay() always commands open on tx.stopping, so the transaction actor gets its confirmation", () => {
+  let [state, effects] = run(initialRelay(ctx()), [ev("B"), started(), {
+    type: "tx.stopping",
+    connectorId: 1,
+    reason: "Local",
+  }]);
+  assert.deepEqual(effects, [set(false)]);
+  // Already open (EV gone): commanded again all the same.
+  [state, effects] = run(state, [started(), ev("A"), {
+    type: "tx.stopping",
+    connectorId: 1,
+    reason: "Remote",
+  }]);
+  assert.deepEqual(effects, [set(false)]);
+  assert.equal(state.connectors[0]!.energize, false);
+});
+
+Deno.test("transitionRelay() opens on tx.deauthorized (StopTransactionOnInvalidId false) and on tx.stopped", () => {
+  const [, deauthorized] = run(initialRelay(ctx()), [ev("B"), started(), {
+    type: "tx.deauthorized",
+    connectorId: 1,
+  }]);
+  assert.deepEqual(deauthorized, [set(false)]);
+  const [, stopped] = run(initialRelay(ctx()), [ev("B"), started(), {
+    type: "tx.stopped",
+    connectorId: 1,
+    transactionId: 1,
+    reason: "Other",
+  }]);
+  assert.deepEqual(stopped, [set(false)]);
+});
+
+Deno.test("transitionRelay() keeps connectors apart and ignores unknown ones", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  let [state, effects] = run(initialRelay(c), [ev("B", 2), started(2)]);
+  assert.deepEqual(effects, [set(true, 2)]);
+  assert.equal(state.connectors[0]!.closed, false);
+  const before = state;
+  [state, effects] = run(state, [started(3), ev("B", 0)]);
+  assert.deepEqual([state, effects], [before, []]);
+});

@@ -1,0 +1,329 @@
+/**
+ * Unit tests of the transaction actor, the stop side: every stop reason,
+ * the relay-open handshake, StopTransaction before the transactionId,
+ * RemoteStopTransaction, UnlockConnector and the cable kept locked.
+ */
+import assert from "node:assert/strict";
+import type { Ctx, Effect, TimerFired } from "./bus.ts";
+import type { EvState, IdTagInfo, StopReason } from "./messages.ts";
+import { type Value, viewOf } from "../config/registry.ts";
+import {
+  initialTransaction,
+  RELAY_CONFIRM_MS,
+  type TransactionMsg,
+  type TransactionState,
+  transitionTransaction,
+} from "./transaction.ts";
+
+const T0 = Date.parse("2025-01-01T00:00:00.000Z");
+const ISO0 = "2025-01-01T00:00:00.000Z";
+
+function ctx(values: Record<string, Value> = {}): Ctx {
+  return { now: T0, config: viewOf(new Map(Object.entries(values))) };
+}
+
+function run(
+  state: TransactionState,
+  msgs: readonly (TransactionMsg | TimerFired)[],
+  c: Ctx = ctx(),
+): [TransactionState, Effect[]] {
+  let effects: Effect[] = [];
+  for (const m of msgs) [state, effects] = transitionTransaction(state, m, c);
+  return [state, effects];
+}
+
+const ev = (state: EvState): TransactionMsg => ({ type: "hw.ev_state", connectorId: 1, state });
+const tap = (idTag: string): TransactionMsg => ({ type: "hw.rfid", idTag });
+const relayOpened: TransactionMsg = { type: "hw.relay", connectorId: 1, closed: false };
+const req = (
+  action: "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector",
+  payload: Record<string, unknown>,
+  id = "r1",
+) => ({ type: "ocpp.request", id, action, payload }) as const;
+const startResult = (transactionId: number, info: IdTagInfo): TransactionMsg => ({
+  type: "ocpp.result",
+  action: "StartTransaction",
+  ref: "start:1",
+  payload: { transactionId, idTagInfo: info },
+  request: { connectorId: 1, idTag: "TAG", meterStart: 0, timestamp: ISO0 },
+});
+const reply = (action: string, status: string, id = "r1"): Effect =>
+  ({ type: "ocpp.reply", id, action, payload: { status } }) as Effect;
+
+/** Connector 1 charging: transaction 7 for TAG, relay closed, meter at 1500 Wh. */
+function charging(c: Ctx = ctx(), info: IdTagInfo = { status: "Accepted" }): TransactionState {
+  return run(initialTransaction(c), [
+    ev("B"),
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    { type: "hw.locked", connectorId: 1, ok: true },
+    startResult(7, info),
+    { type: "hw.relay", connectorId: 1, closed: true },
+    ev("C"),
+    { type: "hw.meter", connectorId: 1, wh: 1500.9, w: 7400 },
+  ], c)[0];
+}
+
+const stopping = (reason: StopReason): Effect[] => [
+  { type: "tx.stopping", connectorId: 1, reason },
+  { type: "timer.start", id: "stop:1", ms: RELAY_CONFIRM_MS },
+];
+const stopped = (reason: StopReason, idTag = "TAG", unlock = true): Effect[] => [
+  { type: "timer.cancel", id: "stop:1" },
+  { type: "tx.stopped", connectorId: 1, transactionId: 7, reason },
+  {
+    type: "ocpp.call",
+    action: "StopTransaction",
+    ref: "stop:1",
+    payload: { transactionId: 7, idTag, meterStop: 1500, timestamp: ISO0, reason },
+  },
+  ...(unlock ? [{ type: "hw.unlock", connectorId: 1 } as const] : []),
+];
+
+Deno.test("transitionTransaction() stops with Local when the start card comes again, StopTransaction after the relay opened", () => {
+  let [state, effects] = run(charging(), [tap("TAG")]);
+  assert.deepEqual(effects, stopping("Local"));
+  [state, effects] = run(state, [relayOpened]);
+  assert.deepEqual(effects, stopped("Local"));
+  assert.deepEqual(state.connectors[0]!.tx, { phase: "idle" });
+  assert.equal(state.unsettledStops, 1);
+});
+
+Deno.test("transitionTransaction() sends StopTransaction anyway when the relay does not confirm", () => {
+  const [, effects] = run(charging(), [tap("TAG"), { type: "timer.fired", id: "stop:1" }]);
+  assert.deepEqual(effects, stopped("Local"));
+});
+
+Deno.test("transitionTransaction() ignores a different card when the transaction has no parentIdTag (OCTT TC_068)", () => {
+  const state = charging();
+  const [after, effects] = run(state, [tap("OTHER")]);
+  assert.deepEqual(effects, [
+    { type: "log", level: "info", text: "Ignored card OTHER: no connector is free" },
+  ]);
+  assert.deepEqual(after, state);
+});
+
+Deno.test("transitionTransaction() stops with Local and the new idTag when a card of the same parentIdTag is accepted (OCTT TC_069)", () => {
+  const state = charging(ctx(), { status: "Accepted", parentIdTag: "GROUP" });
+  let [after, effects] = run(state, [tap("OTHER")]);
+  assert.deepEqual(effects, [
+    { type: "auth.request", idTag: "OTHER", connectorId: 1, purpose: "stop" },
+  ]);
+  const result = (parentIdTag: string): TransactionMsg => ({
+    type: "auth.result",
+    idTag: "OTHER",
+    connectorId: 1,
+    purpose: "stop",
+    info: { status: "Accepted", parentIdTag },
+    source: "backend",
+  });
+  // Another group changes nothing.
+  assert.deepEqual(run(after, [result("ELSE")]), [after, []]);
+  [after, effects] = run(after, [result("GROUP")]);
+  assert.deepEqual(effects, stopping("Local"));
+  assert.deepEqual(run(after, [relayOpened])[1], stopped("Local", "OTHER"));
+});
+
+Deno.test("transitionTransaction() stops with EVDisconnected when the EV unplugs and StopTransactionOnEVSideDisconnect is true", () => {
+  const c = ctx({ StopTransactionOnEVSideDisconnect: true });
+  let [state, effects] = run(charging(c), [ev("A")], c);
+  assert.deepEqual(effects, stopping("EVDisconnected"));
+  [state, effects] = run(state, [relayOpened], c);
+  assert.deepEqual(effects, stopped("EVDisconnected"));
+  assert.equal(state.connectors[0]!.lockedFor, null);
+});
+
+Deno.test("transitionTransaction() keeps the cable locked for its card after EVDisconnected when UnlockConnectorOnEVSideDisconnect is false", () => {
+  const c = ctx({ UnlockConnectorOnEVSideDisconnect: false });
+  let [state, effects] = run(charging(c), [ev("A"), relayOpened], c);
+  assert.deepEqual(effects, stopped("EVDisconnected", "TAG", false));
+  assert.deepEqual(state.connectors[0]!.lockedFor, { idTag: "TAG" });
+  // Another card does not release it; the owner's does.
+  [state, effects] = run(state, [tap("OTHER")], c);
+  assert.deepEqual(effects, [
+    { type: "log", level: "info", text: "Ignored card OTHER: no connector is free" },
+  ]);
+  [state, effects] = run(state, [tap("TAG")], c);
+  assert.deepEqual(effects, [{ type: "hw.unlock", connectorId: 1 }]);
+  assert.equal(state.connectors[0]!.lockedFor, null);
+});
+
+Deno.test("transitionTransaction() lets the transaction go on when the EV unplugs and StopTransactionOnEVSideDisconnect is false", () => {
+  const c = ctx({ StopTransactionOnEVSideDisconnect: false });
+  const [state, effects] = run(charging(c), [ev("A"), relayOpened], c);
+  assert.deepEqual(effects, []);
+  assert.equal(state.connectors[0]!.tx.phase, "active");
+});
+
+Deno.test("transitionTransaction() stops with Remote on RemoteStopTransaction of the running transaction", () => {
+  let [state, effects] = run(charging(), [req("RemoteStopTransaction", { transactionId: 7 })]);
+  assert.deepEqual(effects, [reply("RemoteStopTransaction", "Accepted"), ...stopping("Remote")]);
+  [state, effects] = run(state, [relayOpened]);
+  assert.deepEqual(effects, stopped("Remote"));
+});
+
+Deno.test("transitionTransaction() rejects RemoteStopTransaction of an unknown transaction (OCTT TC_028)", () => {
+  const state = charging();
+  const [after, effects] = run(state, [req("RemoteStopTransaction", { transactionId: 8 })]);
+  assert.deepEqual(effects, [reply("RemoteStopTransaction", "Rejected")]);
+  assert.deepEqual(after, state);
+});
+
+Deno.test("transitionTransaction() stops with UnlockCommand on UnlockConnector and answers once the lock released", () => {
+  let [state, effects] = run(charging(), [req("UnlockConnector", { connectorId: 1 }, "u1")]);
+  assert.deepEqual(effects, stopping("UnlockCommand"));
+  [state, effects] = run(state, [relayOpened]);
+  assert.deepEqual(effects, stopped("UnlockCommand"));
+  [state, effects] = run(state, [{ type: "hw.unlocked", connectorId: 1, result: "Unlocked" }]);
+  assert.deepEqual(effects, [reply("UnlockConnector", "Unlocked", "u1")]);
+  assert.deepEqual(state.connectors[0]!.unlockRequests, []);
+});
+
+Deno.test("transitionTransaction() unlocks at once on UnlockConnector without a transaction and passes the hardware's answer on", () => {
+  const c = ctx();
+  let [state, effects] = run(initialTransaction(c), [req("UnlockConnector", { connectorId: 1 })]);
+  assert.deepEqual(effects, [{ type: "hw.unlock", connectorId: 1 }]);
+  [state, effects] = run(state, [{ type: "hw.unlocked", connectorId: 1, result: "UnlockFailed" }]);
+  assert.deepEqual(effects, [reply("UnlockConnector", "UnlockFailed")]);
+  assert.equal(state.connectors[0]!.fixedCable, false);
+});
+
+Deno.test("transitionTransaction() answers NotSupported to UnlockConnector for an unknown connector (errata 3.85)", () => {
+  const state = initialTransaction(ctx());
+  for (const connectorId of [0, 2, -1]) {
+    const [after, effects] = run(state, [req("UnlockConnector", { connectorId })]);
+    assert.deepEqual(effects, [reply("UnlockConnector", "NotSupported")]);
+    assert.deepEqual(after, state);
+  }
+});
+
+Deno.test("transitionTransaction() keeps the transaction of a connector known to have a fixed cable on UnlockConnector", () => {
+  // The hardware answered NotSupported once: a fixed cable.
+  let [state] = run(initialTransaction(ctx()), [
+    req("UnlockConnector", { connectorId: 1 }),
+    { type: "hw.unlocked", connectorId: 1, result: "NotSupported" },
+  ]);
+  assert.equal(state.connectors[0]!.fixedCable, true);
+  [state] = run(state, [
+    ev("B"),
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    { type: "hw.locked", connectorId: 1, ok: true },
+    startResult(7, { status: "Accepted" }),
+  ]);
+  const [after, effects] = run(state, [req("UnlockConnector", { connectorId: 1 }, "u2")]);
+  assert.deepEqual(effects, [reply("UnlockConnector", "NotSupported", "u2")]);
+  assert.deepEqual(after, state);
+});
+
+for (const reason of ["SoftReset", "HardReset"] as const) {
+  Deno.test(`transitionTransaction() stops with ${reason} on tx.stop_all and reports tx.all_stopped once StopTransaction is answered`, () => {
+    let [state, effects] = run(charging(), [{ type: "tx.stop_all", reason }, relayOpened]);
+    assert.deepEqual(effects, stopped(reason));
+    assert.equal(state.stoppingAll, true);
+    [state, effects] = run(state, [{
+      type: "ocpp.result",
+      action: "StopTransaction",
+      ref: "stop:1",
+      payload: { idTagInfo: { status: "Accepted" } },
+      request: { transactionId: 7, idTag: "TAG", meterStop: 1500, timestamp: ISO0, reason },
+    }]);
+    assert.deepEqual(effects, [
+      { type: "auth.info", idTag: "TAG", info: { status: "Accepted" } },
+      { type: "tx.all_stopped" },
+    ]);
+    assert.equal(state.stoppingAll, false);
+  });
+}
+
+Deno.test("transitionTransaction() reports tx.all_stopped at once on tx.stop_all when nothing runs", () => {
+  const [state, effects] = run(initialTransaction(ctx()), [
+    { type: "tx.stop_all", reason: "HardReset" },
+  ]);
+  assert.deepEqual(effects, [{ type: "tx.all_stopped" }]);
+  assert.equal(state.stoppingAll, false);
+});
+
+Deno.test("transitionTransaction() stops with DeAuthorized and keeps the cable locked when StartTransaction.conf is not Accepted and StopTransactionOnInvalidId is true", () => {
+  const c = ctx();
+  // Started offline: the relay is closed when the Central System answers.
+  let [state, effects] = run(initialTransaction(c), [
+    ev("B"),
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    { type: "hw.locked", connectorId: 1, ok: true },
+    { type: "hw.relay", connectorId: 1, closed: true },
+    { type: "hw.meter", connectorId: 1, wh: 1500, w: 7400 },
+    startResult(7, { status: "Blocked" }),
+  ], c);
+  assert.deepEqual(effects, [
+    { type: "auth.info", idTag: "TAG", info: { status: "Blocked" } },
+    { type: "tx.confirmed", connectorId: 1, transactionId: 7 },
+    ...stopping("DeAuthorized"),
+  ]);
+  [state, effects] = run(state, [relayOpened], c);
+  assert.deepEqual(effects, stopped("DeAuthorized", "TAG", false));
+  assert.deepEqual(state.connectors[0]!.lockedFor, { idTag: "TAG" });
+  // UnlockConnector releases it.
+  [state, effects] = run(state, [req("UnlockConnector", { connectorId: 1 })], c);
+  assert.deepEqual(effects, [{ type: "hw.unlock", connectorId: 1 }]);
+  assert.equal(state.connectors[0]!.lockedFor, null);
+});
+
+Deno.test("transitionTransaction() only stops the energy when StartTransaction.conf is not Accepted and StopTransactionOnInvalidId is false", () => {
+  const c = ctx({ StopTransactionOnInvalidId: false });
+  const [state] = run(initialTransaction(c), [
+    ev("B"),
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    { type: "hw.locked", connectorId: 1, ok: true },
+  ], c);
+  const [after, effects] = run(state, [startResult(7, { status: "Invalid" })], c);
+  assert.deepEqual(effects, [
+    { type: "auth.info", idTag: "TAG", info: { status: "Invalid" } },
+    { type: "tx.confirmed", connectorId: 1, transactionId: 7 },
+    { type: "tx.deauthorized", connectorId: 1 },
+  ]);
+  assert.equal(after.connectors[0]!.tx.phase, "active");
+});
+
+Deno.test("transitionTransaction() stops with Other on a hardware fault", () => {
+  const [, effects] = run(charging(), [
+    { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" },
+    relayOpened,
+  ]);
+  assert.deepEqual(effects, stopped("Other"));
+});
+
+Deno.test("transitionTransaction() holds StopTransaction in awaiting_id until the transactionId arrives", () => {
+  const c = ctx();
+  let [state, effects] = run(initialTransaction(c), [
+    ev("B"),
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    { type: "hw.locked", connectorId: 1, ok: true },
+    { type: "hw.meter", connectorId: 1, wh: 1500, w: 0 },
+    tap("TAG"),
+  ]);
+  // The relay never closed: the stop completes at once, without a transactionId.
+  assert.deepEqual(effects, [
+    { type: "tx.stopping", connectorId: 1, reason: "Local" },
+    { type: "timer.cancel", id: "stop:1" },
+    { type: "tx.stopped", connectorId: 1, transactionId: null, reason: "Local" },
+    { type: "hw.unlock", connectorId: 1 },
+  ]);
+  assert.equal(state.connectors[0]!.tx.phase, "awaiting_id");
+  [state, effects] = run(state, [startResult(7, { status: "Accepted" })]);
+  assert.deepEqual(effects, [
+    { type: "auth.info", idTag: "TAG", info: { status: "Accepted" } },
+    { type: "tx.confirmed", connectorId: 1, transactionId: 7 },
+    {
+      type: "ocpp.call",
+      action: "StopTransaction",
+      ref: "stop:1",
+      payload: {
+        transactionId: 7,
+        idTag: "TAG",
+        meterStop: 1500,
+        timestamp: ISO0,
+        reason: "Local",
+      },
+    },
+  ]);
+  assert.deepEqual(state.connectors[0]!.tx, { phase: "idle" });
+});

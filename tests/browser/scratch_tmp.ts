@@ -1,0 +1,15 @@
+import { launchBrowser, startWebRig, screenshot } from "./_rig.ts";
+await using rig = await startWebRig();
+await using b = await launchBrowser();
+const { page } = b;
+page.on("console", (m) => Deno.stderr.writeSync(new TextEncoder().encode(`console: ${m.text()}\n`)));
+page.on("pageerror", (e) => Deno.stderr.writeSync(new TextEncoder().encode(`pageerror: ${e}\n`)));
+await page.goto(rig.url);
+await page.getByLabel("API-Token").fill(rig.token);
+await page.getByRole("button", { name: "Anmelden" }).click();
+await page.locator("#backend-state").waitFor();
+await page.waitForTimeout(500);
+await screenshot(page, "scratch-status");
+await page.goto(rig.url + "/#settings");
+await page.waitForTimeout(500);
+await screenshot(page, "scratch-settings");
