@@ -74,6 +74,8 @@ export type BackendState =
 
 /** Facts from the hardware bridge (drivers), and commands to it. */
 export type HwMessage =
+  /** What a connector is, published once when the hardware starts. */
+  | { readonly type: "hw.connector"; readonly connectorId: number; readonly fixedCable: boolean }
   | { readonly type: "hw.ev_state"; readonly connectorId: number; readonly state: EvState }
   | { readonly type: "hw.rfid"; readonly idTag: string }
   | { readonly type: "hw.relay"; readonly connectorId: number; readonly closed: boolean }

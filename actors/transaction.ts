@@ -111,6 +111,7 @@ export interface TransactionState {
 /** Messages the transaction actor receives. */
 export type TransactionMsg =
   | MessageOf<"hw.rfid">
+  | MessageOf<"hw.connector">
   | MessageOf<"hw.ev_state">
   | MessageOf<"hw.meter">
   | MessageOf<"hw.relay">
@@ -517,6 +518,9 @@ export function transitionTransaction(
     case "hw.rfid":
       onTap(w, msg.idTag);
       break;
+    case "hw.connector":
+      if (known(msg.connectorId)) w.set(msg.connectorId, { fixedCable: msg.fixedCable });
+      break;
     case "hw.ev_state":
       if (known(msg.connectorId)) onEvState(w, msg);
       break;
@@ -629,6 +633,7 @@ export const transactionActor: ActorLogic<TransactionState, TransactionMsg> = {
   name: "transaction",
   receives: [
     "hw.rfid",
+    "hw.connector",
     "hw.ev_state",
     "hw.meter",
     "hw.relay",

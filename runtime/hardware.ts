@@ -147,6 +147,9 @@ class Bridge {
       this.#guard(`listen to ${what}`, () => this.#offs.push(subscribe()));
     listen("the RFID reader", () => this.#hw.rfid.onTap((tag) => this.#onTap(tag)));
     for (const port of this.#ports) {
+      this.#publish({ type: "hw.connector", connectorId: port.id, fixedCable: port.fixedCable });
+    }
+    for (const port of this.#ports) {
       const { pilot, faults } = port.hw;
       const of = `connector ${port.id}`;
       this.#guard(`read the pilot of ${of}`, () => this.#onPilot(port, pilot.state));

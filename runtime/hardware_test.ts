@@ -70,6 +70,8 @@ Deno.test("startHardware() publishes pilot, present faults and meter of every co
   r.station.injectFault(2, "GroundFailure", "RCD tripped");
   await startHardware(r.bus, r.hw, r.clock);
   assert.deepEqual(take(r), [
+    { type: "hw.connector", connectorId: 1, fixedCable: false },
+    { type: "hw.connector", connectorId: 2, fixedCable: false },
     { type: "hw.ev_state", connectorId: 1, state: "A" },
     { type: "hw.ev_state", connectorId: 2, state: "B" },
     { type: "hw.fault", connectorId: 2, errorCode: "GroundFailure", info: "RCD tripped" },
@@ -447,6 +449,7 @@ Deno.test("garbage from pilot, fault source, reader and lock is logged, never th
   await next(r.bus, "hw.unlocked");
   assert.deepEqual(take(r), [
     log("error", "Cannot listen to the RFID reader: no reader on /dev/ttyUSB0"),
+    { type: "hw.connector", connectorId: 1, fixedCable: false },
     log("error", "Cannot read the pilot of connector 1: pilot ADC offline"),
     { type: "hw.meter", connectorId: 1, wh: 0, w: 0 },
     log("error", 'Cannot use pilot state of connector 1: "D" is not one of A, B, C, E, F'),

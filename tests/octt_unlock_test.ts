@@ -51,27 +51,19 @@ Deno.test("TC_018_1 Unlock connector - with charging session (not fixed cable)",
   assert.deepEqual(csms.invalid, []);
 });
 
-Deno.test({
-  name: "TC_018_2 Unlock connector - with charging session (fixed cable)",
-  // Missing piece: the hardware bridge does not tell the actors which connectors have a
-  // fixed cable before the first unlock (a start fact such as `hw.connector` with
-  // `fixedCable`, messages.ts + runtime/hardware.ts), so UnlockConnector during the
-  // first transaction stops it before the hardware answers NotSupported.
-  ignore: true,
-  fn: async () => {
-    await using rig = await startRig({ fixedCable: true });
-    const { csms, station } = rig;
-    await reachCharging(rig);
-    const m = csms.mark;
-    const answer = await csms.call("UnlockConnector", { connectorId: 1 });
-    assert.deepEqual(answer, { status: "NotSupported" });
-    await advanceIdle(rig, 5_000);
-    // The transaction goes on.
-    assert.deepEqual(csms.all("StopTransaction", m), []);
-    assert.deepEqual(statusesOf(rig, m), []);
-    assert.equal(station.connector(1).relay.closed, true);
-    assert.deepEqual(csms.invalid, []);
-  },
+Deno.test("TC_018_2 Unlock connector - with charging session (fixed cable)", async () => {
+  await using rig = await startRig({ fixedCable: true });
+  const { csms, station } = rig;
+  await reachCharging(rig);
+  const m = csms.mark;
+  const answer = await csms.call("UnlockConnector", { connectorId: 1 });
+  assert.deepEqual(answer, { status: "NotSupported" });
+  await advanceIdle(rig, 5_000);
+  // The transaction goes on.
+  assert.deepEqual(csms.all("StopTransaction", m), []);
+  assert.deepEqual(statusesOf(rig, m), []);
+  assert.equal(station.connector(1).relay.closed, true);
+  assert.deepEqual(csms.invalid, []);
 });
 
 Deno.test("TC_030 Unlock connector - unlock failure", async () => {
