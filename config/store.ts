@@ -167,7 +167,9 @@ export class ConfigStore {
     }
     await Deno.rename(tmp, this.#path);
     // The rename itself must survive a power cut: sync the directory entry.
-    const dir = await Deno.open(this.#path.slice(0, this.#path.lastIndexOf("/")) || ".", { read: true });
+    const dir = await Deno.open(this.#path.slice(0, this.#path.lastIndexOf("/")) || ".", {
+      read: true,
+    });
     try {
       await dir.sync();
     } finally {
