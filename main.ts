@@ -111,14 +111,14 @@ async function main(): Promise<void> {
   }).start();
 
   const token = await loadApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
-  const api = createApi(runtime, { token });
+  const api = createApi(runtime, { token, web: true });
   Deno.serve({
     hostname: args.hostname,
     port: args.port,
     onListen: ({ hostname, port }) =>
       log(
         "info",
-        `Local API on http://${hostname}:${port} (token in ${args.dataDir}/api-token unless CP_API_TOKEN is set)`,
+        `Web app and local API on http://${hostname}:${port} (token in ${args.dataDir}/api-token unless CP_API_TOKEN is set)`,
       ),
   }, api.fetch);
   for (const sig of ["SIGINT", "SIGTERM"] as const) {

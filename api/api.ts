@@ -11,6 +11,11 @@
  *   (`{ "charging": boolean }`) and `POST /api/sim/rfid` (`{ "idTag": "..." }`):
  *   simulated hardware, only when the runtime has it
  *
+ * With `web` set, the local web app is served too (`api/web.ts`: the page at
+ * `/`, login, `GET /api/session`, `GET /api/events`) and every `/api/*`
+ * route also accepts its session cookie in place of the bearer token (with
+ * the session's CSRF token for state-changing requests).
+ *
  * Errors are `{ "error": "..." }` (plus `fields` for invalid settings); an
  * unexpected failure is a 500 with a generic message. No response ever
  * contains a secret.
@@ -25,11 +30,17 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { REGISTRY } from "../config/registry.ts";
 import { type FieldError, SettingsError } from "../config/store.ts";
 import type { RuntimeHandle, SimControls } from "../runtime/handle.ts";
+import { createWeb, type WebOptions } from "./web.ts";
 
 /** Options of {@linkcode createApi}. */
 export interface ApiOptions {
   /** The bearer token every protected route requires. */
   readonly token: string;
+  /**
+   * Serves the web app and accepts its session cookie on `/api/*`; `true`
+   * for the defaults. Off unless given.
+   */
+  readonly web?: WebOptions | boolean;
 }
 
 /** Largest accepted request body, bytes. */
@@ -61,6 +72,12 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
   if (opts.token === "") throw new TypeError("Cannot create API: token is empty");
   const expected = sha256(opts.token);
   const app = new Hono();
+  const web = opts.web
+    ? createWeb(runtime, {
+      ...(opts.web === true ? {} : opts.web),
+      checkToken: async (token) => timingSafeEqual(await sha256(token), await expected),
+    })
+    : undefined;
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
@@ -80,6 +97,9 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
   app.get("/api/health", (c) => c.json({ ok: true }));
 
   app.use("/api/*", async (c, next) => {
+    if (web && c.req.header("Authorization") === undefined && web.authenticate(c)) {
+      return await next();
+    }
     const match = /^Bearer +(\S+) *$/i.exec(c.req.header("Authorization") ?? "");
     if (!match) fail(401, "Missing bearer token", { "WWW-Authenticate": "Bearer" });
     if (!timingSafeEqual(await sha256(match[1]!), await expected)) {
@@ -142,6 +162,7 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     return accepted(c);
   });
 
+  web?.mount(app);
   return app;
 }
 

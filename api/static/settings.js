@@ -1,0 +1,211 @@
+/**
+ * The OCPP settings view: the seed's parameters in its order, saved with
+ * `PATCH /api/settings` (only the changed ones). The validator's field
+ * errors are shown beside their fields; nothing is saved then. The stored
+ * password is never sent to the page: its field stays empty (empty means
+ * unchanged) and its hint tells whether one is stored.
+ *
+ * @module
+ */
+import { reasonText } from "./i18n.js";
+import { $, api, el, state, t } from "./core.js";
+
+/** Field names in the form's order, with how their values are read. */
+const FIELDS = {
+  backendConnectionType: "text",
+  ethernetInterface: "text",
+  wlanInterface: "text",
+  chargePointId: "text",
+  backendUrl: "text",
+  backendPassword: "password",
+  authorizationMode: "text",
+  freeChargingIdTag: "text",
+  whitelistSource: "text",
+  securityProfile: "integer",
+  tlsVerifyServer: "boolean",
+  tlsCaFile: "text",
+  tlsClientCertFile: "text",
+  tlsClientKeyFile: "text",
+  proxy: "text",
+  keepAliveIntervalS: "integer",
+  keepAliveTimeoutS: "integer",
+  resumeTransactionAfterPowerLoss: "boolean",
+  localAuthorizeOffline: "boolean",
+  allowOfflineTxForUnknownId: "boolean",
+};
+
+/**
+ * Fields marked `data-optional` appear only when the runtime has the setting
+ * (newer runtimes add them); an interface field only for its connection type.
+ */
+const SHOWN_FOR_TYPE = { ethernetInterface: "ethernet", wlanInterface: "wlan" };
+
+/** The settings as last loaded or saved. @type {Record<string, any> | null} */
+let loaded = null;
+
+/** Prepares the form: error slots tied to the fields, listeners. */
+export function initSettings() {
+  for (const name of Object.keys(FIELDS)) {
+    const input = $(`f-${name}`);
+    const field = input.closest(".field");
+    const ids = [];
+    for (const hint of field.querySelectorAll(":scope > .hint")) {
+      if (!hint.id) hint.id = `h-${name}`;
+      ids.push(hint.id);
+    }
+    field.append(el("p", { id: `e-${name}`, class: "error", hidden: "" }));
+    ids.push(`e-${name}`);
+    input.setAttribute("aria-describedby", ids.join(" "));
+  }
+  $("settings-form").addEventListener("submit", save);
+  $("settings-form").addEventListener("input", (/** @type {Event} */ event) => {
+    // An edited field's error is stale: hide it until the next save.
+    const name = /** @type {HTMLInputElement} */ (event.target).id.replace(/^f-/, "");
+    if (name in FIELDS) clearError(name);
+    showProfile();
+  });
+  $("f-backendConnectionType").addEventListener("change", showOptional);
+  $("f-clearPassword").addEventListener("change", () => {
+    $("f-backendPassword").disabled = $("f-clearPassword").checked;
+    showProfile();
+  });
+  state.onLang.push(() => {
+    if (loaded) showPasswordState();
+    showProfile();
+    for (const node of document.querySelectorAll("#settings-form .error[data-reason]")) {
+      node.textContent = reasonText(node.getAttribute("data-reason"), state.lang);
+    }
+  });
+}
+
+/** Loads the settings into the form. */
+export async function loadSettings() {
+  const res = await api("GET", "/api/settings");
+  if (res.status !== 200) return;
+  clearErrors();
+  $("form-status").textContent = "";
+  fill(res.data);
+}
+
+/** @param {Record<string, any>} settings */
+function fill(settings) {
+  loaded = settings;
+  for (const [name, kind] of Object.entries(FIELDS)) {
+    const input = $(`f-${name}`);
+    if (kind === "boolean") input.checked = settings[name] === true;
+    else if (kind === "password") input.value = "";
+    else input.value = String(settings[name] ?? "");
+  }
+  $("f-clearPassword").checked = false;
+  $("f-backendPassword").disabled = false;
+  showPasswordState();
+  showOptional();
+  showProfile();
+}
+
+/** Shows the optional fields the runtime has (and that fit the connection type). */
+function showOptional() {
+  for (const field of document.querySelectorAll("#settings-form [data-optional]")) {
+    const name = field.getAttribute("data-field") ?? "";
+    const type = SHOWN_FOR_TYPE[/** @type {keyof SHOWN_FOR_TYPE} */ (name)];
+    field.hidden = !(loaded && name in loaded) ||
+      (type !== undefined && $("f-backendConnectionType").value !== type);
+  }
+}
+
+function showPasswordState() {
+  const set = loaded?.backendPasswordSet === true;
+  $("f-backendPassword").placeholder = t(set ? "p.set" : "p.unset");
+  $("clear-password").hidden = !set;
+}
+
+/** The changed fields, by setting name. */
+function changes() {
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [name, kind] of Object.entries(FIELDS)) {
+    const input = $(`f-${name}`);
+    if (!(name in (loaded ?? {})) && kind !== "password") continue; // not in this runtime
+    if (kind === "password") {
+      if ($("f-clearPassword").checked) out[name] = "";
+      else if (input.value !== "") out[name] = input.value;
+      continue;
+    }
+    let value = kind === "boolean" ? input.checked : input.value;
+    if (kind === "integer") value = /^\s*-?\d+\s*$/.test(value) ? Number(value) : value.trim();
+    if (value !== loaded?.[name]) out[name] = value;
+  }
+  return out;
+}
+
+function clearErrors() {
+  for (const name of Object.keys(FIELDS)) clearError(name);
+  $("form-status").className = "";
+}
+
+/** @param {string} name */
+function clearError(name) {
+  const error = $(`e-${name}`);
+  error.textContent = "";
+  error.hidden = true;
+  error.removeAttribute("data-reason");
+  $(`f-${name}`).removeAttribute("aria-invalid");
+}
+
+async function save(/** @type {SubmitEvent} */ event) {
+  event.preventDefault();
+  clearErrors();
+  const status = $("form-status");
+  const body = changes();
+  if (Object.keys(body).length === 0) {
+    status.textContent = t("unchanged");
+    return;
+  }
+  const res = await api("PATCH", "/api/settings", body);
+  if (res.status === 200) {
+    fill(res.data);
+    status.textContent = t("saved");
+    status.className = "ok";
+    return;
+  }
+  status.className = "error";
+  const fields = Array.isArray(res.data.fields) ? res.data.fields : [];
+  /** @type {HTMLElement | null} */
+  let first = null;
+  const other = [];
+  for (const { field, reason } of fields) {
+    const error = $(`e-${field}`);
+    if (!error || !(field in FIELDS)) {
+      other.push(`${field} ${reason}`);
+      continue;
+    }
+    error.setAttribute("data-reason", reason);
+    error.textContent = reasonText(reason, state.lang);
+    error.hidden = false;
+    const input = $(`f-${field}`);
+    input.setAttribute("aria-invalid", "true");
+    first ??= input;
+  }
+  status.textContent = fields.length
+    ? [t("invalid"), ...other].join(" ")
+    : t("failed", { error: res.data.error ?? String(res.status) });
+  (first ?? status).focus?.();
+}
+
+/** Tells which OCPP security profile the entered values amount to. */
+function showProfile() {
+  // With an explicit profile setting, its select says it all.
+  $("security-profile").hidden = loaded !== null && "securityProfile" in loaded;
+  const url = $("f-backendUrl").value.trim().toLowerCase();
+  const clearing = $("f-clearPassword").checked;
+  const password = !clearing &&
+    ($("f-backendPassword").value !== "" || loaded?.backendPasswordSet === true);
+  const cert = $("f-tlsClientCertFile").value.trim() !== "" &&
+    $("f-tlsClientKeyFile").value.trim() !== "";
+  let key = "sp.none";
+  if ($("f-backendConnectionType").value !== "none" && url !== "") {
+    if (url.startsWith("wss:")) key = cert ? "sp.3" : password ? "sp.2" : "sp.tls";
+    else key = password ? "sp.1" : "sp.0";
+  }
+  $("security-profile").textContent = t(key);
+}

@@ -1,0 +1,215 @@
+/**
+ * The status view: backend connection, each connector and its running
+ * transaction, recent events, all live from `GET /api/events` (Server-Sent
+ * Events); and the developer panel for simulated hardware.
+ *
+ * @module
+ */
+import { $, api, el, kwh, num, state, t, time } from "./core.js";
+
+/** @type {EventSource | null} */
+let source = null;
+/** The last status received. @type {any} */
+let status = null;
+/** Recent events, newest first. @type {any[]} */
+let events = [];
+let ready = false;
+
+/** Builds the developer panel (only with simulated hardware). */
+export function initStatus() {
+  if (!ready) {
+    ready = true;
+    $("dev-rfid").addEventListener("submit", (/** @type {SubmitEvent} */ event) => {
+      event.preventDefault();
+      simulate(0, "tap");
+    });
+    state.onLang.push(render);
+  }
+  const dev = $("dev");
+  dev.hidden = !state.session?.sim;
+  const box = $("dev-connectors");
+  box.replaceChildren();
+  if (dev.hidden) return render();
+  for (let id = 1; id <= (state.session?.connectorCount ?? 0); id++) {
+    const group = el("div", {
+      role: "group",
+      "aria-labelledby": `dev-c${id}-h`,
+      class: "dev-connector",
+    }, [
+      el("h3", { id: `dev-c${id}-h`, "data-id": String(id), class: "connector-name" }),
+    ]);
+    for (
+      const [action, key] of [
+        ["plug", "dev.plug"],
+        ["unplug", "dev.unplug"],
+        ["evOn", "dev.evOn"],
+        ["evOff", "dev.evOff"],
+      ]
+    ) {
+      const button = el("button", { type: "button", id: `dev-${action}-${id}`, "data-t": key }, [
+        t(key),
+      ]);
+      button.addEventListener("click", () => simulate(id, action));
+      group.append(button);
+    }
+    box.append(group);
+  }
+  render();
+}
+
+/**
+ * Runs a developer panel action on the simulated hardware.
+ *
+ * @param {number} id Connector id (unused for "tap").
+ * @param {string} action
+ */
+async function simulate(id, action) {
+  const error = $("dev-error");
+  error.textContent = "";
+  const [path, body] = action === "tap"
+    ? ["/api/sim/rfid", { idTag: $("dev-idtag").value.trim() }]
+    : action === "evOn" || action === "evOff"
+    ? [`/api/sim/connectors/${id}/ev`, { charging: action === "evOn" }]
+    : [`/api/sim/connectors/${id}/${action}`, undefined];
+  const res = await api("POST", path, body);
+  if (res.status !== 202) {
+    error.textContent = t("dev.failed", { error: res.data.error ?? String(res.status) });
+  }
+}
+
+/** Opens the live stream (the browser reconnects by itself after a drop). */
+export function startLive() {
+  stopLive();
+  events = [];
+  source = new EventSource("/api/events");
+  source.addEventListener("open", () => ($("live").textContent = t("live.on")));
+  source.addEventListener("status", (e) => {
+    status = JSON.parse(e.data);
+    render();
+  });
+  source.addEventListener("events", (e) => {
+    events = JSON.parse(e.data);
+    renderEvents();
+  });
+  source.addEventListener("event", (e) => {
+    events = [JSON.parse(e.data), ...events].slice(0, 30);
+    renderEvents();
+  });
+  source.addEventListener("error", async () => {
+    $("live").textContent = t("live.off");
+    // A refused stream (session ended) is not retried by the browser: ask why.
+    if (source?.readyState === EventSource.CLOSED) {
+      const res = await api("GET", "/api/session");
+      if (res.status === 200) setTimeout(startLive, 2000);
+    }
+  });
+}
+
+/** Closes the live stream. */
+export function stopLive() {
+  source?.close();
+  source = null;
+  status = null;
+}
+
+/**
+ * A definition list from rows of [label, value, id?].
+ *
+ * @param {[string, string, string?][]} rows
+ */
+function list(rows) {
+  return el(
+    "dl",
+    {},
+    rows.flatMap((
+      [label, value, id],
+    ) => [el("dt", {}, [label]), el("dd", id ? { id } : {}, [value])]),
+  );
+}
+
+function render() {
+  for (const node of document.querySelectorAll(".connector-name")) {
+    node.textContent = t("connector", { id: node.getAttribute("data-id") ?? "" });
+  }
+  if ($("live").textContent) {
+    $("live").textContent = t(source?.readyState === 1 ? "live.on" : "live.off");
+  }
+  renderEvents();
+  if (!status) return;
+  const b = status.backend;
+  const badge = $("backend-state");
+  const text = t(`state.${b.state}`);
+  if (badge.textContent !== text) badge.textContent = text; // announced only when it changes
+  badge.className = `badge state-${b.state}`;
+  const rows = [[t("backend.since"), time(b.since)]];
+  if (b.reason && b.state !== "accepted") rows.push([t("backend.reason"), b.reason]);
+  $("backend").replaceWith(Object.assign(list(rows), { id: "backend" }));
+  $("connectors").replaceChildren(...status.connectors.map(connectorCard));
+  for (const c of status.connectors) {
+    const plugged = c.evState !== "A";
+    const set = (/** @type {string} */ action, /** @type {boolean} */ disabled) => {
+      const button = $(`dev-${action}-${c.id}`);
+      if (button) button.disabled = disabled;
+    };
+    set("plug", plugged);
+    set("unplug", !plugged);
+    set("evOn", !plugged);
+    set("evOff", !plugged);
+  }
+}
+
+/** @param {any} c A connector of the status. */
+function connectorCard(c) {
+  const rows = [[t("c.ev"), t(`ev.${c.evState}`)]];
+  if (c.errorCode !== "NoError") rows.push([t("c.error"), c.errorCode]);
+  rows.push([t("c.meter"), kwh(c.meterWh)]);
+  const card = el("section", { class: "card connector", "aria-labelledby": `c${c.id}-h` }, [
+    el("h2", { id: `c${c.id}-h` }, [t("connector", { id: c.id })]),
+    el("p", { class: `badge cs-${c.status}`, id: `c${c.id}-status` }, [t(`cs.${c.status}`)]),
+    list(rows),
+  ]);
+  if (c.startedAt) {
+    card.append(
+      el("h3", {}, [t("c.tx")]),
+      list([
+        [t("c.idTag"), c.idTag ?? "–"],
+        [t("c.txId"), c.transactionId === null ? t("c.pendingId") : String(c.transactionId)],
+        [t("c.started"), time(c.startedAt)],
+        [t("c.energy"), kwh(c.energyWh), `c${c.id}-energy`],
+        [t("c.power"), `${num(c.powerW / 1000, 2)} kW`, `c${c.id}-power`],
+      ]),
+    );
+  } else card.append(el("p", { class: "hint" }, [t("c.noTx")]));
+  return card;
+}
+
+/** @param {any} e An event of the stream. */
+function eventText(e) {
+  switch (e.type) {
+    case "backend":
+      return t("e.backend", { state: t(`state.${e.state}`) }) +
+        (e.reason && e.state !== "accepted" ? ` (${e.reason})` : "");
+    case "connector":
+      return t("e.connector", { id: e.connectorId, status: t(`cs.${e.status}`) }) +
+        (e.errorCode !== "NoError" ? ` (${e.errorCode})` : "");
+    case "transaction.started":
+      return t("e.started", { id: e.connectorId, idTag: e.idTag ?? "–" });
+    case "transaction.stopped":
+      return t("e.stopped", { id: e.connectorId, energy: kwh(e.energyWh) });
+    default:
+      return String(e.type);
+  }
+}
+
+function renderEvents() {
+  $("events").replaceChildren(
+    ...events.map((e) =>
+      el("li", {}, [
+        el("time", { datetime: e.at }, [new Date(e.at).toLocaleTimeString(state.lang)]),
+        " ",
+        eventText(e),
+      ])
+    ),
+  );
+  $("events-empty").hidden = events.length > 0;
+}
