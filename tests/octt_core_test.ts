@@ -9,22 +9,7 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage, BusMessageType, MessageOf } from "../actors/messages.ts";
-import { OCTT, type Rig, type RigOptions, startRig } from "./harness.ts";
-
-/**
- * `startRig`, whose disposal first waits for the settings the runtime is
- * still writing, so removing the data directory does not race the write.
- */
-async function rigUp(opts?: RigOptions): Promise<Rig> {
-  const rig = await startRig(opts);
-  const dispose = rig[Symbol.asyncDispose].bind(rig);
-  rig[Symbol.asyncDispose] = async () => {
-    rig.cp.stop();
-    await rig.cp.flushed();
-    await dispose();
-  };
-  return rig;
-}
+import { OCTT, type Rig, startRig } from "./harness.ts";
 
 /** Waits for a bus message of `type` at or after index `from` matching `match`. */
 async function busNext<K extends BusMessageType>(
@@ -82,7 +67,7 @@ async function charging(rig: Rig, idTag = OCTT.validIdTag): Promise<number> {
 
 Deno.test("TC_001 Cold boot charge point", async () => {
   let boots = 0;
-  await using rig = await rigUp({
+  await using rig = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -136,7 +121,7 @@ Deno.test("TC_001 Cold boot charge point", async () => {
 
 /** TC_013 and TC_014: Inoperative survives a reset, Operative makes the connector Available. */
 async function resetWithoutTransaction(kind: "Hard" | "Soft"): Promise<void> {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const m = csms.mark;
   const inop = await csms.call("ChangeAvailability", { connectorId: 1, type: "Inoperative" });
@@ -176,7 +161,7 @@ Deno.test("TC_014 Soft reset without transaction", () => resetWithoutTransaction
 
 /** TC_015 and TC_016: the transaction stops with the reset's reason before the reboot. */
 async function resetWithTransaction(kind: "Hard" | "Soft"): Promise<void> {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const transactionId = await charging(rig);
   const r = csms.mark;
@@ -244,7 +229,7 @@ const LOCAL_LIST_KEYS: Record<string, boolean> = {
 };
 
 Deno.test("TC_019 Retrieve configuration", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   // Steps 1-2.
   const profiles = await csms.call("GetConfiguration", { key: ["SupportedFeatureProfiles"] });
@@ -290,7 +275,7 @@ Deno.test("TC_019 Retrieve configuration", async () => {
 });
 
 Deno.test("TC_021 Change/set configuration", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const before = await csms.call("GetConfiguration", { key: ["MeterValueSampleInterval"] });
   assert.notEqual(before.configurationKey[0].value, "30");
@@ -307,7 +292,7 @@ Deno.test("TC_021 Change/set configuration", async () => {
 });
 
 Deno.test("TC_040_1 Configuration key NotSupported", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const changed = await csms.call("ChangeConfiguration", { key: "Testing", value: "true" });
   assert.equal(changed.status, "NotSupported");
@@ -316,7 +301,7 @@ Deno.test("TC_040_1 Configuration key NotSupported", async () => {
 });
 
 Deno.test("TC_040_2 Configuration key invalid value", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const changed = await csms.call("ChangeConfiguration", {
     key: "MeterValueSampleInterval",
@@ -350,7 +335,7 @@ async function trigger(
 }
 
 Deno.test("TC_054 Trigger message", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const mv = await trigger(rig, { requestedMessage: "MeterValues", connectorId: 1 });
   assert.equal(mv.params.connectorId, 1);
@@ -374,7 +359,7 @@ Deno.test("TC_054 Trigger message", async () => {
 });
 
 Deno.test("TC_055 Trigger message rejected", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const m = csms.mark;
   const bus = rig.messages.length;
@@ -391,7 +376,7 @@ Deno.test("TC_055 Trigger message rejected", async () => {
 });
 
 Deno.test("TC_062 Data transfer to a charge point", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const conf = await rig.csms.call("DataTransfer", {
     vendorId: "com.example.octt",
     messageId: "TestMessage",

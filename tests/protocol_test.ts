@@ -9,22 +9,7 @@ import { createRPCError } from "ocpp-rpc";
 import type { BusMessageType, MessageOf } from "../actors/messages.ts";
 import { BACKOFF_BASE_MS, BOOT_RETRY_MS } from "../actors/connection.ts";
 import { BOOT_INFO } from "../runtime/version.ts";
-import { type Rig, type RigOptions, startRig } from "./harness.ts";
-
-/**
- * `startRig`, whose disposal first waits for the settings the runtime is
- * still writing, so removing the data directory does not race the write.
- */
-async function rigUp(opts?: RigOptions): Promise<Rig> {
-  const rig = await startRig(opts);
-  const dispose = rig[Symbol.asyncDispose].bind(rig);
-  rig[Symbol.asyncDispose] = async () => {
-    rig.cp.stop();
-    await rig.cp.flushed();
-    await dispose();
-  };
-  return rig;
-}
+import { type Rig, startRig } from "./harness.ts";
 
 /** Waits for a bus message of `type` at or after index `from` matching `match`; returns its index. */
 async function busNext<K extends BusMessageType>(
@@ -76,7 +61,7 @@ async function heartbeatWorks(rig: Rig): Promise<void> {
 }
 
 Deno.test("boot: BootNotification describes the Charge Point, Heartbeat follows its interval", async () => {
-  await using rig = await rigUp({
+  await using rig = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -108,7 +93,7 @@ Deno.test("boot: BootNotification describes the Charge Point, Heartbeat follows 
 
 Deno.test("boot: Pending, then Accepted; nothing but BootNotification goes out while Pending", async () => {
   let boots = 0;
-  await using rig = await rigUp({
+  await using rig = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -144,7 +129,7 @@ Deno.test("boot: Pending, then Accepted; nothing but BootNotification goes out w
 });
 
 Deno.test("boot: no answer to the Central System while Rejected", async () => {
-  await using rig = await rigUp({
+  await using rig = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => ({
@@ -164,7 +149,7 @@ Deno.test("boot: no answer to the Central System while Rejected", async () => {
 });
 
 Deno.test("rpc: an unknown action gets CALLERROR NotImplemented", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const answer = await rawCall(rig, "unknown-1", "MakeCoffee", { sugar: 2 });
   assert.deepEqual(answer.slice(0, 3), [4, "unknown-1", "NotImplemented"]);
   assert.equal(answer.length, 5);
@@ -173,7 +158,7 @@ Deno.test("rpc: an unknown action gets CALLERROR NotImplemented", async () => {
 });
 
 Deno.test("rpc: a Central System action without a handler gets CALLERROR NotSupported", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   await assert.rejects(
     rig.csms.call("ReserveNow", {
       connectorId: 1,
@@ -190,7 +175,7 @@ Deno.test("rpc: a Central System action without a handler gets CALLERROR NotSupp
 });
 
 Deno.test("rpc: invalid payloads get the OCPP-J 4.2.3 error codes and change nothing", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const cases: [string, unknown, string][] = [
     ["missing", { connectorId: 1 }, "OccurenceConstraintViolation"],
     ["type", { connectorId: "1", type: "Inoperative" }, "TypeConstraintViolation"],
@@ -213,7 +198,7 @@ Deno.test("rpc: invalid payloads get the OCPP-J 4.2.3 error codes and change not
 });
 
 Deno.test("rpc: garbage frames are ignored and the connection keeps working", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const connections = csms.connections;
   const from = rig.messages.length;
@@ -238,7 +223,7 @@ Deno.test("rpc: garbage frames are ignored and the connection keeps working", as
 });
 
 Deno.test("connection: a dropped connection is re-established with a new BootNotification", async () => {
-  await using rig = await rigUp();
+  await using rig = await startRig();
   const { csms } = rig;
   const m = csms.mark;
   const from = rig.messages.length;
@@ -260,7 +245,7 @@ Deno.test("connection: a dropped connection is re-established with a new BootNot
 
 Deno.test("rpc: CALLERROR answers to the Charge Point's CALLs crash nothing", async () => {
   let failBoot = true;
-  await using rig = await rigUp({
+  await using rig = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = () => {
