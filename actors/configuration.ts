@@ -120,7 +120,7 @@ function getConfiguration(
   return effects;
 }
 
-function changeConfiguration(msg: ConfigurationMsg, defs: readonly KeyDef[]): Effect[] {
+function changeConfiguration(msg: ConfigurationMsg, ctx: Ctx, defs: readonly KeyDef[]): Effect[] {
   const key = String(msg.payload.key);
   const text = String(msg.payload.value);
   const answer = (status: string): Effect => ({
@@ -164,6 +164,15 @@ function changeConfiguration(msg: ConfigurationMsg, defs: readonly KeyDef[]): Ef
       log("warn", `Cannot change configuration key ${def.key} to ${quoted}: ${parsed.reason}`),
     ];
   }
+  // A change the current state forbids (e.g. SecurityProfile only upwards, Security Whitepaper).
+  const refused = def.checkChange?.(parsed.value, ctx.config);
+  if (refused !== undefined) {
+    const shown = def.secret ? "(value not logged)" : `to ${toText(parsed.value)}`;
+    return [
+      answer("Rejected"),
+      log("warn", `Cannot change configuration key ${def.key} ${shown}: ${refused}`),
+    ];
+  }
   const status = def.reboot ? "RebootRequired" : "Accepted";
   const shown = def.secret ? "(value not logged)" : `to ${toText(parsed.value)}`;
   return [
@@ -200,7 +209,7 @@ export function transitionConfiguration(
     case "GetConfiguration":
       return [state, getConfiguration(msg, ctx, defs)];
     case "ChangeConfiguration":
-      return [state, changeConfiguration(msg, defs)];
+      return [state, changeConfiguration(msg, ctx, defs)];
     default:
       return [state, [{
         type: "log",

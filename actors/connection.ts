@@ -6,7 +6,16 @@
  * sends nothing else; Pending and Rejected are retried after `interval`
  * seconds; on Accepted `interval` becomes the heartbeat interval (section
  * 4.6). A lost connection is retried with exponential backoff and jitter,
- * capped, reset after a successful boot.
+ * capped, reset after a successful boot; a refused handshake (401, 404,
+ * TLS) backs off the same way.
+ *
+ * Security Whitepaper section 2 and A05: SecurityProfile 2 and 3 connect
+ * with wss:// whatever scheme the configured URL has. The security settings
+ * a connection last opened with are kept (`FallbackSecurityProfile`,
+ * `FallbackAuthorizationKey`); when new ones are refused
+ * {@link FALLBACK_AFTER} times in a row (credentials, certificates, TLS;
+ * not a network outage), the supervisor goes back to them (A05.FR.08, and
+ * likewise for a new AuthorizationKey).
  *
  * Receives: `system.started`, `config.changed`, `ws.opened`, `ws.closed`,
  * `ocpp.result`, `ocpp.failed`, `trigger`. Emits: `ws.connect`,
@@ -17,6 +26,7 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { BackendState, MessageOf } from "./messages.ts";
+import { failureKind, refusesSettings } from "../ocpp/transport.ts";
 
 /** What the Charge Point says of itself in BootNotification. */
 export interface BootInfo {
@@ -33,12 +43,18 @@ export const BACKOFF_CAP_MS = 300_000;
 /** Retry interval for a failed or unanswered BootNotification, or one with interval 0. */
 export const BOOT_RETRY_MS = 30_000;
 
+/** Refused attempts with new security settings before falling back to the last working ones. */
+export const FALLBACK_AFTER = 3;
+
 /** Settings whose change means a new connection. */
 export const CONNECTION_KEYS = [
   "BackendConnectionType",
   "CentralSystemUrl",
   "ChargePointId",
   "AuthorizationKey",
+  "SecurityProfile",
+  "EthernetInterface",
+  "WlanInterface",
   "TlsVerifyServer",
   "TlsCaFile",
   "TlsClientCertFile",
@@ -57,6 +73,8 @@ export interface ConnectionState {
   readonly failures: number;
   /** Seed of the jitter generator (a pure LCG, so tests are repeatable). */
   readonly seed: number;
+  /** Attempts in a row whose settings the backend refused (credentials, TLS), for the fallback. */
+  readonly refusals: number;
 }
 
 /** Messages the supervisor receives. */
@@ -69,9 +87,22 @@ export type ConnectionMsg =
   | MessageOf<"ocpp.failed">
   | MessageOf<"trigger">;
 
-/** The backend URL with the Charge Point identity appended (OCPP-J section 3.1). */
-export function endpointUrl(base: string, id: string): string {
-  return `${base.replace(/\/+$/, "")}/${encodeURIComponent(id)}`;
+/**
+ * The backend URL with the Charge Point identity appended (OCPP-J section
+ * 3.1); with Security Profile 2 or 3 the scheme is wss:// (same host and
+ * port: the profile is raised over OCPP, the URL is not).
+ */
+export function endpointUrl(base: string, id: string, securityProfile = 0): string {
+  const url = `${base.replace(/\/+$/, "")}/${encodeURIComponent(id)}`;
+  return securityProfile >= 2 ? url.replace(/^ws:/i, "wss:") : url;
+}
+
+/** Whether new security settings are on trial: a working set is known and differs. */
+export function onTrial(ctx: Ctx): boolean {
+  const c = ctx.config;
+  return c.int("FallbackSecurityProfile") >= 0 &&
+    (c.int("SecurityProfile") !== c.int("FallbackSecurityProfile") ||
+      c.str("AuthorizationKey") !== c.str("FallbackAuthorizationKey"));
 }
 
 /** Backoff delay for the n-th failure (1-based), with +-25 % jitter from `seed`. */
@@ -119,12 +150,63 @@ function connect(state: ConnectionState, ctx: Ctx, effects: Effect[]): Connectio
     return enter(state, "disabled", ctx, effects, "no backend configured");
   }
   const conn = state.conn + 1;
-  effects.push({
-    type: "ws.connect",
-    conn,
-    url: endpointUrl(ctx.config.str("CentralSystemUrl"), ctx.config.str("ChargePointId")),
-  });
+  effects.push({ type: "ws.connect", conn, url: url(ctx) });
   return enter({ ...state, conn }, "connecting", ctx, effects);
+}
+
+function url(ctx: Ctx): string {
+  return endpointUrl(
+    ctx.config.str("CentralSystemUrl"),
+    ctx.config.str("ChargePointId"),
+    ctx.config.int("SecurityProfile"),
+  );
+}
+
+/** Remembers the security settings a connection opened with, when they are new. */
+function rememberWorking(ctx: Ctx): Effect[] {
+  const c = ctx.config;
+  const effects: Effect[] = [];
+  if (c.int("FallbackSecurityProfile") !== c.int("SecurityProfile")) {
+    effects.push({
+      type: "config.write",
+      key: "FallbackSecurityProfile",
+      value: c.int("SecurityProfile"),
+    });
+  }
+  if (c.str("FallbackAuthorizationKey") !== c.str("AuthorizationKey")) {
+    effects.push({
+      type: "config.write",
+      key: "FallbackAuthorizationKey",
+      value: c.str("AuthorizationKey"),
+    });
+  }
+  return effects;
+}
+
+/** Goes back to the last working security settings (A05.FR.08). */
+function fallBack(ctx: Ctx, reason: string): Effect[] {
+  const c = ctx.config;
+  const from = c.int("SecurityProfile");
+  const to = c.int("FallbackSecurityProfile");
+  const effects: Effect[] = [{
+    type: "log",
+    level: "warn",
+    text: `Backend refused the new connection settings ${FALLBACK_AFTER} times (${reason}): ` +
+      `falling back to security profile ${to}${
+        c.str("AuthorizationKey") !== c.str("FallbackAuthorizationKey")
+          ? " and the previous AuthorizationKey"
+          : ""
+      }${from !== to ? ` (was ${from})` : ""}`,
+  }];
+  if (c.str("AuthorizationKey") !== c.str("FallbackAuthorizationKey")) {
+    effects.push({
+      type: "config.write",
+      key: "AuthorizationKey",
+      value: c.str("FallbackAuthorizationKey"),
+    });
+  }
+  if (from !== to) effects.push({ type: "config.write", key: "SecurityProfile", value: to });
+  return effects;
 }
 
 function bootCall(info: BootInfo): Effect {
@@ -138,9 +220,23 @@ function heartbeatTimer(ctx: Ctx): Effect {
     : { type: "timer.cancel", id: "heartbeat" };
 }
 
+/** The warning an accepted connection carries when the server's certificate is not verified. */
+function unverifiedTls(ctx: Ctx): string | undefined {
+  return url(ctx).startsWith("wss:") && !ctx.config.bool("TlsVerifyServer")
+    ? "Connected without verifying the server certificate (tlsVerifyServer is off)"
+    : undefined;
+}
+
 /** The initial state. */
 export function initialConnection(ctx: Ctx): ConnectionState {
-  return { phase: "disabled", since: ctx.now, conn: 0, failures: 0, seed: ctx.now % 2147483648 };
+  return {
+    phase: "disabled",
+    since: ctx.now,
+    conn: 0,
+    failures: 0,
+    seed: ctx.now % 2147483648,
+    refusals: 0,
+  };
 }
 
 /** One transition of the supervisor. */
@@ -160,16 +256,19 @@ export function transitionConnection(
           type: "timer.cancel",
           id: "heartbeat",
         });
-        return [connect({ ...state, failures: 0 }, ctx, effects), effects];
+        return [connect({ ...state, failures: 0, refusals: 0 }, ctx, effects), effects];
       }
       if (msg.key === "HeartbeatInterval" && state.phase === "accepted") {
         return [state, [heartbeatTimer(ctx)]];
       }
       return [state, []];
-    case "ws.opened":
+    case "ws.opened": {
       if (msg.conn !== state.conn || state.phase === "disabled") return [state, []];
       effects.push(bootCall(info));
-      return [enter(state, "booting", ctx, effects), effects];
+      const next = enter({ ...state, refusals: 0 }, "booting", ctx, effects);
+      effects.push(...rememberWorking(ctx));
+      return [next, effects];
+    }
     case "ws.closed": {
       if (msg.conn !== state.conn || state.phase === "disabled") return [state, []];
       const failures = state.failures + 1;
@@ -181,7 +280,20 @@ export function transitionConnection(
         { type: "timer.start", id: "reconnect", ms },
       );
       if (state.phase === "accepted") effects.push({ type: "backend.lost" });
-      return [enter({ ...state, failures, seed }, "backoff", ctx, effects, msg.reason), effects];
+      const refused = state.phase === "connecting" && refusesSettings(failureKind(msg.reason));
+      const refusals = refused ? state.refusals + 1 : 0;
+      const next = enter(
+        { ...state, failures, seed, refusals },
+        "backoff",
+        ctx,
+        effects,
+        msg.reason,
+      );
+      if (refused && refusals >= FALLBACK_AFTER && onTrial(ctx)) {
+        effects.push(...fallBack(ctx, msg.reason));
+        return [{ ...next, refusals: 0 }, effects];
+      }
+      return [next, effects];
     }
     case "timer.fired":
       switch (msg.id) {
@@ -216,7 +328,13 @@ export function transitionConnection(
             ? { type: "timer.start", id: "heartbeat", ms: interval * 1000 }
             : heartbeatTimer(ctx),
         );
-        const next = enter({ ...state, failures: 0 }, "accepted", ctx, effects);
+        const next = enter(
+          { ...state, failures: 0 },
+          "accepted",
+          ctx,
+          effects,
+          unverifiedTls(ctx),
+        );
         effects.push({ type: "backend.accepted", currentTime: String(msg.payload.currentTime) });
         return [next, effects];
       }

@@ -28,6 +28,8 @@ const BACKEND: Record<string, Value> = {
   BackendConnectionType: "ethernet",
   CentralSystemUrl: "wss://cs.example.com/ocpp/",
   ChargePointId: "wallbox-ä1",
+  // A connection worked before with these security settings (profile 0, no key).
+  FallbackSecurityProfile: 0,
 };
 const URL_1 = "wss://cs.example.com/ocpp/wallbox-%C3%A41";
 
@@ -56,9 +58,11 @@ class Rig {
   ctx(): Ctx {
     return { now: this.now, config: viewOf(this.values) };
   }
+  /** Applies the transition; `config.write` effects are stored, as the runtime does. */
   on(msg: ConnectionMsg | TimerFired): Effect[] {
     const [next, effects] = transitionConnection(this.state, msg, this.ctx(), INFO);
     this.state = next;
+    for (const e of effects) if (e.type === "config.write") this.values.set(e.key, e.value);
     return effects;
   }
   /** Started, connected and Accepted with the given interval. */
@@ -84,6 +88,7 @@ Deno.test("initialConnection() starts disabled with connection number 0", () => 
     conn: 0,
     failures: 0,
     seed: NOW % 2147483648,
+    refusals: 0,
   });
 });
 
@@ -121,6 +126,7 @@ Deno.test("transitionConnection() connects on system.started with the identity a
     conn: 1,
     failures: 0,
     seed: NOW % 2147483648,
+    refusals: 0,
   });
 });
 

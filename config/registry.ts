@@ -39,6 +39,13 @@ export interface KeyDef {
   readonly maxItems?: number;
   /** Extra check; returns the reason it is invalid. */
   readonly check?: (value: Value) => string | undefined;
+  /**
+   * A check of a change the Central System asks for (ChangeConfiguration)
+   * against the current settings; returns why it is refused (answered
+   * Rejected). The local API is "another method" and is not held to it
+   * (Security Whitepaper A00.FR.005).
+   */
+  readonly checkChange?: (value: Value, current: ConfigView) => string | undefined;
 }
 
 /** Measurands of OCPP 1.6 section 7.31 this meter can deliver. */
@@ -65,6 +72,36 @@ function checkProxy(value: Value): string | undefined {
   if (!m) return "must be HOST or HOST:PORT";
   if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) {
     return "port must be 1-65535";
+  }
+  return undefined;
+}
+
+function checkInterface(value: Value): string | undefined {
+  return /^[A-Za-z0-9_.:@-]{0,15}$/.test(String(value))
+    ? undefined
+    : "must be a network interface name (at most 15 letters, digits, '_', '.', ':', '@', '-')";
+}
+
+/**
+ * Security Whitepaper section 7.6 and A05.FR.01-04: SecurityProfile is only
+ * raised, and only when the new profile's prerequisites are met (a valid
+ * AuthorizationKey for 1 and 2, a client certificate and key for 3; the
+ * server is verified against the system store or `tlsCaFile` for 2 and 3).
+ */
+export function securityProfileRefusal(value: Value, current: ConfigView): string | undefined {
+  const next = Number(value);
+  const now = current.int("SecurityProfile");
+  if (next <= now) {
+    return `can only be raised over OCPP (now ${now}; Security Whitepaper A05.FR.01)`;
+  }
+  if ((next === 1 || next === 2) && current.str("AuthorizationKey") === "") {
+    return `profile ${next} needs an AuthorizationKey (A05.FR.02)`;
+  }
+  if (
+    next === 3 &&
+    (current.str("TlsClientCertFile") === "" || current.str("TlsClientKeyFile") === "")
+  ) {
+    return "profile 3 needs a client certificate and key (A05.FR.04)";
   }
   return undefined;
 }
@@ -124,6 +161,58 @@ export const REGISTRY: readonly KeyDef[] = [
       v === "" || /^[\x20-\x7e]{16,}$/.test(String(v))
         ? undefined
         : "must be 16-40 printable ASCII characters",
+  },
+  // Security Whitepaper section 7.6: 0 ws, 1 ws + Basic, 2 wss + Basic, 3 wss + client
+  // certificate. Profiles 2 and 3 connect with wss:// whatever scheme the URL has.
+  {
+    key: "SecurityProfile",
+    setting: "securityProfile",
+    kind: "integer",
+    access: "RW",
+    default: 0,
+    min: 0,
+    max: 3,
+    checkChange: securityProfileRefusal,
+  },
+  // The network interface for each connection type; "" lets the operating system route.
+  // A named interface must be up with an address, and the socket binds to that address.
+  {
+    key: "EthernetInterface",
+    setting: "ethernetInterface",
+    kind: "string",
+    access: "R",
+    default: "",
+    check: checkInterface,
+    appOnly: true,
+  },
+  {
+    key: "WlanInterface",
+    setting: "wlanInterface",
+    kind: "string",
+    access: "R",
+    default: "",
+    check: checkInterface,
+    appOnly: true,
+  },
+  // The last security settings a connection opened with (written by the connection
+  // supervisor), to fall back to when new ones are refused (Security Whitepaper A05.FR.08).
+  // -1: none yet. Neither is shown or settable.
+  {
+    key: "FallbackSecurityProfile",
+    kind: "integer",
+    access: "R",
+    default: -1,
+    min: -1,
+    max: 3,
+    appOnly: true,
+  },
+  {
+    key: "FallbackAuthorizationKey",
+    kind: "string",
+    access: "R",
+    default: "",
+    secret: true,
+    appOnly: true,
   },
   {
     key: "AuthorizationMode",
@@ -201,6 +290,16 @@ export const REGISTRY: readonly KeyDef[] = [
     default: 0,
     min: 0,
     max: 86400,
+  },
+  // How long a ping may go unanswered before the connection counts as dead.
+  {
+    key: "WebSocketPongTimeout",
+    setting: "keepAliveTimeoutS",
+    kind: "integer",
+    access: "RW",
+    default: 10,
+    min: 1,
+    max: 300,
   },
   {
     key: "ResumeTransactionAfterPowerLoss",

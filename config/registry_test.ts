@@ -37,7 +37,10 @@ Deno.test("REGISTRY defaults pass their own validators", () => {
 
 Deno.test("REGISTRY keeps secrets write-only", () => {
   const secrets = REGISTRY.filter((d) => d.secret);
-  assert.deepEqual(secrets.map((d) => [d.key, d.access]), [["AuthorizationKey", "W"]]);
+  assert.deepEqual(secrets.map((d) => [d.key, d.access]), [
+    ["AuthorizationKey", "W"],
+    ["FallbackAuthorizationKey", "R"],
+  ]);
 });
 
 Deno.test("byKey() and bySetting() find an entry by its OCPP key and app name", () => {

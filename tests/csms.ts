@@ -5,6 +5,7 @@
  *
  * @module
  */
+import https from "node:https";
 import { RPCServer } from "ocpp-rpc";
 
 /** A CALL the Charge Point sent. */
@@ -74,8 +75,42 @@ function holdEarlyFrames(server: any): void {
   });
 }
 
+/** TLS facts of an upgrade request's socket (node:tls TLSSocket), if it is one. */
+// deno-lint-ignore no-explicit-any
+function tlsInfo(socket: any): { tlsVersion?: string; clientCn?: string } {
+  if (!socket?.encrypted) return {};
+  const version = socket.getProtocol?.();
+  const cn = socket.authorized ? socket.getPeerCertificate?.()?.subject?.CN : undefined;
+  return { ...(version ? { tlsVersion: String(version) } : {}), ...(cn ? { clientCn: cn } : {}) };
+}
+
 /** How long a test waits for an expected message before failing. */
 export const WAIT_MS = 10_000;
+
+/** Options of {@link Csms.start}; all optional, the defaults are a plain ws:// server. */
+export interface CsmsOptions {
+  /**
+   * Serve wss:// (node:https, upgrades handed to ocpp-rpc's handleUpgrade).
+   * `clientCert` "required": the Charge Point must present a certificate
+   * signed by `ca`; "optional": one is asked for and checked if given.
+   */
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca?: string;
+    readonly clientCert?: "required" | "optional";
+  };
+  /**
+   * Require HTTP Basic auth: the identity as user-id and one of these
+   * passwords (read at each handshake, so a test can rotate it); anything
+   * else is refused with 401.
+   */
+  readonly passwords?: () => readonly string[];
+  /** ocpp-rpc's own pings to the Charge Point, ms (0: none); default 30 s. */
+  readonly pingIntervalMs?: number;
+  /** Listen on this port (a backend that comes back); default: one the OS picks. */
+  readonly port?: number;
+}
 
 /** The test Central System. */
 export class Csms {
@@ -89,36 +124,91 @@ export class Csms {
   nextTransactionId = 1;
   connections = 0;
   /** Identity and headers of the last connection. */
-  lastHandshake: { identity: string; authorization?: string; protocols: string[] } | undefined;
+  lastHandshake:
+    | {
+      identity: string;
+      authorization?: string;
+      protocols: string[];
+      remoteAddress?: string;
+      /** TLS version of a wss:// connection, e.g. TLSv1.3. */
+      tlsVersion?: string;
+      /** Subject CN of a verified client certificate. */
+      clientCn?: string;
+    }
+    | undefined;
+  /** Handshakes refused (wrong password), in order. */
+  readonly refused: { readonly identity: string; readonly status: number }[] = [];
+  /** Arrival times (Date.now()) of the WebSocket pings the Charge Point sent. */
+  readonly pings: number[] = [];
+  /** False: pings are not answered (a backend whose pongs got lost). */
+  answerPings = true;
+  /** Completed WebSocket upgrades (each connection counts once). */
+  upgrades = 0;
+  /** Pongs the Charge Point sent to the Central System's own pings. */
+  pongs = 0;
+  /** Refuse every upgrade with this HTTP status (e.g. 404: unknown Charge Point). */
+  refuseWith: number | undefined;
   // deno-lint-ignore no-explicit-any
   #server: any;
   // deno-lint-ignore no-explicit-any
   #client: any;
   #waiters: (() => void)[] = [];
   #port = 0;
+  #scheme = "ws";
+  // deno-lint-ignore no-explicit-any
+  #https: any;
 
   /** Starts listening on 127.0.0.1 with an OS-chosen port. */
-  static async start(): Promise<Csms> {
+  static async start(opts: CsmsOptions = {}): Promise<Csms> {
     const csms = new Csms();
     const server = new RPCServer({
       protocols: ["ocpp1.6"],
       strictMode: true,
       callTimeoutMs: WAIT_MS,
+      ...(opts.pingIntervalMs !== undefined ? { pingIntervalMs: opts.pingIntervalMs } : {}),
+      // Pongs are sent by the 'ping' listener below, so a test can withhold them.
+      wssOptions: { autoPong: false },
     });
-    server.auth((accept, _reject, handshake) => {
+    server.auth((accept, reject, handshake) => {
       csms.lastHandshake = {
         identity: handshake.identity,
         protocols: [...handshake.protocols],
         ...(handshake.headers.authorization
           ? { authorization: String(handshake.headers.authorization) }
           : {}),
+        ...(handshake.remoteAddress ? { remoteAddress: String(handshake.remoteAddress) } : {}),
+        ...tlsInfo(handshake.request?.socket),
       };
+      if (csms.refuseWith !== undefined) {
+        csms.refused.push({ identity: handshake.identity, status: csms.refuseWith });
+        csms.#wake();
+        return reject(csms.refuseWith, csms.refuseWith === 404 ? "Not Found" : "Refused");
+      }
+      // A verified client certificate (Security Profile 3) stands in for the password.
+      if (opts.passwords && !csms.lastHandshake.clientCn) {
+        const given = handshake.password ? new TextDecoder().decode(handshake.password) : undefined;
+        if (given === undefined || !opts.passwords().includes(given)) {
+          csms.refused.push({ identity: handshake.identity, status: 401 });
+          csms.#wake();
+          return reject(401, "Unauthorized");
+        }
+      }
+      csms.upgrades++;
       accept();
     });
     // deno-lint-ignore no-explicit-any
     server.on("client", (client: any) => {
       csms.#client = client;
       csms.connections++;
+      client.on("ping", () => {
+        csms.pongs++;
+        csms.#wake();
+      });
+      client._ws?.on("ping", (data: Uint8Array) => {
+        csms.pings.push(Date.now());
+        if (csms.answerPings) client._ws.pong(data);
+        csms.#wake();
+      });
       client.on("strictValidationFailure", (e: { error: Error; messageId?: string }) => {
         csms.invalid.push(String(e.error?.message ?? e.error));
         csms.#wake();
@@ -141,15 +231,36 @@ export class Csms {
       csms.#wake();
     });
     holdEarlyFrames(server);
-    const http = await server.listen(0, "127.0.0.1");
     csms.#server = server;
+    if (opts.tls) {
+      const t = opts.tls;
+      const http = https.createServer({
+        cert: t.cert,
+        key: t.key,
+        ...(t.ca ? { ca: t.ca } : {}),
+        requestCert: t.clientCert !== undefined,
+        rejectUnauthorized: t.clientCert === "required",
+      });
+      http.on("upgrade", server.handleUpgrade);
+      await new Promise<void>((resolve) => http.listen(opts.port ?? 0, "127.0.0.1", resolve));
+      csms.#https = http;
+      csms.#scheme = "wss";
+      csms.#port = (http.address() as { port: number }).port;
+      return csms;
+    }
+    const http = await server.listen(opts.port ?? 0, "127.0.0.1");
     csms.#port = (http.address() as { port: number }).port;
     return csms;
   }
 
   /** The backend URL to configure (identity is appended by the Charge Point). */
   get url(): string {
-    return `ws://127.0.0.1:${this.#port}`;
+    return `${this.#scheme}://127.0.0.1:${this.#port}`;
+  }
+
+  /** The port the Central System listens on. */
+  get port(): number {
+    return this.#port;
   }
 
   get connected(): boolean {
@@ -229,5 +340,9 @@ export class Csms {
 
   async close(): Promise<void> {
     await this.#server.close({ force: true, awaitPending: false });
+    if (this.#https) {
+      this.#https.closeAllConnections?.();
+      await new Promise<void>((resolve) => this.#https.close(() => resolve()));
+    }
   }
 }
