@@ -57,7 +57,12 @@ export class Runtime implements RuntimeHandle {
 
   constructor(opts: RuntimeOptions) {
     this.#o = opts;
-    this.#link = new Link({ store: opts.store, transport: opts.transport, logger: opts.logger });
+    this.#link = new Link({
+      store: opts.store,
+      transport: opts.transport,
+      logger: opts.logger,
+      clock: opts.clock,
+    });
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
   }
 
