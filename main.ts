@@ -4,6 +4,15 @@
  * Starts the OCPP 1.6-J charge point runtime with simulated hardware and the
  * local API. With no backend configured it runs standalone.
  *
+ * State on disk in the data directory: `settings.json`, `state.db` (the
+ * transaction journal and outbox; a damaged one is moved aside and the
+ * wallbox starts with charging disabled, see `runtime/open_store.ts`),
+ * `sim-station.json` (the simulated hardware's cable and meter register).
+ * SIGTERM / SIGINT stop every transaction (reason Reboot) and exit cleanly;
+ * SIGPWR (a UPS or backup supply reporting a power failure) does the same
+ * with reason PowerLoss. Anything else (kill -9, power cut) is detected at
+ * the next start: interrupted transactions are stopped with PowerLoss.
+ *
  * @module
  */
 import { systemClock } from "./actors/clock.ts";
@@ -13,8 +22,12 @@ import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
 import { type Level, stderrLogger } from "./runtime/log.ts";
 import { Runtime } from "./runtime/runtime.ts";
+import { openStore } from "./runtime/open_store.ts";
 import { simHardware } from "./runtime/sim_hardware.ts";
 import { BOOT_INFO } from "./runtime/version.ts";
+
+/** How long a stop waits for StopTransaction answers before exiting (they stay queued). */
+const SHUTDOWN_MS = 5_000;
 
 /** Parsed command line. */
 export interface Args {
@@ -47,6 +60,32 @@ export function parseCommandLine(argv: readonly string[]): Args {
     hostname: http[1]!.replace(/^\[(.*)\]$/, "$1"),
     port: Number(http[2]),
   };
+}
+
+/**
+ * Opens `settings.json`; an unreadable one is moved aside (never deleted)
+ * and the defaults are used, with the problem reported (safe mode).
+ */
+async function openSettings(dataDir: string): Promise<{ store: ConfigStore; problem?: string }> {
+  try {
+    return { store: await ConfigStore.open(dataDir) };
+  } catch (err) {
+    const path = `${dataDir}/settings.json`;
+    const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    const why = (err as Error).message;
+    try {
+      await Deno.rename(path, aside);
+      return {
+        store: await ConfigStore.open(dataDir),
+        problem: `settings were unreadable (${why}) and moved to ${aside}`,
+      };
+    } catch (moveErr) {
+      // Never a crash loop: settings in memory only until the file is fixed.
+      const problem = `settings are unreadable (${why}) and cannot be moved aside ` +
+        `(${(moveErr as Error).message}): settings are kept in memory only`;
+      return { store: new ConfigStore(), problem };
+    }
+  }
 }
 
 async function applyConfigFile(
@@ -88,7 +127,8 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   await Deno.mkdir(args.dataDir, { recursive: true, mode: 0o700 });
-  const store = await ConfigStore.open(args.dataDir);
+  const opened = await openSettings(args.dataDir);
+  const store = opened.store;
   const level = (Deno.env.get("LOG_LEVEL") ?? "info") as Level;
   const logger = stderrLogger(
     ["debug", "info", "warn", "error"].includes(level) ? level : "info",
@@ -100,14 +140,25 @@ async function main(): Promise<void> {
   const log = (l: Level, t: string) => logger.log(l, t);
   if (args.config) await applyConfigFile(store, args.config, log);
 
+  if (opened.problem) log("error", `${opened.problem}; starting with default settings`);
   const clock = systemClock;
+  const durable = openStore(args.dataDir, log);
+  const safeMode = [opened.problem, durable.safeMode].filter(Boolean).join("; ");
+  const hardware = simHardware({
+    clock,
+    connectors: store.view.int("NumberOfConnectors"),
+    stateFile: `${args.dataDir}/sim-station.json`,
+  });
+  if (hardware.station.stateError) log("warn", `${hardware.station.stateError}; ignored`);
   const runtime = new Runtime({
     store,
     clock,
     transport: denoTransport,
-    hardware: simHardware({ clock, connectors: store.view.int("NumberOfConnectors") }),
+    hardware,
     logger,
     bootInfo: BOOT_INFO,
+    storage: durable.storage,
+    ...(safeMode ? { safeMode } : {}),
   }).start();
 
   const token = await loadApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
@@ -121,14 +172,23 @@ async function main(): Promise<void> {
         `Web app and local API on http://${hostname}:${port} (token in ${args.dataDir}/api-token unless CP_API_TOKEN is set)`,
       ),
   }, api.fetch);
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  let stopping = false;
+  const stopOn = (sig: Deno.Signal, reason: "Reboot" | "PowerLoss") => {
     Deno.addSignalListener(sig, async () => {
-      log("info", `Stopping on ${sig}`);
-      runtime.stop();
+      if (stopping) return;
+      stopping = true;
+      log("info", `Stopping on ${sig}: transactions end with ${reason}`);
+      await runtime.shutdown(reason, SHUTDOWN_MS);
       await runtime.flushed();
+      durable.storage.close();
       Deno.exit(0);
     });
-  }
+  };
+  stopOn("SIGINT", "Reboot");
+  stopOn("SIGTERM", "Reboot");
+  try {
+    stopOn("SIGPWR", "PowerLoss");
+  } catch { /* no SIGPWR on this system */ }
 }
 
 if (import.meta.main) await main();

@@ -1,35 +1,48 @@
 /**
- * Unit tests of the authorization actor: the modes, the online and offline
- * rules of OCPP 1.6 section 3.5 in {@link decide}, Authorize.req and its
- * answer, the cache (updates, expiry, eviction) and ClearCache.
+ * Unit tests of the authorization actor: Authorize.req and its answer or
+ * failure, online tracking, the cache (updates, expiry, eviction), the
+ * list/cache relation and LocalListConflict, ClearCache, SendLocalList and
+ * GetLocalListVersion with and without a confirming store, the whitelist.
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
 import type { IdTagInfo } from "./messages.ts";
-import { type Value, viewOf } from "../config/registry.ts";
+import { byKey, parseJson, type Value, viewOf } from "../config/registry.ts";
+import { type Cache, idKey } from "./auth_decision.ts";
+import { CACHE_MAX, cacheExpire, cachePut } from "./auth_cache.ts";
 import {
+  type AuthData,
   type AuthorizationMsg,
   type AuthorizationState,
-  CACHE_MAX,
-  decide,
   initialAuthorization,
-  isValid,
+  NO_AUTH_DATA,
   transitionAuthorization,
+  whitelistOf,
 } from "./authorization.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const PAST = "2024-12-31T23:59:59.000Z";
-const FUTURE = "2025-01-02T00:00:00.000Z";
+const OK: IdTagInfo = { status: "Accepted" };
 
 function ctx(values: Record<string, Value> = {}): Ctx {
   return { now: T0, config: viewOf(new Map(Object.entries(values))) };
 }
 
-function withCache(entries: Record<string, IdTagInfo>): AuthorizationState {
-  return {
-    ...initialAuthorization(ctx()),
-    cache: new Map(Object.entries(entries).map(([k, info]) => [k, { info }])),
+const entries = (r: Record<string, IdTagInfo>) =>
+  new Map(Object.entries(r).map(([idTag, info]) => [idKey(idTag), { idTag, info }]));
+
+/** A state from data; online unless said otherwise. */
+function given(
+  data: { cache?: Record<string, IdTagInfo>; list?: Record<string, IdTagInfo> } = {},
+  opts: { durable?: boolean; online?: boolean } = {},
+): AuthorizationState {
+  const d: AuthData = {
+    ...NO_AUTH_DATA,
+    cache: entries(data.cache ?? {}),
+    list: { version: 3, entries: entries(data.list ?? {}) },
   };
+  const s = initialAuthorization(ctx(), opts.durable ? d : undefined);
+  return { ...s, ...d, online: opts.online ?? true };
 }
 
 function run(
@@ -41,6 +54,9 @@ function run(
   for (const m of msgs) [state, effects] = transitionAuthorization(state, m, c);
   return [state, effects];
 }
+
+/** The effects without log lines. */
+const quiet = (effects: readonly Effect[]) => effects.filter((e) => e.type !== "log");
 
 const request: AuthorizationMsg = {
   type: "auth.request",
@@ -56,7 +72,14 @@ const authorizeCall: Effect = {
   payload: { idTag: "TAG" },
   ref: "start:1:TAG",
 };
-const authorizeFailed = (code: "Offline" | "Timeout"): AuthorizationMsg => ({
+const conf = (info: IdTagInfo): AuthorizationMsg => ({
+  type: "ocpp.result",
+  action: "Authorize",
+  ref: "start:1:TAG",
+  payload: { idTagInfo: info },
+  request: { idTag: "TAG" },
+});
+const failed = (code: "Offline" | "Timeout" | "InternalError"): AuthorizationMsg => ({
   type: "ocpp.failed",
   action: "Authorize",
   ref: "start:1:TAG",
@@ -64,245 +87,249 @@ const authorizeFailed = (code: "Offline" | "Timeout"): AuthorizationMsg => ({
   code,
   description: "no answer",
 });
+const req = (action: string, payload: Record<string, unknown> = {}): AuthorizationMsg =>
+  ({ type: "ocpp.request", id: "r1", action, payload }) as AuthorizationMsg;
+const replied = (action: string, payload: Record<string, unknown>): Effect =>
+  ({ type: "ocpp.reply", id: "r1", action, payload }) as Effect;
 
-Deno.test("isValid() is true only for Accepted entries not past their expiryDate", () => {
-  assert.equal(isValid({ status: "Accepted" }, T0), true);
-  assert.equal(isValid({ status: "Accepted", expiryDate: FUTURE }, T0), true);
-  assert.equal(isValid({ status: "Accepted", expiryDate: PAST }, T0), false);
-  assert.equal(isValid({ status: "Blocked" }, T0), false);
-  assert.equal(isValid({ status: "ConcurrentTx" }, T0), false);
-});
-
-const decisions: [string, Record<string, Value>, Record<string, IdTagInfo>, boolean, unknown][] = [
-  ["free mode accepts anyone", { AuthorizationMode: "free" }, {}, true, {
-    kind: "answer",
-    info: { status: "Accepted" },
-    source: "free",
-  }],
-  [
-    "local mode refuses an id not on the whitelist, even online",
-    {
-      AuthorizationMode: "local",
-    },
-    { TAG: { status: "Accepted" } },
-    true,
-    {
-      kind: "answer",
-      info: { status: "Invalid" },
-      source: "list",
-    },
-  ],
-  [
-    "online without LocalPreAuthorize asks the Central System",
-    {},
-    {
-      TAG: { status: "Accepted" },
-    },
-    true,
-    { kind: "ask" },
-  ],
-  [
-    "online with LocalPreAuthorize answers a valid cache entry",
-    { LocalPreAuthorize: true },
-    {
-      TAG: { status: "Accepted", parentIdTag: "P" },
-    },
-    true,
-    { kind: "answer", info: { status: "Accepted", parentIdTag: "P" }, source: "cache" },
-  ],
-  [
-    "online with LocalPreAuthorize asks again for a NOT-valid cache entry",
-    {
-      LocalPreAuthorize: true,
-    },
-    { TAG: { status: "Invalid" } },
-    true,
-    { kind: "ask" },
-  ],
-  [
-    "online with LocalPreAuthorize asks again for an expired cache entry",
-    {
-      LocalPreAuthorize: true,
-    },
-    { TAG: { status: "Accepted", expiryDate: PAST } },
-    true,
-    { kind: "ask" },
-  ],
-  [
-    "online with the cache disabled asks",
-    {
-      LocalPreAuthorize: true,
-      AuthorizationCacheEnabled: false,
-    },
-    { TAG: { status: "Accepted" } },
-    true,
-    { kind: "ask" },
-  ],
-  [
-    "offline with LocalAuthorizeOffline accepts a valid cache entry",
-    {},
-    {
-      TAG: { status: "Accepted" },
-    },
-    false,
-    { kind: "answer", info: { status: "Accepted" }, source: "cache" },
-  ],
-  [
-    "offline refuses an expired cache entry as Expired",
-    {},
-    {
-      TAG: { status: "Accepted", expiryDate: PAST },
-    },
-    false,
-    { kind: "answer", info: { status: "Expired", expiryDate: PAST }, source: "cache" },
-  ],
-  [
-    "offline refuses a Blocked cache entry even with AllowOfflineTxForUnknownId",
-    {
-      AllowOfflineTxForUnknownId: true,
-    },
-    { TAG: { status: "Blocked" } },
-    false,
-    {
-      kind: "answer",
-      info: { status: "Blocked" },
-      source: "cache",
-    },
-  ],
-  [
-    "offline without LocalAuthorizeOffline refuses a valid cache entry",
-    {
-      LocalAuthorizeOffline: false,
-    },
-    { TAG: { status: "Accepted" } },
-    false,
-    {
-      kind: "answer",
-      info: { status: "Invalid" },
-      source: "offline",
-    },
-  ],
-  [
-    "offline accepts an unknown id with AllowOfflineTxForUnknownId",
-    {
-      AllowOfflineTxForUnknownId: true,
-    },
-    {},
-    false,
-    { kind: "answer", info: { status: "Accepted" }, source: "offline" },
-  ],
-  ["offline refuses an unknown id without AllowOfflineTxForUnknownId", {}, {}, false, {
-    kind: "answer",
-    info: { status: "Invalid" },
-    source: "offline",
-  }],
-];
-for (const [what, config, cache, online, expected] of decisions) {
-  Deno.test(`decide(): ${what}`, () => {
-    assert.deepEqual(decide(withCache(cache), "TAG", online, ctx(config)), expected);
-  });
-}
-
-Deno.test("transitionAuthorization() sends Authorize.req and passes the answer on, caching it", () => {
+Deno.test("transitionAuthorization() sends Authorize.req online and passes the answer on, caching it", () => {
   const info: IdTagInfo = { status: "Accepted", parentIdTag: "P" };
-  let [state, effects] = run(initialAuthorization(ctx()), [request]);
+  let [state, effects] = run(initialAuthorization(ctx()), [
+    { type: "backend.state", state: "accepted", since: T0 },
+    request,
+  ]);
   assert.deepEqual(effects, [authorizeCall]);
-  [state, effects] = run(state, [{
-    type: "ocpp.result",
-    action: "Authorize",
-    ref: "start:1:TAG",
-    payload: { idTagInfo: info },
-    request: { idTag: "TAG" },
-  }]);
-  assert.deepEqual(effects, [result(info, "backend")]);
-  assert.deepEqual(state.cache.get("TAG"), { info });
+  [state, effects] = run(state, [conf(info)]);
+  assert.deepEqual(effects, [
+    {
+      type: "auth.persist",
+      change: { kind: "cache.put", entry: { idTag: "TAG", info }, evict: [] },
+    },
+    result(info, "backend"),
+  ]);
+  assert.deepEqual(state.cache.get("TAG"), { idTag: "TAG", info });
 });
 
-Deno.test("transitionAuthorization() answers from the cache with LocalPreAuthorize, sending nothing", () => {
-  const c = ctx({ LocalPreAuthorize: true });
-  const [, effects] = run(withCache({ TAG: { status: "Accepted" } }), [request], c);
-  assert.deepEqual(effects, [result({ status: "Accepted" }, "cache")]);
+Deno.test("transitionAuthorization() decides offline at once while the backend is not accepted", () => {
+  const c = ctx({ AllowOfflineTxForUnknownId: true });
+  const [state, effects] = run(initialAuthorization(c), [
+    { type: "backend.state", state: "accepted", since: T0 },
+    { type: "backend.state", state: "backoff", since: T0 },
+    request,
+  ], c);
+  assert.equal(state.online, false);
+  assert.deepEqual(quiet(effects), [result(OK, "offline")]);
 });
 
 Deno.test("transitionAuthorization() applies the offline rules when Authorize.req gets no answer", () => {
   const c = ctx({ AllowOfflineTxForUnknownId: true });
-  const [state, effects] = run(initialAuthorization(c), [request, authorizeFailed("Offline")], c);
-  assert.deepEqual(effects, [result({ status: "Accepted" }, "offline")]);
-  assert.equal(state.cache.size, 0, "an offline decision is not cached");
-  const [, cached] = run(withCache({ TAG: { status: "Accepted" } }), [authorizeFailed("Timeout")]);
-  assert.deepEqual(cached, [result({ status: "Accepted" }, "cache")]);
+  for (const code of ["Offline", "Timeout", "InternalError"] as const) {
+    const [state, effects] = run(given(), [request, failed(code)], c);
+    assert.deepEqual(quiet(effects), [result(OK, "offline")], code);
+    assert.equal(state.cache.size, 0, "an offline decision is not cached");
+  }
+  const [, cached] = run(given({ cache: { TAG: OK } }), [failed("Timeout")]);
+  assert.deepEqual(quiet(cached), [result(OK, "cache")]);
+  const [, refused] = run(given(), [failed("Timeout")]);
+  assert.deepEqual(quiet(refused), [result({ status: "Invalid" }, "offline")]);
+});
+
+Deno.test("transitionAuthorization() answers from the cache with LocalPreAuthorize, sending nothing", () => {
+  const c = ctx({ LocalPreAuthorize: true });
+  const [, effects] = run(given({ cache: { tag: OK } }), [request], c);
+  assert.deepEqual(quiet(effects), [result(OK, "cache")]);
+  assert.match((effects[0] as { text: string }).text, /Accepted by O2/);
 });
 
 Deno.test("transitionAuthorization() marks an expired Accepted entry Expired when the id is presented", () => {
-  const [state, effects] = run(withCache({ TAG: { status: "Accepted", expiryDate: PAST } }), [
-    request,
-  ]);
-  assert.deepEqual(effects, [authorizeCall]);
-  assert.deepEqual(state.cache.get("TAG"), { info: { status: "Expired", expiryDate: PAST } });
-});
-
-Deno.test("transitionAuthorization() caches the idTagInfo of StartTransaction.conf and StopTransaction.conf (auth.info)", () => {
-  const [state, effects] = run(withCache({ TAG: { status: "Accepted" } }), [
-    { type: "auth.info", idTag: "TAG", info: { status: "Blocked" } },
-  ]);
-  assert.deepEqual(effects, []);
-  assert.deepEqual(state.cache.get("TAG"), { info: { status: "Blocked" } });
-  const off = ctx({ AuthorizationCacheEnabled: false });
-  const [unchanged] = run(initialAuthorization(off), [
-    { type: "auth.info", idTag: "TAG", info: { status: "Accepted" } },
-  ], off);
-  assert.equal(unchanged.cache.size, 0);
-});
-
-Deno.test("transitionAuthorization() evicts NOT-valid entries first, then the oldest valid one, when the cache is full", () => {
-  const entries: Record<string, IdTagInfo> = {};
-  for (let i = 0; i < CACHE_MAX; i++) entries[`V${i}`] = { status: "Accepted" };
-  entries["V5"] = { status: "Blocked" };
-  entries["V9"] = { status: "Accepted", expiryDate: PAST };
-  let [state] = run(withCache(entries), [
-    { type: "auth.info", idTag: "NEW1", info: { status: "Accepted" } },
-    { type: "auth.info", idTag: "NEW2", info: { status: "Accepted" } },
-  ]);
-  assert.equal(state.cache.size, CACHE_MAX);
-  assert.equal(state.cache.has("V5"), false);
-  assert.equal(state.cache.has("V9"), false);
-  assert.equal(state.cache.has("V0"), true);
-  [state] = run(state, [{ type: "auth.info", idTag: "NEW3", info: { status: "Accepted" } }]);
-  assert.equal(state.cache.has("V0"), false, "then the oldest valid entry");
-  assert.equal(state.cache.has("V1"), true);
-  // An update of a known id takes no room.
-  [state] = run(state, [{ type: "auth.info", idTag: "V1", info: { status: "Accepted" } }]);
-  assert.equal(state.cache.has("V2"), true);
-  assert.equal(state.cache.size, CACHE_MAX);
-});
-
-Deno.test("transitionAuthorization() empties the cache on ClearCache and answers Accepted", () => {
-  const [state, effects] = run(withCache({ TAG: { status: "Accepted" } }), [
-    { type: "ocpp.request", id: "c1", action: "ClearCache", payload: {} },
-  ]);
+  const [state, effects] = run(
+    given({ cache: { TAG: { status: "Accepted", expiryDate: PAST } } }),
+    [
+      request,
+    ],
+  );
+  const expired = { status: "Expired", expiryDate: PAST } as const;
   assert.deepEqual(effects, [
-    { type: "ocpp.reply", id: "c1", action: "ClearCache", payload: { status: "Accepted" } },
+    {
+      type: "auth.persist",
+      change: { kind: "cache.put", entry: { idTag: "TAG", info: expired }, evict: [] },
+    },
+    authorizeCall,
+  ]);
+  assert.deepEqual(state.cache.get("TAG"), { idTag: "TAG", info: expired });
+});
+
+Deno.test("transitionAuthorization() caches StartTransaction/StopTransaction idTagInfo (auth.info), unless disabled", () => {
+  const [state, effects] = run(given({ cache: { TAG: OK } }), [
+    { type: "auth.info", idTag: "tag", info: { status: "Blocked" } },
+  ]);
+  assert.equal(effects.length, 1);
+  assert.deepEqual(state.cache.get("TAG"), { idTag: "tag", info: { status: "Blocked" } });
+  const off = ctx({ AuthorizationCacheEnabled: false });
+  const [unchanged, none] = run(given(), [{ type: "auth.info", idTag: "TAG", info: OK }], off);
+  assert.equal(unchanged.cache.size, 0);
+  assert.deepEqual(none, []);
+});
+
+Deno.test("transitionAuthorization() keeps list ids out of the cache and reports a conflict on connector 0 (3.5.2, 3.5.3)", () => {
+  let [state, effects] = run(given({ list: { TAG: OK } }), [
+    { type: "status.changed", connectorId: 0, status: "Unavailable", errorCode: "NoError" },
+    { type: "status.changed", connectorId: 1, status: "Charging", errorCode: "NoError" },
+    conf({ status: "Blocked" }),
+  ]);
+  assert.equal(state.cache.size, 0);
+  assert.deepEqual(quiet(effects), [
+    {
+      type: "ocpp.call",
+      action: "StatusNotification",
+      payload: {
+        connectorId: 0,
+        errorCode: "LocalListConflict",
+        status: "Unavailable",
+        info: "idTag TAG",
+        timestamp: "2025-01-01T00:00:00.000Z",
+      },
+    },
+    result({ status: "Blocked" }, "backend"),
+  ]);
+  // The same status is no conflict; the list is never changed by it.
+  [state, effects] = run(state, [{ type: "auth.info", idTag: "TAG", info: OK }]);
+  assert.deepEqual(effects, []);
+  assert.deepEqual(state.list.entries.get("TAG")?.info, OK);
+  // The app whitelist is not the Central System's list: no conflict report for it.
+  const local = ctx({ WhitelistSource: "local" });
+  const wl = { ...given(), whitelist: whitelistOf([{ idTag: "TAG" }]) };
+  assert.deepEqual(
+    run(wl, [{ type: "auth.info", idTag: "TAG", info: { status: "Invalid" } }], local)[1],
+    [],
+  );
+});
+
+Deno.test("cachePut() evicts NOT-valid entries first, then the least recently updated valid one", () => {
+  let cache: Cache = entries({
+    A: OK,
+    B: { status: "Blocked" },
+    C: OK,
+    D: { status: "Accepted", expiryDate: PAST },
+  });
+  let u = cachePut(cache, "E", OK, T0, 4);
+  assert.deepEqual(u.change, { kind: "cache.put", entry: { idTag: "E", info: OK }, evict: ["B"] });
+  u = cachePut(u.cache, "F", OK, T0, 4);
+  assert.deepEqual([...u.cache.keys()], ["A", "C", "E", "F"], "then the expired D");
+  u = cachePut(u.cache, "A", { status: "Blocked" }, T0, 4);
+  assert.deepEqual(
+    [...u.cache.keys()],
+    ["C", "E", "F", "A"],
+    "an update takes no room, becomes newest",
+  );
+  u = cachePut(u.cache, "G", OK, T0, 4);
+  assert.deepEqual(
+    [...u.cache.keys()],
+    ["C", "E", "F", "G"],
+    "the NOT-valid A goes before older valid C",
+  );
+  u = cachePut(u.cache, "H", OK, T0, 4);
+  assert.deepEqual([...u.cache.keys()], ["E", "F", "G", "H"], "then the oldest valid entry");
+  cache = u.cache;
+  assert.deepEqual(cacheExpire(cache, "E", T0), { cache }, "a valid entry stays");
+  assert.equal(CACHE_MAX, 1000);
+});
+
+Deno.test("transitionAuthorization() ClearCache: answers at once without a store", () => {
+  const [state, effects] = run(given({ cache: { TAG: OK } }), [req("ClearCache")]);
+  assert.deepEqual(effects, [
+    { type: "auth.persist", change: { kind: "cache.clear" } },
+    replied("ClearCache", { status: "Accepted" }),
   ]);
   assert.equal(state.cache.size, 0);
 });
 
+Deno.test("transitionAuthorization() ClearCache with a store: Accepted once stored, Rejected and undone when not", () => {
+  let [state, effects] = run(given({ cache: { TAG: OK } }, { durable: true }), [req("ClearCache")]);
+  assert.deepEqual(effects, [{
+    type: "auth.persist",
+    change: { kind: "cache.clear" },
+    ref: "ocpp:r1",
+  }]);
+  assert.equal(state.cache.size, 0);
+  const waiting = state;
+  [state, effects] = run(waiting, [{ type: "auth.persisted", ref: "ocpp:r1", ok: true }]);
+  assert.deepEqual(effects, [replied("ClearCache", { status: "Accepted" })]);
+  assert.equal(state.waiting.size, 0);
+  [state, effects] = run(waiting, [{ type: "auth.persisted", ref: "ocpp:r1", ok: false }]);
+  assert.deepEqual(quiet(effects), [replied("ClearCache", { status: "Rejected" })]);
+  assert.equal(state.cache.size, 1, "the cache is as it is on disk");
+  assert.deepEqual(run(state, [{ type: "auth.persisted", ref: "ocpp:r1", ok: true }])[1], []);
+});
+
+Deno.test("transitionAuthorization() SendLocalList then GetLocalListVersion, with and without a store", () => {
+  const payload = {
+    listVersion: 9,
+    updateType: "Full",
+    localAuthorizationList: [{ idTag: "NEW", idTagInfo: OK }],
+  };
+  let [state, effects] = run(given(), [req("SendLocalList", payload)]);
+  assert.deepEqual(quiet(effects), [
+    {
+      type: "auth.persist",
+      change: { kind: "list.replace", version: 9, entries: [{ idTag: "NEW", info: OK }] },
+    },
+    replied("SendLocalList", { status: "Accepted" }),
+  ]);
+  [state, effects] = run(state, [req("GetLocalListVersion")]);
+  assert.deepEqual(effects, [replied("GetLocalListVersion", { listVersion: 9 })]);
+  // With a store: the answer waits for it; a failed write answers Failed and keeps the old list.
+  const durable = given({ list: { OLD: OK } }, { durable: true });
+  [state, effects] = run(durable, [req("SendLocalList", payload)]);
+  assert.equal(effects.length, 1);
+  assert.equal(state.list.version, 9);
+  [state, effects] = run(state, [{ type: "auth.persisted", ref: "ocpp:r1", ok: false }]);
+  assert.deepEqual(quiet(effects), [replied("SendLocalList", { status: "Failed" })]);
+  assert.deepEqual(state.list, durable.list);
+});
+
+Deno.test("transitionAuthorization() SendLocalList refusals are answered at once and change nothing", () => {
+  const state = given({ list: { A: OK } });
+  const diff = { listVersion: 2, updateType: "Differential", localAuthorizationList: [] };
+  const [s1, e1] = run(state, [req("SendLocalList", diff)]);
+  assert.deepEqual(quiet(e1), [replied("SendLocalList", { status: "VersionMismatch" })]);
+  assert.equal(s1, state);
+  const local = ctx({ WhitelistSource: "local" });
+  const [, e2] = run(state, [req("SendLocalList", { ...diff, listVersion: 4 })], local);
+  assert.deepEqual(quiet(e2), [replied("SendLocalList", { status: "NotSupported" })]);
+  const [, e3] = run(state, [req("GetLocalListVersion")], local);
+  assert.deepEqual(e3, [replied("GetLocalListVersion", { listVersion: -1 })]);
+});
+
+Deno.test("transitionAuthorization() takes the app whitelist from auth.whitelist and decides by it in local mode", () => {
+  const c = ctx({ AuthorizationMode: "local", WhitelistSource: "local" });
+  let [state, effects] = run(given(), [
+    { type: "auth.whitelist", entries: [{ idTag: "tag", name: "Anna" }] },
+    request,
+  ], c);
+  assert.deepEqual(quiet(effects), [result(OK, "list")]);
+  [state, effects] = run(state, [{ type: "auth.whitelist", entries: [] }, request], c);
+  assert.deepEqual(quiet(effects), [result({ status: "Invalid" }, "list")]);
+  assert.equal(state.whitelist.size, 0);
+});
+
 Deno.test("transitionAuthorization() ignores results of other actions and unrelated requests", () => {
-  const state = withCache({ TAG: { status: "Accepted" } });
+  const state = given({ cache: { TAG: OK } });
   assert.deepEqual(
     run(state, [{
       type: "ocpp.result",
       action: "Heartbeat",
       payload: {},
       request: {},
-    }, { type: "ocpp.request", id: "x", action: "Reset", payload: { type: "Soft" } }]),
+    }, req("Reset", { type: "Soft" })]),
     [state, []],
   );
 });
 
-Deno.test("decide(): local mode accepts an id on the whitelist, offline too", () => {
-  const state = { ...initialAuthorization(ctx()), whitelist: new Set(["TAG"]) };
-  const c = ctx({ AuthorizationMode: "local" });
-  const accepted = { kind: "answer", info: { status: "Accepted" }, source: "list" };
-  assert.deepEqual(decide(state, "TAG", true, c), accepted);
-  assert.deepEqual(decide(state, "TAG", false, c), accepted);
+Deno.test("registry: FreeChargingIdTag must be an OCPP IdToken (1-20 printable ASCII)", () => {
+  const def = byKey("FreeChargingIdTag")!;
+  assert.deepEqual(parseJson(def, "WALLBOX-FREE"), { ok: true, value: "WALLBOX-FREE" });
+  for (const bad of ["", " FREE", "FREE ", "caf\u00e9", "X".repeat(21)]) {
+    assert.equal(parseJson(def, bad).ok, false, JSON.stringify(bad));
+  }
 });

@@ -56,6 +56,8 @@ export interface StatusInputs {
   readonly finishing: boolean;
   /** The `info` for Finishing (why the transaction ended), or null. */
   readonly finishInfo: string | null;
+  /** The Charge Point withdrew the energy of the running transaction (tx.deauthorized). */
+  readonly evseSuspended?: boolean;
   readonly operative: boolean;
   /** StopTransactionOnEVSideDisconnect: an unplugged EV ends the transaction. */
   readonly stopOnEvDisconnect: boolean;
@@ -70,6 +72,8 @@ export interface Derived {
 
 /** Derives a connector's status from its facts. */
 export function deriveStatus(i: StatusInputs): Derived {
+  // (evseSuspended: the Charge Point withdrew the energy of a running transaction,
+  // e.g. an id the Central System refused; reported at once, before the relay confirms.)
   if (i.fault) {
     return {
       status: "Faulted",
@@ -89,6 +93,7 @@ export function deriveStatus(i: StatusInputs): Derived {
       // The stop is on its way; otherwise the transaction waits (OCTT TC_005_3 checks the info).
       return i.stopOnEvDisconnect ? ok(undefined) : ok("SuspendedEV", EV_DISCONNECTED_INFO);
     }
+    if (i.evseSuspended) return ok("SuspendedEVSE");
     // Until the contactor first closes, the start is still under way: no change.
     if (!i.relayClosed) return ok(i.energized ? "SuspendedEVSE" : undefined);
     if (i.ev === "C") return ok("Charging");
@@ -258,6 +263,9 @@ export function transitionConnectorStatus(
       break;
     case "tx.deauthorized":
       if (conns[msg.connectorId]?.tx === "authorized") set(msg.connectorId, { tx: "none" });
+      else if (conns[msg.connectorId]?.tx === "active") {
+        set(msg.connectorId, { evseSuspended: true });
+      }
       break;
     case "tx.started":
       set(msg.connectorId, {
@@ -266,6 +274,7 @@ export function transitionConnectorStatus(
         settling: false,
         finishing: false,
         finishInfo: null,
+        evseSuspended: false,
       });
       break;
     case "tx.stopping":
@@ -273,6 +282,7 @@ export function transitionConnectorStatus(
       break;
     case "tx.stopped": {
       set(msg.connectorId, {
+        evseSuspended: false,
         tx: "none",
         finishing: true,
         finishInfo: msg.reason === "EVDisconnected" ? EV_DISCONNECTED_INFO : null,

@@ -369,3 +369,17 @@ Deno.test("transitionConnectorStatus() reports a status only once it lasted Mini
   assert.deepEqual(effects, []);
   assert.equal(state.connectors[1]!.reported, "Preparing");
 });
+
+Deno.test("deriveStatus() reports SuspendedEVSE at once when the Charge Point withdrew the energy", () => {
+  const active = {
+    ...base,
+    tx: "active" as const,
+    ev: "B" as const,
+    relayClosed: true,
+    energized: true,
+  };
+  assert.equal(deriveStatus(active).status, "SuspendedEV");
+  assert.equal(deriveStatus({ ...active, evseSuspended: true }).status, "SuspendedEVSE");
+  const unplugged = { ...active, ev: "A" as const, stopOnEvDisconnect: false, evseSuspended: true };
+  assert.equal(deriveStatus(unplugged).status, "SuspendedEV");
+});

@@ -128,6 +128,13 @@ export type OcppMessage =
     readonly action: CpAction;
     readonly payload: Payload;
     readonly ref?: string;
+    /**
+     * The local number of the transaction this message belongs to: the rpc
+     * actor fills in the `transactionId` the Central System assigned to it
+     * when the message is sent (MeterValues, StopTransaction), or learns it
+     * from the answer (StartTransaction).
+     */
+    readonly tx?: number;
   }
   | {
     readonly type: "ocpp.result";
@@ -195,7 +202,56 @@ export type AuthMessage =
     readonly source: "backend" | "list" | "cache" | "offline" | "free";
   }
   /** idTagInfo the backend gave in a transaction answer, for the cache. */
-  | { readonly type: "auth.info"; readonly idTag: string; readonly info: IdTagInfo };
+  | { readonly type: "auth.info"; readonly idTag: string; readonly info: IdTagInfo }
+  /**
+   * Make a change of the authorization data durable (the shell runs it on the
+   * store before the next message is delivered). With `ref`, the shell answers
+   * `auth.persisted` with the same `ref`.
+   */
+  | { readonly type: "auth.persist"; readonly change: AuthChange; readonly ref?: string }
+  /** The outcome of an `auth.persist` that had a `ref`. */
+  | { readonly type: "auth.persisted"; readonly ref: string; readonly ok: boolean }
+  /** The app's local whitelist is now `entries` (already on disk when a store is attached). */
+  | { readonly type: "auth.whitelist"; readonly entries: readonly WhitelistEntry[] };
+
+/** One entry of the app's local whitelist (seed: "Lokale Whitelist"). */
+export interface WhitelistEntry {
+  /** OCPP IdToken: 1-20 printable ASCII characters, case-insensitive (section 7.28). */
+  readonly idTag: string;
+  /** Who the card belongs to, for people. */
+  readonly name?: string;
+  /** ISO 8601 date-time after which the entry no longer authorizes. */
+  readonly expiry?: string;
+}
+
+/** An idTag with its idTagInfo: a Local Authorization List or cache entry. */
+export interface AuthEntry {
+  readonly idTag: string;
+  readonly info: IdTagInfo;
+}
+
+/** A change of the authorization data the store must make (runtime/auth_store.ts). */
+export type AuthChange =
+  /** The entry becomes the newest of the cache; `evict` are removed to make room. */
+  | {
+    readonly kind: "cache.put";
+    readonly entry: AuthEntry;
+    readonly evict: readonly string[];
+  }
+  | { readonly kind: "cache.clear" }
+  /** The Local Authorization List is replaced (SendLocalList Full). */
+  | {
+    readonly kind: "list.replace";
+    readonly version: number;
+    readonly entries: readonly AuthEntry[];
+  }
+  /** The Local Authorization List is updated (SendLocalList Differential). */
+  | {
+    readonly kind: "list.update";
+    readonly version: number;
+    readonly put: readonly AuthEntry[];
+    readonly remove: readonly string[];
+  };
 
 /** Transaction facts and commands. */
 export type TxMessage =
@@ -208,6 +264,8 @@ export type TxMessage =
     readonly idTag: string;
     readonly meterStartWh: number;
     readonly timestamp: number;
+    /** The transaction's local number (journal and outbox), unique across restarts. */
+    readonly tx?: number;
   }
   /** The Central System answered StartTransaction: the transaction has its id. */
   | { readonly type: "tx.confirmed"; readonly connectorId: number; readonly transactionId: number }
@@ -259,6 +317,84 @@ export type SystemMessage =
     readonly text: string;
   };
 
+/**
+ * A transaction-related message (OCPP 1.6 section 3.7) in the durable
+ * outbox: written before it is sent, removed after its CALLRESULT.
+ */
+export interface OutboxEntry {
+  /** Position in the outbox; the order of delivery. */
+  readonly seq: number;
+  readonly action: "StartTransaction" | "StopTransaction" | "MeterValues";
+  /** As queued: without `transactionId` when `tx` is set (filled in when sent). */
+  readonly payload: Payload;
+  /** Local transaction number, see `ocpp.call`. */
+  readonly tx?: number;
+  readonly ref?: string;
+  /** When it was queued, ms since the epoch. */
+  readonly at: number;
+}
+
+/** One state change of a transaction, written to the journal before its effect. */
+export type TxJournalEntry =
+  | {
+    readonly op: "start";
+    readonly tx: number;
+    readonly connectorId: number;
+    readonly idTag: string;
+    readonly parentIdTag?: string;
+    readonly meterStartWh: number;
+    readonly timestamp: number;
+  }
+  /** The transaction is ending for `reason` (relay opening). */
+  | {
+    readonly op: "stopping";
+    readonly tx: number;
+    readonly reason: StopReason;
+    readonly stopIdTag?: string;
+  }
+  /** The transaction ended; StopTransaction follows. */
+  | {
+    readonly op: "stop";
+    readonly tx: number;
+    readonly reason: StopReason;
+    readonly meterStopWh: number;
+    readonly timestamp: number;
+    readonly stopIdTag?: string;
+  };
+
+/**
+ * Writes to the durable store (`runtime/journal.ts`). The shell performs
+ * each one synchronously when the bus delivers it, so a write an actor
+ * emits before an effect is on disk before that effect happens.
+ */
+export type StoreMessage =
+  | { readonly type: "store.outbox_put"; readonly entry: OutboxEntry }
+  /**
+   * An outbox entry is settled: delivered (CALLRESULT), or given up after
+   * TransactionMessageAttempts (kept, marked, visible in the status).
+   * `transactionId` is the id a StartTransaction got (-1 when given up,
+   * errata 3.18); a settled StopTransaction ends its transaction's journal.
+   */
+  | {
+    readonly type: "store.outbox_done";
+    readonly seq: number;
+    readonly action: OutboxEntry["action"];
+    readonly outcome: "delivered" | "given_up";
+    readonly tx?: number;
+    readonly transactionId?: number;
+    readonly reason?: string;
+  }
+  /** MeterValues removed to keep the outbox within its limit (never Start/Stop). */
+  | { readonly type: "store.outbox_thin"; readonly seqs: readonly number[] }
+  | { readonly type: "store.tx_journal"; readonly entry: TxJournalEntry }
+  /** The last meter reading of a running transaction, for a stop after power loss. */
+  | {
+    readonly type: "store.tx_meter";
+    readonly tx: number;
+    readonly wh: number;
+    readonly timestamp: number;
+  };
+
 /** Messages TriggerMessage.req can ask for (OCPP 1.6 section 5.17). */
 export type TriggerableMessage =
   | "BootNotification"
@@ -276,7 +412,8 @@ export type BusMessage =
   | BackendMessage
   | AuthMessage
   | TxMessage
-  | SystemMessage;
+  | SystemMessage
+  | StoreMessage;
 
 /** A message type name. */
 export type BusMessageType = BusMessage["type"];

@@ -9,10 +9,19 @@
  * - Clock-aligned values every ClockAlignedDataInterval seconds from
  *   midnight UTC, context `Sample.Clock`, MeterValuesAlignedData.
  * - TriggerMessage(MeterValues): context `Trigger`.
+ * - Values of a transaction go out with its local number (`tx`): the rpc
+ *   actor queues them in the durable outbox and adds the transactionId when
+ *   they are sent, so samples taken offline, before the Central System
+ *   assigned the id, are delivered too (section 3.7, OCTT TC_036).
+ * - The last reading of a running transaction is journaled
+ *   (`store.tx_meter`) before every MeterValues of it and at least every
+ *   {@link METER_JOURNAL_MS} while the register moves: after a power loss
+ *   the transaction is stopped with that reading, never below a value the
+ *   Central System already has.
  *
  * Receives `hw.meter`, `tx.started`, `tx.confirmed`, `tx.stopped`,
- * `trigger`, `config.changed`, `system.started`. Emits `ocpp.call`
- * (MeterValues).
+ * `trigger`, `config.changed`, `system.started`. Emits `store.tx_meter`,
+ * `ocpp.call` (MeterValues).
  *
  * @module
  */
@@ -20,12 +29,19 @@ import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
 import type { Payload } from "../ocpp/types.ts";
 
+/** A running transaction's reading is journaled at least this often while the register moves. */
+export const METER_JOURNAL_MS = 60_000;
+
 /** What the meter actor knows of one connector. */
 export interface MeterConnector {
   readonly wh: number;
   readonly w: number;
   readonly inTransaction: boolean;
   readonly transactionId: number | null;
+  /** Local number of the running transaction. */
+  readonly tx: number | null;
+  /** When its reading was last journaled. */
+  readonly journaledAt: number;
 }
 
 /** The meter actor's state; index = connectorId - 1. */
@@ -48,7 +64,7 @@ type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
 /** Builds one MeterValues.req payload. */
 export function meterValues(
   connectorId: number,
-  c: MeterConnector,
+  c: Pick<MeterConnector, "wh" | "w" | "inTransaction" | "transactionId">,
   measurands: readonly string[],
   context: Context,
   now: number,
@@ -89,6 +105,8 @@ export function initialMeter(ctx: Ctx): MeterState {
       w: 0,
       inTransaction: false,
       transactionId: null,
+      tx: null,
+      journaledAt: 0,
     })),
   };
 }
@@ -104,12 +122,30 @@ export function transitionMeter(
   const patch = (id: number, p: Partial<MeterConnector>) => {
     connectors[id - 1] = { ...connectors[id - 1]!, ...p };
   };
-  const send = (id: number, context: Context, key: string) =>
+  const journal = (id: number) => {
+    const c = connectors[id - 1]!;
+    if (!c.inTransaction || c.tx === null) return;
+    effects.push({ type: "store.tx_meter", tx: c.tx, wh: Math.floor(c.wh), timestamp: ctx.now });
+    patch(id, { journaledAt: ctx.now });
+  };
+  const send = (id: number, context: Context, key: string) => {
+    const c = connectors[id - 1]!;
+    journal(id);
+    // A transaction's values carry its local number; the rpc actor adds the transactionId.
+    const queued = c.inTransaction && c.tx !== null;
     effects.push({
       type: "ocpp.call",
       action: "MeterValues",
-      payload: meterValues(id, connectors[id - 1]!, list(ctx, key), context, ctx.now),
+      payload: meterValues(
+        id,
+        queued ? { ...c, transactionId: null } : c,
+        list(ctx, key),
+        context,
+        ctx.now,
+      ),
+      ...(queued ? { tx: c.tx! } : {}),
     });
+  };
   const sampleMs = ctx.config.int("MeterValueSampleInterval") * 1000;
   switch (msg.type) {
     case "system.started":
@@ -127,12 +163,22 @@ export function transitionMeter(
         );
       });
       break;
-    case "hw.meter":
-      if (connectors[msg.connectorId - 1]) patch(msg.connectorId, { wh: msg.wh, w: msg.w });
+    case "hw.meter": {
+      const c = connectors[msg.connectorId - 1];
+      if (!c) break;
+      patch(msg.connectorId, { wh: msg.wh, w: msg.w });
+      const moved = Math.floor(msg.wh) !== Math.floor(c.wh);
+      if (moved && ctx.now - c.journaledAt >= METER_JOURNAL_MS) journal(msg.connectorId);
       break;
+    }
     case "tx.started":
       if (!connectors[msg.connectorId - 1]) break;
-      patch(msg.connectorId, { inTransaction: true, transactionId: null });
+      patch(msg.connectorId, {
+        inTransaction: true,
+        transactionId: null,
+        tx: msg.tx ?? null,
+        journaledAt: ctx.now,
+      });
       if (sampleMs > 0) {
         effects.push({ type: "timer.start", id: `sample:${msg.connectorId}`, ms: sampleMs });
       }
@@ -144,7 +190,7 @@ export function transitionMeter(
       break;
     case "tx.stopped":
       if (!connectors[msg.connectorId - 1]) break;
-      patch(msg.connectorId, { inTransaction: false, transactionId: null });
+      patch(msg.connectorId, { inTransaction: false, transactionId: null, tx: null });
       effects.push({ type: "timer.cancel", id: `sample:${msg.connectorId}` });
       break;
     case "trigger":

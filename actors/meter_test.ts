@@ -1,12 +1,14 @@
 /**
  * Unit tests of the meter actor: sampled (periodic), clock-aligned and
- * triggered MeterValues.req payloads and their timers.
+ * triggered MeterValues.req payloads and their timers; values of a
+ * transaction with its local number, and the meter journal.
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect, TimerFired } from "./bus.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import {
   initialMeter,
+  METER_JOURNAL_MS,
   type MeterMsg,
   type MeterState,
   meterValues,
@@ -207,4 +209,68 @@ Deno.test("transitionMeter() answers TriggerMessage(MeterValues) for one connect
     one(2, "0"),
   ]);
   assert.deepEqual(run(state, [{ type: "trigger", message: "Heartbeat" }], c)[1], []);
+});
+
+const startedTx = (tx: number, connectorId = 1): MeterMsg => ({
+  type: "tx.started",
+  connectorId,
+  idTag: "TAG",
+  meterStartWh: 0,
+  timestamp: T0,
+  tx,
+});
+
+Deno.test("transitionMeter() journals the reading, then queues a transaction's sample with its local number and no transactionId", () => {
+  const c = ctx({ MeterValueSampleInterval: 10 });
+  let [state] = run(initialMeter(c), [startedTx(4)], c);
+  const later = ctx({ MeterValueSampleInterval: 10 }, T0 + 10_000);
+  let effects;
+  [state, effects] = run(
+    state,
+    [reading(20.6, 7400), { type: "timer.fired", id: "sample:1" }],
+    later,
+  );
+  assert.deepEqual(effects, [
+    { type: "store.tx_meter", tx: 4, wh: 20, timestamp: T0 + 10_000 },
+    {
+      type: "ocpp.call",
+      action: "MeterValues",
+      tx: 4,
+      payload: {
+        connectorId: 1,
+        meterValue: [{
+          timestamp: "2025-01-01T00:00:10.000Z",
+          sampledValue: [sv("20", "Sample.Periodic", "Energy.Active.Import.Register", "Wh")],
+        }],
+      },
+    },
+    { type: "timer.start", id: "sample:1", ms: 10_000 },
+  ]);
+  // Confirmed or not, the rpc actor adds the transactionId: the payload stays without it.
+  [, effects] = run(state, [confirmed, { type: "timer.fired", id: "sample:1" }], later);
+  assert.equal(
+    (effects[1] as { payload: Record<string, unknown> }).payload.transactionId,
+    undefined,
+  );
+});
+
+Deno.test("transitionMeter() journals a running transaction's reading at least every METER_JOURNAL_MS while it moves", () => {
+  const c0 = ctx({ MeterValueSampleInterval: 0 });
+  let [state, effects] = run(initialMeter(c0), [startedTx(2), reading(5, 7400)], c0);
+  assert.deepEqual(effects, []);
+  const at = (ms: number) => ctx({ MeterValueSampleInterval: 0 }, T0 + ms);
+  [state, effects] = run(state, [reading(100, 7400)], at(METER_JOURNAL_MS - 1));
+  assert.deepEqual(effects, []);
+  [state, effects] = run(state, [reading(130, 7400)], at(METER_JOURNAL_MS));
+  assert.deepEqual(effects, [
+    { type: "store.tx_meter", tx: 2, wh: 130, timestamp: T0 + METER_JOURNAL_MS },
+  ]);
+  // A register that does not move is not journaled again; none after the transaction.
+  [state, effects] = run(state, [reading(130.4, 0)], at(3 * METER_JOURNAL_MS));
+  assert.deepEqual(effects, []);
+  [, effects] = run(state, [
+    { type: "tx.stopped", connectorId: 1, transactionId: 7, reason: "Local" },
+    reading(500, 0),
+  ], at(5 * METER_JOURNAL_MS));
+  assert.deepEqual(effects, []);
 });

@@ -5,10 +5,15 @@
  *
  * A transaction whose idTag the Central System did not accept, with
  * StopTransactionOnInvalidId false, gets no more energy (`tx.deauthorized`,
- * OCPP 1.6 errata 3.17).
+ * OCPP 1.6 errata 3.17), except up to MaxEnergyOnInvalidId Wh (section
+ * 9.1.14, "so the EV is able to drive away"): counted over the whole
+ * transaction from its meterStart, so energy already delivered (for example
+ * offline, before the Central System answered) counts; a transaction past
+ * the limit stops drawing at once.
  *
  * Receives `tx.started`, `tx.deauthorized`, `tx.stopping`, `tx.stopped`,
- * `hw.ev_state`, `hw.fault`, `hw.fault_cleared`. Emits `hw.set_relay`.
+ * `hw.ev_state`, `hw.meter`, `hw.fault`, `hw.fault_cleared`. Emits
+ * `hw.set_relay`.
  *
  * @module
  */
@@ -22,6 +27,12 @@ export interface RelayConnector {
   readonly faulted: boolean;
   /** What was last commanded. */
   readonly closed: boolean;
+  /** Energy register, Wh. */
+  readonly meterWh?: number;
+  /** The running transaction's meterStart, Wh. */
+  readonly startWh?: number;
+  /** Energy stops when the register reaches this (MaxEnergyOnInvalidId), Wh. */
+  readonly limitWh?: number;
 }
 
 /** The relay actor's state; index = connectorId - 1. */
@@ -36,6 +47,7 @@ export type RelayMsg =
   | MessageOf<"tx.stopping">
   | MessageOf<"tx.stopped">
   | MessageOf<"hw.ev_state">
+  | MessageOf<"hw.meter">
   | MessageOf<"hw.fault">
   | MessageOf<"hw.fault_cleared">;
 
@@ -56,11 +68,16 @@ export function shouldClose(c: RelayConnector): boolean {
   return c.energize && !c.faulted && (c.ev === "B" || c.ev === "C");
 }
 
+function withoutLimit(c: RelayConnector): RelayConnector {
+  const { limitWh: _, ...rest } = c;
+  return rest;
+}
+
 /** One transition of the relay actor. */
 export function transitionRelay(
   state: RelayState,
   msg: RelayMsg | TimerFired,
-  _ctx: Ctx,
+  ctx: Ctx,
 ): [RelayState, Effect[]] {
   if (msg.type === "timer.fired") return [state, []];
   const id = msg.connectorId;
@@ -69,12 +86,25 @@ export function transitionRelay(
   let c: RelayConnector = old;
   switch (msg.type) {
     case "tx.started":
-      c = { ...c, energize: true };
+      c = withoutLimit({ ...c, energize: true, startWh: msg.meterStartWh });
       break;
-    case "tx.deauthorized":
+    case "tx.deauthorized": {
+      const max = ctx.config.int("MaxEnergyOnInvalidId");
+      if (!c.energize || max <= 0 || c.startWh === undefined) {
+        c = { ...c, energize: false };
+        break;
+      }
+      const limitWh = c.startWh + max;
+      c = { ...c, limitWh, energize: (c.meterWh ?? c.startWh) < limitWh };
+      break;
+    }
     case "tx.stopping":
     case "tx.stopped":
-      c = { ...c, energize: false };
+      c = withoutLimit({ ...c, energize: false });
+      break;
+    case "hw.meter":
+      c = { ...c, meterWh: msg.wh };
+      if (c.limitWh !== undefined && msg.wh >= c.limitWh) c = { ...c, energize: false };
       break;
     case "hw.ev_state":
       c = { ...c, ev: msg.state };
@@ -107,6 +137,7 @@ export const relayActor: ActorLogic<RelayState, RelayMsg> = {
     "tx.stopping",
     "tx.stopped",
     "hw.ev_state",
+    "hw.meter",
     "hw.fault",
     "hw.fault_cleared",
   ],

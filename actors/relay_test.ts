@@ -1,6 +1,7 @@
 /**
  * Unit tests of the relay actor: the contactor is closed only while a
- * transaction wants energy, the EV is plugged in and nothing is faulted.
+ * transaction wants energy, the EV is plugged in and nothing is faulted;
+ * after an invalidated idTag, up to MaxEnergyOnInvalidId Wh.
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
@@ -130,4 +131,60 @@ Deno.test("transitionRelay() keeps connectors apart and ignores unknown ones", (
   const before = state;
   [state, effects] = run(state, [started(3), ev("B", 0)]);
   assert.deepEqual([state, effects], [before, []]);
+});
+
+const meter = (wh: number): RelayMsg => ({ type: "hw.meter", connectorId: 1, wh, w: 7400 });
+const deauthorized: RelayMsg = { type: "tx.deauthorized", connectorId: 1 };
+const startedAt = (meterStartWh: number): RelayMsg => ({
+  type: "tx.started",
+  connectorId: 1,
+  idTag: "TAG",
+  meterStartWh,
+  timestamp: 0,
+});
+
+function runWith(c: Ctx, state: RelayState, msgs: readonly RelayMsg[]): [RelayState, Effect[]] {
+  const all: Effect[] = [];
+  for (const m of msgs) {
+    const [next, effects] = transitionRelay(state, m, c);
+    state = next;
+    all.push(...effects);
+  }
+  return [state, all];
+}
+
+Deno.test("transitionRelay() MaxEnergyOnInvalidId: energy goes on until the transaction reached it (9.1.14)", () => {
+  const c = ctx({ MaxEnergyOnInvalidId: 500 });
+  let [state, effects] = runWith(c, initialRelay(c), [
+    ev("C"),
+    meter(10_000),
+    startedAt(10_000),
+    meter(10_100),
+    deauthorized,
+  ]);
+  assert.deepEqual(effects, [set(true)], "closed, and still closed after the invalid id");
+  [state, effects] = runWith(c, state, [meter(10_499)]);
+  assert.deepEqual(effects, []);
+  [state, effects] = runWith(c, state, [meter(10_500)]);
+  assert.deepEqual(effects, [set(false)], "opens at meterStart + 500 Wh");
+  assert.equal(state.connectors[0]!.energize, false);
+  // A new transaction has no limit.
+  [state, effects] = runWith(c, state, [
+    { type: "tx.stopped", connectorId: 1, transactionId: 1, reason: "Local" },
+    startedAt(11_000),
+    meter(20_000),
+  ]);
+  assert.deepEqual(effects, [set(true)]);
+});
+
+Deno.test("transitionRelay() MaxEnergyOnInvalidId: a transaction already past it, or 0, stops energy at once", () => {
+  const c = ctx({ MaxEnergyOnInvalidId: 500 });
+  const [, past] = runWith(c, initialRelay(c), [ev("C"), startedAt(0), meter(600), deauthorized]);
+  assert.deepEqual(past, [set(true), set(false)]);
+  const zero = ctx({ MaxEnergyOnInvalidId: 0 });
+  const [, none] = runWith(zero, initialRelay(zero), [ev("C"), startedAt(0), deauthorized]);
+  assert.deepEqual(none, [set(true), set(false)]);
+  // A session dropped before it started (tx.deauthorized without a transaction) closes nothing.
+  const [, idle] = runWith(c, initialRelay(c), [ev("B"), deauthorized, meter(5)]);
+  assert.deepEqual(idle, []);
 });

@@ -2,47 +2,68 @@
  * The RPC actor: OCPP-J request/response over the WebSocket.
  *
  * - One outstanding CALL at a time (OCPP-J 1.6 section 4.1.1); the others wait
- *   in order. A CALL unanswered within {@link CALL_TIMEOUT_MS} fails.
+ *   in order (see {@link pickNext} for the exceptions). A CALL unanswered
+ *   within {@link CALL_TIMEOUT_MS} fails.
  * - Before BootNotification is Accepted only BootNotification is sent
  *   (OCPP 1.6 section 4.2.1); answers to the Central System's CALLs are
  *   always sent while connected.
  * - Transaction-related messages (section 3.7: StartTransaction,
- *   StopTransaction, MeterValues of a transaction) wait while offline and are
- *   retried per TransactionMessageAttempts / TransactionMessageRetryInterval;
- *   other CALLs fail at once with `Offline` so their sender can decide.
+ *   StopTransaction, MeterValues of a transaction) go through the durable
+ *   outbox: `store.outbox_put` is emitted before the message is first sent
+ *   and `store.outbox_done` after its CALLRESULT (or when it is given up),
+ *   so the shell has it on disk before it leaves and it survives a power
+ *   loss; at boot the shell hands the queued ones back ({@link RpcBoot}).
+ *   They wait while offline, keep their order, and are retried per
+ *   TransactionMessageAttempts / TransactionMessageRetryInterval; a given-up
+ *   message is logged and kept (marked) in the store, never silently
+ *   dropped. Other CALLs fail at once with `Offline` so their sender can
+ *   decide (no stale Heartbeat or StatusNotification).
+ * - A message of a transaction started offline is queued with the local
+ *   transaction number (`tx`) and gets the transactionId from the
+ *   StartTransaction.conf when it is sent; -1 when StartTransaction was
+ *   given up (errata 3.18).
+ * - The outbox holds at most `outboxLimit` messages ({@link OUTBOX_LIMIT}):
+ *   at the limit every second queued MeterValues is removed (logged,
+ *   `store.outbox_thin`); StartTransaction and StopTransaction are never
+ *   removed.
  * - Inbound CALLs are validated against the schemas: unknown action ->
  *   NotImplemented, known but unhandled -> NotSupported, invalid payload ->
  *   the section 4.2.3 code; non-JSON frames are logged and ignored.
  *
  * Receives: `ocpp.call`, `ocpp.reply`, `ocpp.reply_error`, `ws.opened`,
- * `ws.closed`, `ws.received`, `backend.accepted`. Emits: `ws.send`,
- * `ocpp.result`, `ocpp.failed`, `ocpp.request`, `log`.
+ * `ws.closed`, `ws.received`, `backend.accepted`, `backend.state`. Emits:
+ * `ws.send`, `ocpp.result`, `ocpp.failed`, `ocpp.request`, `store.outbox_put`,
+ * `store.outbox_done`, `store.outbox_thin`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf, OcppMessage } from "./messages.ts";
-import { callFrame, errorFrame, parseFrame, resultFrame } from "../ocpp/frame.ts";
-import { hasSchema, validatePayload } from "../ocpp/schema.ts";
+import { EMPTY_BOOT, type RpcBoot } from "./boot.ts";
 import {
-  CP_ACTIONS,
-  type CpAction,
-  CS_ACTIONS,
-  type CsAction,
-  type Payload,
-} from "../ocpp/types.ts";
+  enqueueDurable,
+  fromOutbox,
+  inboundCall,
+  isTransactional,
+  payloadToSend,
+  type PendingCall,
+  pickNext,
+  settle,
+} from "./_rpc_outbox.ts";
+import { callFrame, errorFrame, parseFrame, resultFrame } from "../ocpp/frame.ts";
+import { validatePayload } from "../ocpp/schema.ts";
+import { CP_ACTIONS, type CsAction, type Payload } from "../ocpp/types.ts";
+
+export { isTransactional, type PendingCall };
 
 /** How long a CALL waits for its answer. */
 export const CALL_TIMEOUT_MS = 30_000;
 
-/** A CALL waiting to be sent or answered. */
-export interface PendingCall {
-  readonly action: CpAction;
-  readonly payload: Payload;
-  readonly ref?: string;
-  /** Sending attempts made so far. */
-  readonly attempts: number;
-}
+/**
+ * Most transaction-related messages the outbox keeps: a day of meter values
+ * sampled every 10 s on two connectors fits (17,280), with room to spare.
+ */
+export const OUTBOX_LIMIT = 20_000;
 
 /** The rpc actor's state. */
 export interface RpcState {
@@ -54,9 +75,15 @@ export interface RpcState {
   readonly idPrefix: string;
   readonly seq: number;
   readonly inflight?: { readonly id: string; readonly call: PendingCall };
-  /** Waiting for a retry timer before the head of the queue may be sent. */
+  /** The head transaction message waits for its retry timer. */
   readonly retryWait: boolean;
   readonly queue: readonly PendingCall[];
+  /** How many of `queue` are transaction messages (durable). */
+  readonly durable: number;
+  /** The next outbox sequence number. */
+  readonly nextSeq: number;
+  /** Local transaction number -> transactionId (-1: StartTransaction given up). */
+  readonly txIds: ReadonlyMap<number, number>;
 }
 
 /** Messages the rpc actor receives. */
@@ -70,21 +97,24 @@ export type RpcMsg =
   | MessageOf<"backend.accepted">
   | MessageOf<"backend.state">;
 
-/** True for the transaction-related messages of OCPP 1.6 section 3.7. */
-export function isTransactional(action: string, payload: Payload): boolean {
-  return action === "StartTransaction" || action === "StopTransaction" ||
-    (action === "MeterValues" && payload.transactionId !== undefined);
+/** Options of the rpc actor. */
+export interface RpcOptions {
+  /** Most messages the outbox keeps (default {@link OUTBOX_LIMIT}). */
+  readonly outboxLimit?: number;
 }
 
-/** The initial state. */
-export function initialRpc(ctx: Ctx): RpcState {
+/** The initial state; `boot` holds the outbox and transaction ids of the durable store. */
+export function initialRpc(ctx: Ctx, boot: RpcBoot = EMPTY_BOOT.rpc): RpcState {
   return {
     online: false,
     accepted: false,
     idPrefix: ctx.now.toString(36),
     seq: 0,
     retryWait: false,
-    queue: [],
+    queue: boot.outbox.map(fromOutbox),
+    durable: boot.outbox.length,
+    nextSeq: boot.nextSeq,
+    txIds: boot.txIds,
   };
 }
 
@@ -103,22 +133,42 @@ function failed(
   };
 }
 
-/** Sends the head of the queue when the link allows it. */
+function without(state: RpcState, key: "inflight"): RpcState {
+  const next: RpcState = { ...state };
+  delete (next as { inflight?: unknown })[key];
+  return next;
+}
+
+/** Sends the next CALL when the link allows it. */
 function pump(state: RpcState, effects: Effect[]): RpcState {
-  if (!state.online || state.inflight || state.retryWait) return state;
-  const head = state.queue[0];
-  if (!head) return state;
-  if (!state.accepted && head.action !== "BootNotification") return state;
+  const i = pickNext(state.queue, {
+    online: state.online,
+    accepted: state.accepted,
+    busy: state.inflight !== undefined,
+    retryWait: state.retryWait,
+  }, state.durable);
+  if (i < 0) return state;
+  const head = state.queue[i]!;
+  const payload = payloadToSend(head, state.txIds);
+  if (payload.transactionId === -1 && state.txIds.get(head.tx!) === undefined) {
+    effects.push({
+      type: "log",
+      level: "warn",
+      text: `${head.action} of local transaction ${head.tx} goes with transactionId -1: ` +
+        "no StartTransaction.conf is known for it",
+    });
+  }
   const id = `${state.idPrefix}-${state.seq + 1}`;
   effects.push(
-    { type: "ws.send", text: callFrame(id, head.action, head.payload) },
+    { type: "ws.send", text: callFrame(id, head.action, payload) },
     { type: "timer.start", id: "call", ms: CALL_TIMEOUT_MS },
   );
   return {
     ...state,
     seq: state.seq + 1,
-    inflight: { id, call: { ...head, attempts: head.attempts + 1 } },
-    queue: state.queue.slice(1),
+    inflight: { id, call: { ...head, payload, attempts: head.attempts + 1 } },
+    queue: i === 0 ? state.queue.slice(1) : state.queue.filter((_, j) => j !== i),
+    durable: state.durable - (head.seq !== undefined ? 1 : 0),
   };
 }
 
@@ -131,11 +181,11 @@ function settleFailure(
   effects: Effect[],
 ): RpcState {
   const call = state.inflight!.call;
-  const base: RpcState = { ...state };
-  delete (base as { inflight?: unknown }).inflight;
+  let base = without(state, "inflight");
   effects.push({ type: "timer.cancel", id: "call" });
   const attempts = ctx.config.int("TransactionMessageAttempts");
-  if (isTransactional(call.action, call.payload) && call.attempts < Math.max(1, attempts)) {
+  const durable = call.seq !== undefined;
+  if (durable && call.attempts < Math.max(1, attempts)) {
     const ms = ctx.config.int("TransactionMessageRetryInterval") * 1000 * call.attempts;
     effects.push(
       {
@@ -147,13 +197,26 @@ function settleFailure(
       },
       { type: "timer.start", id: "retry", ms },
     );
-    return { ...base, retryWait: true, queue: [call, ...state.queue] };
+    // Other messages may go while it waits (section 3.7); transaction messages keep their order.
+    const next = {
+      ...base,
+      retryWait: true,
+      queue: [call, ...state.queue],
+      durable: state.durable + 1,
+    };
+    return pump(next, effects);
   }
-  if (isTransactional(call.action, call.payload)) {
+  if (durable) {
+    // Section 3.7.1: the message is skipped, but kept in the store, marked, for people to see.
+    const reason = `${code}: ${description}`;
     effects.push({
       type: "log",
       level: "error",
-      text: `${call.action} given up after ${call.attempts} attempts (${code}: ${description})`,
+      text: `${call.action} given up after ${call.attempts} attempts (${reason})`,
+    });
+    base = settle(base, call, "given_up", effects, {
+      reason,
+      ...(call.action === "StartTransaction" ? { transactionId: -1 } : {}),
     });
   }
   effects.push(failed(call, code, description));
@@ -179,35 +242,8 @@ function onReceived(
   const frame = "payload" in parsed.frame && parsed.frame.payload === null
     ? { ...parsed.frame, payload: {} }
     : parsed.frame;
-  if (frame.kind === "call" && state.rejected) {
-    // Section 4.2: "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated message".
-    effects.push({
-      type: "log",
-      level: "warn",
-      text: `Ignored ${frame.action} CALL ${frame.id}: BootNotification was Rejected`,
-    });
-    return state;
-  }
   if (frame.kind === "call") {
-    const reply = (code: Parameters<typeof errorFrame>[1], why: string) => {
-      effects.push(
-        {
-          type: "log",
-          level: "warn",
-          text: `Rejected ${frame.action} CALL ${frame.id}: ${code}: ${why}`,
-        },
-        { type: "ws.send", text: errorFrame(frame.id, code, why) },
-      );
-      return state;
-    };
-    const known = (CS_ACTIONS as readonly string[]).includes(frame.action) &&
-      hasSchema(frame.action);
-    if (!known) return reply("NotImplemented", `Unknown action ${frame.action}`);
-    const action = frame.action as CsAction;
-    if (!handled.has(action)) return reply("NotSupported", `${action} is not supported`);
-    const bad = validatePayload(action, "Request", frame.payload);
-    if (bad) return reply(bad.code, bad.text);
-    effects.push({ type: "ocpp.request", id: frame.id, action, payload: frame.payload as Payload });
+    effects.push(...inboundCall(frame, state.rejected === true, handled));
     return state;
   }
   if (!state.inflight || state.inflight.id !== frame.id) {
@@ -233,9 +269,15 @@ function onReceived(
     effects.push({ type: "log", level: "warn", text: `Invalid ${call.action}.conf: ${bad.text}` });
     return settleFailure(state, "Invalid", bad.text, ctx, effects);
   }
-  const next: RpcState = { ...state };
-  delete (next as { inflight?: unknown }).inflight;
-  effects.push({ type: "timer.cancel", id: "call" }, {
+  let next = without(state, "inflight");
+  effects.push({ type: "timer.cancel", id: "call" });
+  if (call.seq !== undefined) {
+    const transactionId = call.action === "StartTransaction"
+      ? { transactionId: (frame.payload as Payload).transactionId as number }
+      : {};
+    next = settle(next, call, "delivered", effects, transactionId);
+  }
+  effects.push({
     type: "ocpp.result",
     action: call.action,
     payload: frame.payload as Payload,
@@ -251,6 +293,7 @@ export function transitionRpc(
   msg: RpcMsg | TimerFired,
   ctx: Ctx,
   handled: ReadonlySet<CsAction>,
+  opts: RpcOptions = {},
 ): [RpcState, Effect[]] {
   const effects: Effect[] = [];
   switch (msg.type) {
@@ -262,13 +305,15 @@ export function transitionRpc(
           text: `Cannot send ${msg.action}: not a Charge Point action`,
         }]];
       }
-      const bad = validatePayload(msg.action, "Request", msg.payload);
       const call: PendingCall = {
         action: msg.action,
         payload: msg.payload,
         attempts: 0,
         ...(msg.ref !== undefined ? { ref: msg.ref } : {}),
+        ...(msg.tx !== undefined ? { tx: msg.tx } : {}),
       };
+      // Checked as it will be sent (with a transactionId where one is filled in).
+      const bad = validatePayload(msg.action, "Request", payloadToSend(call, state.txIds));
       if (bad) {
         effects.push(
           { type: "log", level: "error", text: `Cannot send ${msg.action}: ${bad.text}` },
@@ -276,11 +321,12 @@ export function transitionRpc(
         );
         return [state, effects];
       }
-      const mayWait = isTransactional(msg.action, msg.payload);
-      const usable = state.online && (state.accepted || msg.action === "BootNotification");
-      if (!usable && !mayWait) {
-        return [state, [failed(call, "Offline", "not connected to the Central System")]];
+      if (isTransactional(msg.action, msg.payload, msg.tx)) {
+        const next = enqueueDurable(state, call, ctx, opts.outboxLimit ?? OUTBOX_LIMIT, effects);
+        return [pump(next, effects), effects];
       }
+      const usable = state.online && (state.accepted || msg.action === "BootNotification");
+      if (!usable) return [state, [failed(call, "Offline", "not connected to the Central System")]];
       // BootNotification goes first: nothing else may precede it.
       const queue = msg.action === "BootNotification"
         ? [call, ...state.queue.filter((c) => c.action !== "BootNotification")]
@@ -308,20 +354,21 @@ export function transitionRpc(
     case "ws.opened":
       return [{ ...state, online: true, accepted: false }, []];
     case "ws.closed": {
-      let next: RpcState = { ...state, online: false, accepted: false, retryWait: false };
-      delete (next as { inflight?: unknown }).inflight;
+      const next = without(
+        { ...state, online: false, accepted: false, retryWait: false },
+        "inflight",
+      );
       effects.push({ type: "timer.cancel", id: "call" }, { type: "timer.cancel", id: "retry" });
       // A send cut off by the connection is not a failure to process it (section 3.7.1).
       const cut = state.inflight &&
         { ...state.inflight.call, attempts: state.inflight.call.attempts - 1 };
-      const waiting = cut ? [cut, ...state.queue] : [...state.queue];
+      const waiting = cut ? [cut, ...state.queue] : state.queue;
       const keep: PendingCall[] = [];
       for (const call of waiting) {
-        if (isTransactional(call.action, call.payload)) keep.push(call);
+        if (call.seq !== undefined) keep.push(call);
         else effects.push(failed(call, "Offline", "connection closed"));
       }
-      next = { ...next, queue: keep };
-      return [next, effects];
+      return [{ ...next, queue: keep, durable: keep.length }, effects];
     }
     case "backend.accepted":
       return [pump({ ...state, accepted: true }, effects), effects];
@@ -355,8 +402,15 @@ export function transitionRpc(
   }
 }
 
-/** The rpc actor; `handled` are the inbound actions some actor answers. */
-export function rpcActor(handled: ReadonlySet<CsAction>): ActorLogic<RpcState, RpcMsg> {
+/**
+ * The rpc actor; `handled` are the inbound actions some actor answers, `boot`
+ * the outbox the durable store holds.
+ */
+export function rpcActor(
+  handled: ReadonlySet<CsAction>,
+  boot: RpcBoot = EMPTY_BOOT.rpc,
+  opts: RpcOptions = {},
+): ActorLogic<RpcState, RpcMsg> {
   return {
     name: "rpc",
     receives: [
@@ -369,7 +423,7 @@ export function rpcActor(handled: ReadonlySet<CsAction>): ActorLogic<RpcState, R
       "backend.accepted",
       "backend.state",
     ],
-    initial: initialRpc,
-    transition: (s, m, ctx) => transitionRpc(s, m, ctx, handled),
+    initial: (ctx) => initialRpc(ctx, boot),
+    transition: (s, m, ctx) => transitionRpc(s, m, ctx, handled, opts),
   };
 }

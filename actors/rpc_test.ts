@@ -28,6 +28,8 @@ const STOP = { transactionId: 7, meterStop: 1200, timestamp: TIME };
 const SAMPLES = [{ timestamp: TIME, sampledValue: [{ value: "600" }] }];
 const METER_TX = { connectorId: 1, transactionId: 7, meterValue: SAMPLES };
 const METER = { connectorId: 1, meterValue: SAMPLES };
+/** A StopTransaction of a local transaction: the rpc actor adds the transactionId. */
+const STOP_LOCAL = { idTag: "TAG1", meterStop: 1200, timestamp: TIME, reason: "Local" };
 
 /** Message id of the n-th CALL sent. */
 function id(n: number): string {
@@ -49,8 +51,33 @@ const CALL_TIMER = { type: "timer.start", id: "call", ms: CALL_TIMEOUT_MS };
 const CANCEL_CALL = { type: "timer.cancel", id: "call" };
 const CANCEL_RETRY = { type: "timer.cancel", id: "retry" };
 
-function call(action: CpAction, payload: Payload, ref?: string): RpcMsg {
-  return { type: "ocpp.call", action, payload, ...(ref !== undefined ? { ref } : {}) };
+function call(action: CpAction, payload: Payload, ref?: string, tx?: number): RpcMsg {
+  return {
+    type: "ocpp.call",
+    action,
+    payload,
+    ...(ref !== undefined ? { ref } : {}),
+    ...(tx !== undefined ? { tx } : {}),
+  };
+}
+
+/** The outbox write of a transaction message queued at NOW. */
+function put(
+  seq: number,
+  action: "StartTransaction" | "StopTransaction" | "MeterValues",
+  payload: Payload,
+  extra: { ref?: string; tx?: number } = {},
+): unknown {
+  return { type: "store.outbox_put", entry: { seq, action, payload, at: NOW, ...extra } };
+}
+
+/** The outbox settlement of a transaction message. */
+function done(
+  seq: number,
+  action: "StartTransaction" | "StopTransaction" | "MeterValues",
+  extra: Record<string, unknown> = {},
+): unknown {
+  return { type: "store.outbox_done", seq, action, outcome: "delivered", ...extra };
 }
 
 function received(frame: unknown[]): RpcMsg {
@@ -90,7 +117,28 @@ Deno.test("initialRpc() starts offline with an id prefix from the clock", () => 
     seq: 0,
     retryWait: false,
     queue: [],
+    durable: 0,
+    nextSeq: 1,
+    txIds: new Map(),
   });
+});
+
+Deno.test("initialRpc() queues the outbox of the store in order, with the known transaction ids", () => {
+  const ctx: Ctx = { now: NOW, config: viewOf(new Map()) };
+  const state = initialRpc(ctx, {
+    outbox: [
+      { seq: 4, action: "MeterValues", payload: METER, tx: 2, at: NOW },
+      { seq: 5, action: "StopTransaction", payload: STOP_LOCAL, tx: 2, ref: "stop:2", at: NOW },
+    ],
+    txIds: new Map([[2, 7]]),
+    nextSeq: 6,
+  });
+  assert.deepEqual(state.queue, [
+    { action: "MeterValues", payload: METER, tx: 2, attempts: 0, seq: 4 },
+    { action: "StopTransaction", payload: STOP_LOCAL, tx: 2, ref: "stop:2", attempts: 0, seq: 5 },
+  ]);
+  assert.equal(state.durable, 2);
+  assert.equal(state.nextSeq, 6);
 });
 
 Deno.test("isTransactional() is true for Start/StopTransaction and MeterValues of a transaction", () => {
@@ -136,7 +184,9 @@ Deno.test("transitionRpc() sends no StatusNotification before BootNotification i
 Deno.test("transitionRpc() holds StartTransaction until BootNotification is accepted", () => {
   const rig = new Rig();
   rig.on({ type: "ws.opened", conn: 1 });
-  assert.deepEqual(rig.on(call("StartTransaction", START, "start:1")), []);
+  assert.deepEqual(rig.on(call("StartTransaction", START, "start:1")), [
+    put(1, "StartTransaction", START, { ref: "start:1" }),
+  ]);
   // BootNotification overtakes the held transaction message.
   assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
     send([2, id(1), "BootNotification", BOOT]),
@@ -152,6 +202,7 @@ Deno.test("transitionRpc() holds StartTransaction until BootNotification is acce
     payload: START,
     ref: "start:1",
     attempts: 0,
+    seq: 1,
   }]);
   assert.deepEqual(rig.on({ type: "backend.accepted", currentTime: TIME }), [
     send([2, id(2), "StartTransaction", START]),
@@ -232,9 +283,17 @@ Deno.test("transitionRpc() puts a triggered BootNotification ahead of queued CAL
 
 Deno.test("transitionRpc() keeps transaction messages while offline and sends them after ws.opened and backend.accepted", () => {
   const rig = new Rig();
-  assert.deepEqual(rig.on(call("StartTransaction", START, "start:1")), []);
-  assert.deepEqual(rig.on(call("MeterValues", METER_TX)), []);
-  assert.deepEqual(rig.on(call("StopTransaction", STOP, "stop:1")), []);
+  const meterLocal = { connectorId: 1, meterValue: SAMPLES };
+  // A transaction started offline: local number 3, no transactionId yet.
+  assert.deepEqual(rig.on(call("StartTransaction", START, "start:3", 3)), [
+    put(1, "StartTransaction", START, { ref: "start:3", tx: 3 }),
+  ]);
+  assert.deepEqual(rig.on(call("MeterValues", meterLocal, undefined, 3)), [
+    put(2, "MeterValues", meterLocal, { tx: 3 }),
+  ]);
+  assert.deepEqual(rig.on(call("StopTransaction", STOP_LOCAL, "stop:3", 3)), [
+    put(3, "StopTransaction", STOP_LOCAL, { ref: "stop:3", tx: 3 }),
+  ]);
   assert.deepEqual(rig.on({ type: "ws.opened", conn: 1 }), []);
   assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
     send([2, id(1), "BootNotification", BOOT]),
@@ -248,27 +307,133 @@ Deno.test("transitionRpc() keeps transaction messages while offline and sends th
     send([2, id(2), "StartTransaction", START]),
     CALL_TIMER,
   ]);
+  // The StartTransaction.conf's id is recorded before anyone hears of the result...
   assert.deepEqual(rig.on(received([3, id(2), START_CONF])), [
     CANCEL_CALL,
+    done(1, "StartTransaction", { tx: 3, transactionId: 7 }),
     {
       type: "ocpp.result",
       action: "StartTransaction",
       payload: START_CONF,
       request: START,
-      ref: "start:1",
+      ref: "start:3",
     },
-    send([2, id(3), "MeterValues", METER_TX]),
+    // ...and the messages queued behind it carry it.
+    send([2, id(3), "MeterValues", { ...meterLocal, transactionId: 7 }]),
     CALL_TIMER,
   ]);
   assert.deepEqual(rig.on(received([3, id(3), {}])), [
     CANCEL_CALL,
-    { type: "ocpp.result", action: "MeterValues", payload: {}, request: METER_TX },
-    send([2, id(4), "StopTransaction", STOP]),
+    done(2, "MeterValues", { tx: 3 }),
+    {
+      type: "ocpp.result",
+      action: "MeterValues",
+      payload: {},
+      request: { ...meterLocal, transactionId: 7 },
+    },
+    send([2, id(4), "StopTransaction", { ...STOP_LOCAL, transactionId: 7 }]),
     CALL_TIMER,
   ]);
   assert.deepEqual(rig.on(received([3, id(4), {}])), [
     CANCEL_CALL,
-    { type: "ocpp.result", action: "StopTransaction", payload: {}, request: STOP, ref: "stop:1" },
+    done(3, "StopTransaction", { tx: 3 }),
+    {
+      type: "ocpp.result",
+      action: "StopTransaction",
+      payload: {},
+      request: { ...STOP_LOCAL, transactionId: 7 },
+      ref: "stop:3",
+    },
+  ]);
+  assert.deepEqual(rig.state.txIds, new Map());
+  assert.equal(rig.state.durable, 0);
+});
+
+Deno.test("transitionRpc() sends the messages of a transaction whose StartTransaction was given up with transactionId -1 (errata 3.18)", () => {
+  const rig = new Rig({ TransactionMessageAttempts: 1 });
+  const n = rig.accepted();
+  rig.on(call("StartTransaction", START, "start:3", 3));
+  rig.on(call("StopTransaction", STOP_LOCAL, "stop:3", 3));
+  const effects = rig.on(received([4, id(n), "InternalError", "no", {}]));
+  assert.deepEqual(effects.slice(2, 3), [{
+    type: "store.outbox_done",
+    seq: 1,
+    action: "StartTransaction",
+    outcome: "given_up",
+    tx: 3,
+    reason: "InternalError: no",
+    transactionId: -1,
+  }]);
+  assert.deepEqual(effects.slice(-2), [
+    send([2, id(n + 1), "StopTransaction", { ...STOP_LOCAL, transactionId: -1 }]),
+    CALL_TIMER,
+  ]);
+});
+
+Deno.test("transitionRpc() sends Authorize before queued transaction messages, which keep their order", () => {
+  const rig = new Rig();
+  rig.accepted();
+  const sent: string[] = [];
+  const take = (effects: unknown[]) => {
+    const e = effects.find((x) => (x as { type: string }).type === "ws.send");
+    return e === undefined ? undefined : (e as { frame: unknown[] }).frame;
+  };
+  let frame = take(rig.on(call("StartTransaction", START, "start:1", 1)));
+  rig.on(call("MeterValues", METER, undefined, 1));
+  rig.on(call("StatusNotification", STATUS));
+  rig.on(call("Authorize", AUTH, "a"));
+  while (frame) {
+    sent.push(frame[2] as string);
+    const conf = frame[2] === "Authorize"
+      ? AUTH_CONF
+      : frame[2] === "StartTransaction"
+      ? START_CONF
+      : {};
+    frame = take(rig.on(received([3, frame[1], conf])));
+  }
+  // Section 3.7: the customer's Authorize need not wait; the rest is FIFO.
+  assert.deepEqual(sent, ["StartTransaction", "Authorize", "MeterValues", "StatusNotification"]);
+});
+
+Deno.test("transitionRpc() thins queued MeterValues at the outbox limit, never StartTransaction or StopTransaction", () => {
+  const rig = new Rig();
+  const on = (msg: RpcMsg) => transitionRpc(rig.state, msg, rig.ctx, HANDLED, { outboxLimit: 6 });
+  const step = (msg: RpcMsg) => {
+    const [next, effects] = on(msg);
+    rig.state = next;
+    return effects;
+  };
+  step(call("StartTransaction", START, "start:1", 1));
+  for (let i = 0; i < 5; i++) step(call("MeterValues", METER, undefined, 1));
+  assert.equal(rig.state.durable, 6);
+  // The seventh: every second queued MeterValues goes (seq 3 and 5).
+  const effects = step(call("StopTransaction", STOP_LOCAL, "stop:1", 1));
+  assert.deepEqual(effects.slice(0, 2), [
+    {
+      type: "log",
+      level: "warn",
+      text: "Outbox full (6 messages): removed 2 queued MeterValues, every second one",
+    },
+    { type: "store.outbox_thin", seqs: [3, 5] },
+  ]);
+  assert.deepEqual(rig.state.queue.map((c) => [c.seq, c.action]), [
+    [1, "StartTransaction"],
+    [2, "MeterValues"],
+    [4, "MeterValues"],
+    [6, "MeterValues"],
+    [7, "StopTransaction"],
+  ]);
+  // Only starts and stops left: a MeterValues is not queued, a stop always is.
+  rig.state = { ...rig.state, queue: rig.state.queue.filter((c) => c.action !== "MeterValues") };
+  rig.state = { ...rig.state, durable: 2 };
+  const tiny = (msg: RpcMsg) => transitionRpc(rig.state, msg, rig.ctx, HANDLED, { outboxLimit: 2 });
+  assert.deepEqual(tiny(call("MeterValues", METER, undefined, 1))[1], [{
+    type: "log",
+    level: "error",
+    text: "Outbox full (2 messages, only transaction starts and stops): MeterValues not queued",
+  }]);
+  assert.deepEqual(tiny(call("StopTransaction", STOP_LOCAL, "stop:1", 1))[1], [
+    put(8, "StopTransaction", STOP_LOCAL, { ref: "stop:1", tx: 1 }),
   ]);
 });
 
@@ -337,11 +502,13 @@ Deno.test("transitionRpc() retries a transaction message per TransactionMessageA
   const rig = new Rig({ TransactionMessageAttempts: 3, TransactionMessageRetryInterval: 60 });
   let n = rig.accepted();
   assert.deepEqual(rig.on(call("StopTransaction", STOP, "stop:1")), [
+    put(1, "StopTransaction", STOP, { ref: "stop:1" }),
     send([2, id(n), "StopTransaction", STOP]),
     CALL_TIMER,
   ]);
-  // A CALL queued behind waits for the retries: transaction messages stay in order.
+  // Another message waits for the CALL outstanding...
   assert.deepEqual(rig.on(call("StatusNotification", STATUS)), []);
+  // ...but not for the retries of a transaction message (section 3.7 allows it).
   assert.deepEqual(rig.on(received([4, id(n), "InternalError", "db down", {}])), [
     CANCEL_CALL,
     {
@@ -350,8 +517,14 @@ Deno.test("transitionRpc() retries a transaction message per TransactionMessageA
       text: "StopTransaction failed (InternalError: db down); retry 1 in 60 s",
     },
     { type: "timer.start", id: "retry", ms: 60_000 },
+    send([2, id(++n), "StatusNotification", STATUS]),
+    CALL_TIMER,
   ]);
   assert.equal(rig.state.retryWait, true);
+  assert.deepEqual(rig.on(received([3, id(n), {}])), [
+    CANCEL_CALL,
+    { type: "ocpp.result", action: "StatusNotification", payload: {}, request: STATUS },
+  ]);
   assert.deepEqual(rig.on({ type: "timer.fired", id: "retry" }), [
     send([2, id(++n), "StopTransaction", STOP]),
     CALL_TIMER,
@@ -376,6 +549,14 @@ Deno.test("transitionRpc() retries a transaction message per TransactionMessageA
       level: "error",
       text: "StopTransaction given up after 3 attempts (InternalError: db down)",
     },
+    // Kept in the store, marked: never silently dropped.
+    {
+      type: "store.outbox_done",
+      seq: 1,
+      action: "StopTransaction",
+      outcome: "given_up",
+      reason: "InternalError: db down",
+    },
     {
       type: "ocpp.failed",
       action: "StopTransaction",
@@ -384,8 +565,6 @@ Deno.test("transitionRpc() retries a transaction message per TransactionMessageA
       code: "InternalError",
       description: "db down",
     },
-    send([2, id(++n), "StatusNotification", STATUS]),
-    CALL_TIMER,
   ]);
 });
 
@@ -400,6 +579,14 @@ Deno.test("transitionRpc() gives a transaction message up at once when Transacti
         type: "log",
         level: "error",
         text: "StartTransaction given up after 1 attempts (GenericError: )",
+      },
+      {
+        type: "store.outbox_done",
+        seq: 1,
+        action: "StartTransaction",
+        outcome: "given_up",
+        reason: "GenericError: ",
+        transactionId: -1,
       },
       {
         type: "ocpp.failed",
@@ -516,9 +703,12 @@ Deno.test("transitionRpc() on ws.closed fails non-transactional CALLs and keeps 
     seq: 2,
     retryWait: false,
     queue: [
-      { action: "StartTransaction", payload: START, ref: "start:1", attempts: 0 },
-      { action: "StopTransaction", payload: STOP, ref: "stop:1", attempts: 0 },
+      { action: "StartTransaction", payload: START, ref: "start:1", attempts: 0, seq: 1 },
+      { action: "StopTransaction", payload: STOP, ref: "stop:1", attempts: 0, seq: 2 },
     ],
+    durable: 2,
+    nextSeq: 3,
+    txIds: new Map(),
   });
 });
 

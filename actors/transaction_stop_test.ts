@@ -1,7 +1,8 @@
 /**
  * Unit tests of the transaction actor, the stop side: every stop reason,
  * the relay-open handshake, StopTransaction before the transactionId,
- * RemoteStopTransaction, UnlockConnector and the cable kept locked.
+ * RemoteStopTransaction, UnlockConnector and the cable kept locked; the
+ * journal entries that go before each effect.
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect, TimerFired } from "./bus.ts";
@@ -63,34 +64,60 @@ function charging(c: Ctx = ctx(), info: IdTagInfo = { status: "Accepted" }): Tra
   ], c)[0];
 }
 
-const stopping = (reason: StopReason): Effect[] => [
+/** The effects of beginning a stop; `by`: the card that stopped it. */
+const stopping = (reason: StopReason, by?: string): Effect[] => [
+  {
+    type: "store.tx_journal",
+    entry: { op: "stopping", tx: 1, reason, ...(by ? { stopIdTag: by } : {}) },
+  },
   { type: "tx.stopping", connectorId: 1, reason },
   { type: "timer.start", id: "stop:1", ms: RELAY_CONFIRM_MS },
 ];
-const stopped = (reason: StopReason, idTag = "TAG", unlock = true): Effect[] => [
+/** The effects of finishing a stop of local transaction 1 (transactionId 7). */
+const stopped = (
+  reason: StopReason,
+  opts: { by?: string; unlock?: boolean; transactionId?: number | null } = {},
+): Effect[] => [
   { type: "timer.cancel", id: "stop:1" },
-  { type: "tx.stopped", connectorId: 1, transactionId: 7, reason },
+  {
+    type: "store.tx_journal",
+    entry: {
+      op: "stop",
+      tx: 1,
+      reason,
+      meterStopWh: 1500,
+      timestamp: T0,
+      ...(opts.by ? { stopIdTag: opts.by } : {}),
+    },
+  },
   {
     type: "ocpp.call",
     action: "StopTransaction",
     ref: "stop:1",
-    payload: { transactionId: 7, idTag, meterStop: 1500, timestamp: ISO0, reason },
+    tx: 1,
+    payload: { idTag: opts.by ?? "TAG", meterStop: 1500, timestamp: ISO0, reason },
   },
-  ...(unlock ? [{ type: "hw.unlock", connectorId: 1 } as const] : []),
+  {
+    type: "tx.stopped",
+    connectorId: 1,
+    transactionId: opts.transactionId === undefined ? 7 : opts.transactionId,
+    reason,
+  },
+  ...(opts.unlock === false ? [] : [{ type: "hw.unlock", connectorId: 1 } as const]),
 ];
 
 Deno.test("transitionTransaction() stops with Local when the start card comes again, StopTransaction after the relay opened", () => {
   let [state, effects] = run(charging(), [tap("TAG")]);
-  assert.deepEqual(effects, stopping("Local"));
+  assert.deepEqual(effects, stopping("Local", "TAG"));
   [state, effects] = run(state, [relayOpened]);
-  assert.deepEqual(effects, stopped("Local"));
+  assert.deepEqual(effects, stopped("Local", { by: "TAG" }));
   assert.deepEqual(state.connectors[0]!.tx, { phase: "idle" });
   assert.equal(state.unsettledStops, 1);
 });
 
 Deno.test("transitionTransaction() sends StopTransaction anyway when the relay does not confirm", () => {
   const [, effects] = run(charging(), [tap("TAG"), { type: "timer.fired", id: "stop:1" }]);
-  assert.deepEqual(effects, stopped("Local"));
+  assert.deepEqual(effects, stopped("Local", { by: "TAG" }));
 });
 
 Deno.test("transitionTransaction() ignores a different card when the transaction has no parentIdTag (OCTT TC_068)", () => {
@@ -119,8 +146,8 @@ Deno.test("transitionTransaction() stops with Local and the new idTag when a car
   // Another group changes nothing.
   assert.deepEqual(run(after, [result("ELSE")]), [after, []]);
   [after, effects] = run(after, [result("GROUP")]);
-  assert.deepEqual(effects, stopping("Local"));
-  assert.deepEqual(run(after, [relayOpened])[1], stopped("Local", "OTHER"));
+  assert.deepEqual(effects, stopping("Local", "OTHER"));
+  assert.deepEqual(run(after, [relayOpened])[1], stopped("Local", { by: "OTHER" }));
 });
 
 Deno.test("transitionTransaction() stops with EVDisconnected when the EV unplugs and StopTransactionOnEVSideDisconnect is true", () => {
@@ -135,7 +162,7 @@ Deno.test("transitionTransaction() stops with EVDisconnected when the EV unplugs
 Deno.test("transitionTransaction() keeps the cable locked for its card after EVDisconnected when UnlockConnectorOnEVSideDisconnect is false", () => {
   const c = ctx({ UnlockConnectorOnEVSideDisconnect: false });
   let [state, effects] = run(charging(c), [ev("A"), relayOpened], c);
-  assert.deepEqual(effects, stopped("EVDisconnected", "TAG", false));
+  assert.deepEqual(effects, stopped("EVDisconnected", { unlock: false }));
   assert.deepEqual(state.connectors[0]!.lockedFor, { idTag: "TAG" });
   // Another card does not release it; the owner's does.
   [state, effects] = run(state, [tap("OTHER")], c);
@@ -259,7 +286,7 @@ Deno.test("transitionTransaction() stops with DeAuthorized and keeps the cable l
     ...stopping("DeAuthorized"),
   ]);
   [state, effects] = run(state, [relayOpened], c);
-  assert.deepEqual(effects, stopped("DeAuthorized", "TAG", false));
+  assert.deepEqual(effects, stopped("DeAuthorized", { unlock: false }));
   assert.deepEqual(state.connectors[0]!.lockedFor, { idTag: "TAG" });
   // UnlockConnector releases it.
   [state, effects] = run(state, [req("UnlockConnector", { connectorId: 1 })], c);
@@ -291,7 +318,7 @@ Deno.test("transitionTransaction() stops with Other on a hardware fault", () => 
   assert.deepEqual(effects, stopped("Other"));
 });
 
-Deno.test("transitionTransaction() holds StopTransaction in awaiting_id until the transactionId arrives", () => {
+Deno.test("transitionTransaction() queues StopTransaction at once when the transactionId has not arrived, and frees the connector", () => {
   const c = ctx();
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
@@ -300,30 +327,65 @@ Deno.test("transitionTransaction() holds StopTransaction in awaiting_id until th
     { type: "hw.meter", connectorId: 1, wh: 1500, w: 0 },
     tap("TAG"),
   ]);
-  // The relay never closed: the stop completes at once, without a transactionId.
+  // The relay never closed: the stop completes at once; the rpc actor adds the id later.
   assert.deepEqual(effects, [
-    { type: "tx.stopping", connectorId: 1, reason: "Local" },
-    { type: "timer.cancel", id: "stop:1" },
-    { type: "tx.stopped", connectorId: 1, transactionId: null, reason: "Local" },
-    { type: "hw.unlock", connectorId: 1 },
-  ]);
-  assert.equal(state.connectors[0]!.tx.phase, "awaiting_id");
-  [state, effects] = run(state, [startResult(7, { status: "Accepted" })]);
-  assert.deepEqual(effects, [
-    { type: "auth.info", idTag: "TAG", info: { status: "Accepted" } },
-    { type: "tx.confirmed", connectorId: 1, transactionId: 7 },
     {
-      type: "ocpp.call",
-      action: "StopTransaction",
-      ref: "stop:1",
-      payload: {
-        transactionId: 7,
-        idTag: "TAG",
-        meterStop: 1500,
-        timestamp: ISO0,
-        reason: "Local",
-      },
+      type: "store.tx_journal",
+      entry: { op: "stopping", tx: 1, reason: "Local", stopIdTag: "TAG" },
     },
+    { type: "tx.stopping", connectorId: 1, reason: "Local" },
+    ...stopped("Local", { by: "TAG", transactionId: null }),
   ]);
   assert.deepEqual(state.connectors[0]!.tx, { phase: "idle" });
+  // A new session starts on the connector while the first StartTransaction is unanswered.
+  [state, effects] = run(state, [
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "NEXT" }, "r2"),
+    { type: "hw.locked", connectorId: 1, ok: true },
+  ]);
+  assert.equal(state.connectors[0]!.tx.phase, "active");
+  assert.deepEqual(effects.filter((e) => e.type === "ocpp.call"), [{
+    type: "ocpp.call",
+    action: "StartTransaction",
+    ref: "start:2",
+    tx: 2,
+    payload: { connectorId: 1, idTag: "NEXT", meterStart: 1500, timestamp: ISO0 },
+  }]);
+  // The late answer to the first StartTransaction only feeds the cache.
+  [state, effects] = run(state, [startResult(7, { status: "Accepted" })]);
+  assert.deepEqual(effects, [{ type: "auth.info", idTag: "TAG", info: { status: "Accepted" } }]);
+  assert.deepEqual(state.connectors[0]!.tx, {
+    phase: "active",
+    idTag: "NEXT",
+    tx: 2,
+    transactionId: null,
+    startPending: true,
+    meterStartWh: 1500,
+    startedAt: T0,
+  });
+  // The second one's answer is matched by its local number, not by the connector.
+  [state, effects] = run(state, [{
+    ...startResult(8, { status: "Accepted" }),
+    ref: "start:2",
+  } as TransactionMsg]);
+  assert.deepEqual(effects.at(-1), { type: "tx.confirmed", connectorId: 1, transactionId: 8 });
+  assert.equal((state.connectors[0]!.tx as { transactionId: number }).transactionId, 8);
+});
+
+Deno.test("transitionTransaction() stops with Local when the start card comes again in other letter case (idTags are case-insensitive, section 7.28)", () => {
+  const [, effects] = run(charging(), [tap("tag")]);
+  assert.deepEqual(effects, stopping("Local", "tag"));
+});
+
+Deno.test("transitionTransaction() lets a group card answered ConcurrentTx stop the group's transaction", () => {
+  const state = charging(ctx(), { status: "Accepted", parentIdTag: "GROUP" });
+  const [after] = run(state, [tap("OTHER")]);
+  const [, effects] = run(after, [{
+    type: "auth.result",
+    idTag: "OTHER",
+    connectorId: 1,
+    purpose: "stop",
+    info: { status: "ConcurrentTx", parentIdTag: "GROUP" },
+    source: "backend",
+  }]);
+  assert.deepEqual(effects, stopping("Local", "OTHER"));
 });

@@ -58,13 +58,18 @@ const dropEffects = (id = 1): Effect[] => [
   { type: "timer.cancel", id: `lock:${id}` },
   { type: "tx.deauthorized", connectorId: id },
 ];
+/** Journal first, then StartTransaction into the outbox, then tx.started (relay). */
 const started = (idTag: string, meterStart = 0): Effect[] => [
   { type: "timer.cancel", id: "lock:1" },
-  { type: "tx.started", connectorId: 1, idTag, meterStartWh: meterStart, timestamp: T0 },
+  {
+    type: "store.tx_journal",
+    entry: { op: "start", tx: 1, connectorId: 1, idTag, meterStartWh: meterStart, timestamp: T0 },
+  },
   {
     type: "ocpp.call",
     action: "StartTransaction",
     ref: "start:1",
+    tx: 1,
     payload: {
       connectorId: 1,
       idTag,
@@ -72,6 +77,7 @@ const started = (idTag: string, meterStart = 0): Effect[] => [
       timestamp: "2025-01-01T00:00:00.000Z",
     },
   },
+  { type: "tx.started", connectorId: 1, idTag, meterStartWh: meterStart, timestamp: T0, tx: 1 },
 ];
 
 Deno.test("transitionTransaction() asks the authorization actor for a card on the plugged connector", () => {
@@ -102,6 +108,7 @@ Deno.test("transitionTransaction() locks the cable, then starts the transaction,
   assert.deepEqual(state.connectors[0]!.tx, {
     phase: "active",
     idTag: "TAG",
+    tx: 1,
     transactionId: null,
     startPending: true,
     meterStartWh: 1234,

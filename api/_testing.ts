@@ -6,6 +6,22 @@
  */
 import { ConfigStore } from "../config/store.ts";
 import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "../runtime/handle.ts";
+import type { DurabilityView } from "../runtime/durability_view.ts";
+
+/** A healthy durable store, as the status shows it. */
+export const OK_DURABILITY: DurabilityView = {
+  state: "ok",
+  detail: null,
+  chargingDisabled: null,
+  queued: 0,
+  limit: 20_000,
+  givenUp: 0,
+  thinned: 0,
+  openTransactions: 0,
+  storeBytes: 4096,
+  previousRun: "clean",
+  recentGivenUp: [],
+};
 
 /** A fake runtime whose status the test changes. */
 export interface FakeRuntime extends RuntimeHandle {
@@ -47,6 +63,7 @@ export function fakeRuntime(opts: { sim?: boolean } = {}): FakeRuntime {
     current: {
       backend: { state: "disabled", since: "2026-01-01T00:00:00.000Z", reason: null },
       connectors: [idleConnector(1)],
+      durability: OK_DURABILITY,
     },
     simCalls,
     store,
@@ -55,6 +72,11 @@ export function fakeRuntime(opts: { sim?: boolean } = {}): FakeRuntime {
     status: () => fake.current,
     settings: () => store.publicSettings(),
     updateSettings: async (input) => await store.apply(store.validateSettings(input)),
+    clearSafeMode: () => {
+      simCalls.push(["clearSafeMode"]);
+      fake.current = { ...fake.current, durability: OK_DURABILITY };
+      return Promise.resolve();
+    },
   };
   return fake;
 }

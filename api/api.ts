@@ -25,6 +25,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { registerWhitelistRoutes } from "./whitelist.ts";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { REGISTRY } from "../config/registry.ts";
@@ -45,6 +46,8 @@ export interface ApiOptions {
 
 /** Largest accepted request body, bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest request body of `PUT /api/whitelist`. */
+export const WHITELIST_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Most characters of an OCPP IdToken (CiString20Type, OCPP 1.6 section 7.28). */
 const ID_TAG_MAX = 20;
@@ -107,13 +110,15 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     }
     await next();
   });
-  app.use(
-    "/api/*",
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => fail(413, `Request body too large: limit is ${MAX_BODY_BYTES} bytes`),
-    }),
-  );
+      maxSize,
+      onError: () => fail(413, `Request body too large: limit is ${maxSize} bytes`),
+    });
+  const small = limit(MAX_BODY_BYTES);
+  // A whole whitelist (up to 10,000 entries) is replaced in one PUT.
+  const large = limit(WHITELIST_BODY_BYTES);
+  app.use("/api/*", (c, next) => (c.req.path === "/api/whitelist" ? large : small)(c, next));
 
   app.get("/api/status", (c) => c.json(runtime.status()));
   app.get("/api/settings", (c) => c.json(runtime.settings()));
@@ -162,6 +167,12 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     return accepted(c);
   });
 
+  // Leave safe mode (a damaged store was moved aside; charging was disabled).
+  app.post("/api/storage/clear-safe-mode", async (c) => {
+    await runtime.clearSafeMode();
+    return c.json(runtime.status().durability);
+  });
+  if (runtime.whitelist) registerWhitelistRoutes(app, runtime.whitelist);
   web?.mount(app);
   return app;
 }

@@ -3,6 +3,7 @@ import type { Value } from "../config/registry.ts";
 import { SettingsError } from "../config/store.ts";
 import type { RuntimeHandle, SimControls, StatusView } from "../runtime/handle.ts";
 import { createApi, MAX_BODY_BYTES } from "./api.ts";
+import { OK_DURABILITY } from "./_testing.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
@@ -22,6 +23,7 @@ const STATUS: StatusView = {
     meterWh: 1234,
     powerW: 0,
   }],
+  durability: OK_DURABILITY,
 };
 
 interface Fake {
@@ -54,6 +56,10 @@ function fakeRuntime(opts: { sim?: boolean; connectorCount?: number; fail?: bool
       return STATUS;
     },
     settings: () => ({ ...settings }),
+    clearSafeMode: () => {
+      calls.push(["clearSafeMode"]);
+      return Promise.resolve();
+    },
     updateSettings: (input) => {
       calls.push(["updateSettings", input]);
       const errors = [];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { StatusView } from "../runtime/handle.ts";
-import { fakeRuntime, idleConnector, SseReader } from "./_testing.ts";
+import { fakeRuntime, idleConnector, OK_DURABILITY, SseReader } from "./_testing.ts";
 import { diffStatus, StatusHub } from "./status_hub.ts";
 
 const AT = new Date("2026-01-01T12:00:00.000Z");
@@ -9,6 +9,7 @@ function view(patch: Partial<StatusView> = {}): StatusView {
   return {
     backend: { state: "disabled", since: AT.toISOString(), reason: null },
     connectors: [idleConnector(1), idleConnector(2)],
+    durability: OK_DURABILITY,
     ...patch,
   };
 }

@@ -18,6 +18,8 @@ import { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { BOOT_INFO } from "../runtime/version.ts";
 import { Csms } from "../tests/csms.ts";
+import { authBench } from "./auth_bench.ts";
+import { durabilityBench } from "./durability_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const TAPS = Number(Deno.env.get("BENCH_TAPS") ?? 30);
@@ -195,6 +197,8 @@ rows.push(
   ],
   ["  p99", fmt(p99(remote), "ms")],
 );
+rows.push(...await authBench());
+rows.push(...await durabilityBench());
 const width = Math.max(...rows.map(([k]) => k.length));
 const out = [
   `deno ${Deno.version.deno}, ${RUNS} process runs`,

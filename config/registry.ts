@@ -231,6 +231,11 @@ export const REGISTRY: readonly KeyDef[] = [
     default: "FREE",
     max: 20,
     appOnly: true,
+    // The idTag of free-charging transactions: an OCPP IdToken (CiString20Type, section 7.28).
+    check: (v) =>
+      /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(String(v))
+        ? undefined
+        : "must be 1-20 printable ASCII characters, without leading or trailing spaces",
   },
   {
     key: "WhitelistSource",

@@ -14,6 +14,15 @@
  * The station's `plug`, `unplug`, `tap` and `setEvCharging` match the
  * runtime's `SimControls`.
  *
+ * Physical state survives a restart of the runtime, as real hardware does
+ * (a power cut, kill -9): with `stateFile` the station starts from the
+ * file's state and writes it (temp file and rename, synchronously) on every
+ * change: cable plugged or not, whether the EV wants energy, and the meter
+ * register, written whenever a read finds it moved, before the reader gets
+ * the value, so the register never restarts below a value the runtime saw.
+ * The contactor starts open, as after any power cut ({@link
+ * SimStation.powerCut} opens them in place).
+ *
  * @module
  */
 import type { Clock } from "../actors/clock.ts";
@@ -21,7 +30,8 @@ import type { EvState } from "./pilot.ts";
 import type { FaultCode } from "./fault.ts";
 import type { ConnectorHardware, Hardware } from "./mod.ts";
 import { SimRelay } from "./relay_sim.ts";
-import { SimMeter } from "./meter_sim.ts";
+import { SimMeter, type SimMeterOptions } from "./meter_sim.ts";
+import type { MeterReading } from "./meter.ts";
 import { SimPilot } from "./pilot_sim.ts";
 import { SimLock } from "./lock_sim.ts";
 import { SimRfidReader } from "./rfid_sim.ts";
@@ -40,6 +50,42 @@ export interface SimStationOptions {
   readonly fixedCable?: boolean | readonly number[];
   /** Meter register of every connector at start, Wh (default 0). */
   readonly meterStartWh?: number;
+  /** The physical state at start (overrides `meterStartWh`), e.g. from {@link SimStation.state}. */
+  readonly state?: SimStationState;
+  /**
+   * A JSON file holding the physical state: read at start when it exists,
+   * rewritten on every change. An unreadable file is ignored (see
+   * {@link SimStation.stateError}) and replaced at the first change.
+   */
+  readonly stateFile?: string;
+}
+
+/** The physical state of one connector that outlives the runtime. */
+export interface SimConnectorState {
+  readonly plugged: boolean;
+  readonly evCharging: boolean;
+  /** Meter register, whole Wh. */
+  readonly meterWh: number;
+}
+
+/** The physical state of a station: what a power cut does not change. */
+export interface SimStationState {
+  readonly connectors: readonly SimConnectorState[];
+}
+
+/** A meter that reports each reading's register before handing it out. */
+class RecordingMeter extends SimMeter {
+  #onRead: (wh: number) => void;
+  constructor(clock: Clock, options: SimMeterOptions, onRead: (wh: number) => void) {
+    super(clock, options);
+    this.#onRead = onRead;
+  }
+  override read(): Promise<MeterReading> {
+    const reading = super.read();
+    // Registered first: runs before the caller's continuation sees the value.
+    reading.then((r) => this.#onRead(r.wh), () => {});
+    return reading;
+  }
 }
 
 /** One simulated connector and the EV at it. */
@@ -54,17 +100,41 @@ export class SimConnector implements ConnectorHardware {
   #evCharging = true;
   #forced: "E" | "F" | null = null;
   #powerW: number;
+  #meterWh: number;
+  #onChange: () => void;
 
   constructor(
     id: number,
     clock: Clock,
-    options: { powerW: number; fixedCable: boolean; meterStartWh: number },
+    options: {
+      powerW: number;
+      fixedCable: boolean;
+      meterStartWh: number;
+      plugged?: boolean;
+      evCharging?: boolean;
+      /** Called after every change of the physical state. */
+      onChange?: () => void;
+    },
   ) {
     this.id = id;
     this.#powerW = checkPower(options.powerW, `Cannot create simulated connector ${id}`);
+    this.#onChange = options.onChange ?? (() => {});
+    this.#meterWh = Math.floor(options.meterStartWh);
     this.relay = new SimRelay(() => this.#update());
-    this.meter = new SimMeter(clock, { startWh: options.meterStartWh });
+    this.meter = new RecordingMeter(clock, { startWh: options.meterStartWh }, (wh) => {
+      if (wh === this.#meterWh) return;
+      this.#meterWh = wh;
+      this.#onChange();
+    });
     this.lock = new SimLock({ fixedCable: options.fixedCable });
+    this.#plugged = options.plugged ?? false;
+    this.#evCharging = options.evCharging ?? true;
+    if (this.#plugged) this.#update();
+  }
+
+  /** The state that outlives the runtime: cable, EV, meter register as last read. */
+  get state(): SimConnectorState {
+    return { plugged: this.#plugged, evCharging: this.#evCharging, meterWh: this.#meterWh };
   }
 
   /** Whether an EV is plugged in. */
@@ -83,6 +153,7 @@ export class SimConnector implements ConnectorHardware {
     this.#plugged = true;
     this.#evCharging = true;
     this.#update();
+    this.#onChange();
   }
 
   /** Unplugs the EV (no-op if none). */
@@ -90,6 +161,7 @@ export class SimConnector implements ConnectorHardware {
     if (!this.#plugged) return;
     this.#plugged = false;
     this.#update();
+    this.#onChange();
   }
 
   /** The plugged EV stops (`false`) or resumes (`true`) drawing energy. */
@@ -99,6 +171,7 @@ export class SimConnector implements ConnectorHardware {
     }
     this.#evCharging = charging;
     this.#update();
+    this.#onChange();
   }
 
   /** Sets the power the EV draws while charging, W. */
@@ -144,6 +217,9 @@ export class SimConnector implements ConnectorHardware {
 export class SimStation implements Hardware {
   readonly connectors: readonly SimConnector[];
   readonly rfid = new SimRfidReader();
+  /** Why the state file could not be used at start (it was ignored), or null. */
+  readonly stateError: string | null = null;
+  #stateFile: string | undefined;
 
   constructor(clock: Clock, options: SimStationOptions = {}) {
     const n = options.connectors ?? 1;
@@ -161,12 +237,40 @@ export class SimStation implements Hardware {
         );
       }
     }
-    this.connectors = Array.from({ length: n }, (_, i) =>
-      new SimConnector(i + 1, clock, {
+    this.#stateFile = options.stateFile;
+    let initial = options.state;
+    if (options.stateFile !== undefined) {
+      const read = readState(options.stateFile);
+      if (read.ok) initial = read.state ?? initial;
+      else this.stateError = read.error;
+    }
+    this.connectors = Array.from({ length: n }, (_, i) => {
+      const saved = initial?.connectors[i];
+      return new SimConnector(i + 1, clock, {
         powerW: options.powerW ?? DEFAULT_POWER_W,
         fixedCable: fixed === true || (Array.isArray(fixed) && fixed.includes(i + 1)),
-        meterStartWh: options.meterStartWh ?? 0,
-      }));
+        meterStartWh: saved?.meterWh ?? options.meterStartWh ?? 0,
+        ...(saved ? { plugged: saved.plugged, evCharging: saved.evCharging } : {}),
+        onChange: () => this.#save(),
+      });
+    });
+  }
+
+  /** The physical state: what survives a restart of the runtime. */
+  state(): SimStationState {
+    return { connectors: this.connectors.map((c) => c.state) };
+  }
+
+  /** A power cut: every contactor drops open (cable, EV and meter register stay). */
+  powerCut(): void {
+    for (const c of this.connectors) void c.relay.set(false).catch(() => {});
+  }
+
+  #save(): void {
+    if (this.#stateFile === undefined || this.connectors === undefined) return;
+    const tmp = `${this.#stateFile}.tmp`;
+    Deno.writeTextFileSync(tmp, JSON.stringify({ version: 1, ...this.state() }) + "\n");
+    Deno.renameSync(tmp, this.#stateFile);
   }
 
   /** One connector by id; throws RangeError for an unknown id. */
@@ -248,6 +352,34 @@ export class SimStation implements Hardware {
       );
     }
     return lock;
+  }
+}
+
+/** Reads a state file: absent is no state; anything malformed is an error, not a throw. */
+function readState(
+  path: string,
+): { ok: true; state: SimStationState | undefined } | { ok: false; error: string } {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { ok: true, state: undefined };
+    return { ok: false, error: `Cannot read ${path}: ${(err as Error).message}` };
+  }
+  try {
+    const data = JSON.parse(text);
+    const list = data?.connectors;
+    if (!Array.isArray(list)) throw new TypeError("no connectors list");
+    const connectors = list.map((c: Record<string, unknown>, i: number) => {
+      const wh = c?.meterWh;
+      if (typeof wh !== "number" || !Number.isFinite(wh) || wh < 0) {
+        throw new TypeError(`connector ${i + 1}: meterWh must be a number >= 0`);
+      }
+      return { plugged: c.plugged === true, evCharging: c.evCharging !== false, meterWh: wh };
+    });
+    return { ok: true, state: { connectors } };
+  } catch (err) {
+    return { ok: false, error: `Cannot use ${path}: ${(err as Error).message}` };
   }
 }
 

@@ -247,3 +247,59 @@ Deno.test("SimStation sets the meter's power before telling pilot listeners", as
   s.setEvCharging(1, false);
   assert.deepEqual((await Promise.all(readings)).map((m) => m.w), [0, 7400, 0]);
 });
+
+Deno.test("SimStation with stateFile keeps cable, EV and meter register across a restart", async () => {
+  const dir = await Deno.makeTempDir();
+  const stateFile = `${dir}/sim-station.json`;
+  const clock = new FakeClock();
+  const before = new SimStation(clock, { connectors: 2, stateFile });
+  before.plug(2);
+  before.setEvCharging(2, true);
+  await before.connector(2).relay.set(true);
+  clock.advance(HOUR / 2);
+  assert.deepEqual(await before.connector(2).meter.read(), { wh: 3700, w: 7400 });
+  // Energy after the last read is not recorded: the register restarts at what was read.
+  clock.advance(HOUR);
+  const after = new SimStation(clock, { connectors: 2, stateFile });
+  assert.equal(after.stateError, null);
+  assert.deepEqual(after.state(), {
+    connectors: [
+      { plugged: false, evCharging: true, meterWh: 0 },
+      { plugged: true, evCharging: true, meterWh: 3700 },
+    ],
+  });
+  const c2 = after.connector(2);
+  // Plugged in, contactor open (B), as after a power cut.
+  assert.deepEqual([c2.plugged, c2.relay.closed, c2.pilot.state], [true, false, "B"]);
+  await c2.relay.set(true);
+  clock.advance(HOUR / 2);
+  assert.deepEqual(await c2.meter.read(), { wh: 7400, w: 7400 });
+  after.unplug(2);
+  const saved = JSON.parse(await Deno.readTextFile(stateFile));
+  assert.deepEqual(saved.connectors[1], { plugged: false, evCharging: true, meterWh: 7400 });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("SimStation ignores an unreadable stateFile, says why, and replaces it at the first change", async () => {
+  const dir = await Deno.makeTempDir();
+  const stateFile = `${dir}/sim-station.json`;
+  await Deno.writeTextFile(stateFile, "{ not json");
+  const s = new SimStation(new FakeClock(), { stateFile });
+  assert.match(s.stateError ?? "", /^Cannot use .*sim-station\.json/);
+  assert.deepEqual(s.state(), { connectors: [{ plugged: false, evCharging: true, meterWh: 0 }] });
+  s.plug(1);
+  assert.equal(JSON.parse(await Deno.readTextFile(stateFile)).connectors[0].plugged, true);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("SimStation.powerCut() opens every contactor; the EV stays plugged", async () => {
+  const { station: s, c1 } = station({
+    state: { connectors: [{ plugged: true, evCharging: true, meterWh: 50 }] },
+  });
+  await c1.relay.set(true);
+  assert.equal(c1.pilot.state, "C");
+  s.powerCut();
+  await Promise.resolve();
+  assert.deepEqual([c1.relay.closed, c1.pilot.state, c1.plugged], [false, "B", true]);
+  assert.deepEqual(await c1.meter.read(), { wh: 50, w: 0 });
+});

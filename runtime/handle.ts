@@ -10,6 +10,7 @@ import type {
   EvState,
 } from "../actors/messages.ts";
 import type { Value } from "../config/registry.ts";
+import type { DurabilityView } from "./durability_view.ts";
 
 /** One connector, as `/api/status` shows it. */
 export interface ConnectorView {
@@ -37,6 +38,8 @@ export interface StatusView {
     readonly reason: string | null;
   };
   readonly connectors: readonly ConnectorView[];
+  /** The durable store: queue filling, given-up messages, safe mode. */
+  readonly durability: DurabilityView;
 }
 
 /** Controls of the simulated hardware (absent with real drivers). */
@@ -61,5 +64,9 @@ export interface RuntimeHandle {
    */
   updateSettings(input: unknown): Promise<void>;
   readonly connectorCount: number;
+  /** Leaves safe mode (charging disabled after a damaged store was moved aside). */
+  clearSafeMode(): Promise<void>;
   readonly sim?: SimControls | undefined;
+  /** The app's whitelist (`/api/whitelist`), where the runtime keeps one. */
+  readonly whitelist?: import("./auth_store.ts").WhitelistAccess | undefined;
 }

@@ -1,27 +1,55 @@
 /**
  * The runtime: the effectful shell around the actors. It owns the bus, the
- * settings store, the backend link (`link.ts`) and the hardware bridge, and
+ * settings store, the durable journal and outbox (`journal.ts` on
+ * `storage.ts`), the backend link (`link.ts`) and the hardware bridge, and
  * restarts the actors for Reset.
+ *
+ * Durability: every `store.*` message the actors emit is written to the
+ * store synchronously when the bus delivers it, before the messages behind
+ * it (the relay command, the frame to the backend). Each boot (start, and
+ * the in-process restart of a Reset) reads the store and hands the actors
+ * their snapshot, so nothing queued is lost by a Reset. A run is marked
+ * `running` in the store until {@link Runtime.stop} marks a clean stop: a
+ * start that finds `running` follows a power loss or crash, and its
+ * interrupted transactions are stopped with PowerLoss. In safe mode
+ * (charging disabled: a damaged store was moved aside, see `main.ts`) the
+ * Charge Point reports connector 0 Faulted / InternalError and starts no
+ * session until {@link Runtime.clearSafeMode}.
  *
  * @module
  */
 import { Bus, errorText } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type { BackendState, BusMessage } from "../actors/messages.ts";
-import { authorizationActor } from "../actors/authorization.ts";
+import type { BackendState, BusMessage, StopReason, StoreMessage } from "../actors/messages.ts";
+import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
 import { connectorStatusActor, type ConnectorStatusState } from "../actors/connector_status.ts";
 import { meterActor, type MeterState } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
-import { rpcActor } from "../actors/rpc.ts";
+import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
-import { transactionActor, type TransactionState } from "../actors/transaction.ts";
+import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { Link } from "./link.ts";
 import type { Logger } from "./log.ts";
 import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./handle.ts";
+import { Journal } from "./journal.ts";
+import { type DurabilityView, durabilityView } from "./durability_view.ts";
+import { Storage } from "./storage.ts";
+// Authorization data (issue 5): cache, local list and whitelist in the store.
+import {
+  AuthStore,
+  spawnAuthorization,
+  type WhitelistAccess,
+  whitelistAccess,
+} from "./auth_store.ts";
+
+export type { DurabilityView };
+
+/** The `info` of connector 0's StatusNotification in safe mode (CiString50). */
+export const SAFE_MODE_INFO = "Storage damaged: charging disabled";
 
 /** The hardware, as the runtime needs it. */
 export interface Hardware {
@@ -41,6 +69,15 @@ export interface RuntimeOptions {
   readonly bootInfo: BootInfo;
   /** Sees every bus message (tests, debugging). */
   readonly inspect?: (m: BusMessage) => void;
+  /** The durable store (journal, outbox); in memory when absent (tests, benchmarks). */
+  readonly storage?: Storage;
+  /**
+   * Start in safe mode, charging disabled, for this reason (e.g. the store
+   * was damaged and moved aside). Kept in the store until cleared.
+   */
+  readonly safeMode?: string;
+  /** Most messages the outbox keeps (default: the rpc actor's OUTBOX_LIMIT). */
+  readonly outboxLimit?: number;
 }
 
 /** A running charge point. */
@@ -54,6 +91,10 @@ export class Runtime implements RuntimeHandle {
   #backend: { state: BackendState; since: number; reason: string | null };
   #stopped = false;
   #restarts = 0;
+  #journal: Journal;
+  #lastRun: LastRun = { clean: true };
+  #storeError: string | null = null;
+  #auth: AuthStore;
 
   constructor(opts: RuntimeOptions) {
     this.#o = opts;
@@ -64,12 +105,33 @@ export class Runtime implements RuntimeHandle {
       clock: opts.clock,
     });
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
+    this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
+    this.#auth = new AuthStore(this.#journal.storage);
   }
 
   /** Starts the actors and connects (when a backend is configured). */
   start(): this {
-    this.#boot();
+    this.#lastRun = this.#journal.begin(this.#o.clock.now());
+    if (this.#o.safeMode !== undefined) this.#journal.safeMode = this.#o.safeMode;
+    if (!this.#lastRun.clean) {
+      this.#o.logger.log("warn", "The previous run did not stop cleanly (power loss or crash)");
+    }
+    this.#boot(this.#lastRun);
     return this;
+  }
+
+  /** The local whitelist, for the local API (`api/whitelist.ts`). */
+  get whitelist(): WhitelistAccess {
+    return whitelistAccess({
+      bus: () => this.#bus,
+      config: () => this.#o.store.view,
+      store: this.#auth,
+    });
+  }
+
+  /** The journal and outbox (tests, benchmarks). */
+  get journal(): Journal {
+    return this.#journal;
   }
 
   /** How many times the actors were restarted (Reset). */
@@ -90,22 +152,48 @@ export class Runtime implements RuntimeHandle {
     return this.#o.hardware.sim;
   }
 
-  #boot(): void {
+  #boot(lastRun: LastRun): void {
     const o = this.#o;
+    const blocked = this.#journal.safeMode ?? undefined;
+    const snapshot = this.#journal.load(lastRun, blocked);
+    for (const p of snapshot.problems) o.logger.log("error", p);
     const bus = new Bus({ clock: o.clock, config: () => o.store.view });
     this.#bus = bus;
     if (o.inspect) bus.inspect(o.inspect);
+    // A store.* message is on disk before anything behind it on the bus happens.
+    const persist = (m: StoreMessage) => this.#persist(m);
+    bus.subscribe("store.outbox_put", persist);
+    bus.subscribe("store.outbox_done", persist);
+    bus.subscribe("store.outbox_thin", persist);
+    bus.subscribe("store.tx_journal", persist);
+    bus.subscribe("store.tx_meter", persist);
     bus.spawn(connectionActor(o.bootInfo));
-    bus.spawn(authorizationActor);
-    bus.spawn(transactionActor);
+    spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
+    bus.spawn(transactionActorWith(snapshot.tx));
     bus.spawn(relayActor);
     bus.spawn(meterActor);
     bus.spawn(connectorStatusActor);
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
-    bus.spawn(rpcActor(bus.handledActions()));
+    const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
+    bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
+    if (snapshot.rpc.outbox.length > 0) {
+      o.logger.log(
+        "info",
+        `${snapshot.rpc.outbox.length} transaction messages queued in the store`,
+      );
+    }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    if (blocked !== undefined) {
+      o.logger.log("error", `Charging disabled: ${blocked}`);
+      bus.publish({
+        type: "hw.fault",
+        connectorId: 0,
+        errorCode: "InternalError",
+        info: SAFE_MODE_INFO,
+      });
+    }
     bus.subscribe("backend.state", (m) => {
       this.#backend = { state: m.state, since: m.since, reason: m.reason ?? null };
       o.logger.log("info", `Backend ${m.state}${m.reason ? `: ${m.reason}` : ""}`);
@@ -114,7 +202,8 @@ export class Runtime implements RuntimeHandle {
     this.#link.attach(bus);
     bus.subscribe("system.restart", (m) => {
       o.logger.log("info", `${m.kind} reset`);
-      queueMicrotask(() => void this.#restart(bus));
+      const reason: StopReason = m.kind === "Hard" ? "HardReset" : "SoftReset";
+      queueMicrotask(() => void this.#restart(bus, { clean: true, reason }));
     });
     o.hardware.start(bus).then((stop) => {
       if (bus !== this.#bus || this.#stopped) return stop();
@@ -144,7 +233,7 @@ export class Runtime implements RuntimeHandle {
    * a ChangeAvailability must survive the reset, section 5.2), then starts
    * everything again from the store, as a reboot would.
    */
-  async #restart(bus: Bus): Promise<void> {
+  async #restart(bus: Bus, lastRun: LastRun): Promise<void> {
     if (this.#stopped || bus !== this.#bus) return;
     this.#stopHardware?.();
     this.#stopHardware = undefined;
@@ -153,7 +242,19 @@ export class Runtime implements RuntimeHandle {
     await this.flushed();
     if (this.#stopped) return;
     this.#restarts++;
-    this.#boot();
+    this.#boot(lastRun);
+  }
+
+  /** Performs one write of the actors; a failure is logged and shown in the status. */
+  #persist(m: StoreMessage): void {
+    try {
+      this.#journal.apply(m, this.#o.clock.now());
+      this.#storeError = null;
+    } catch (err) {
+      const text = `Cannot write ${m.type} to the store: ${errorText(err)}`;
+      if (text !== this.#storeError) this.#o.logger.log("error", text);
+      this.#storeError = text;
+    }
   }
 
   /** Resolves once every setting the actors wrote so far is on disk (or failed to be). */
@@ -161,13 +262,71 @@ export class Runtime implements RuntimeHandle {
     while (this.#writes.size > 0) await Promise.all([...this.#writes]);
   }
 
-  /** Stops everything: actors, timers, connection, hardware bridge. Settings still being written: see {@link flushed}. */
-  stop(): void {
+  /**
+   * Stops everything: actors, timers, connection, hardware bridge, and
+   * marks a clean stop in the store: a transaction still open is stopped
+   * with `reason` at the next start. Settings still being written: see
+   * {@link flushed}. To end transactions first, see {@link shutdown}.
+   */
+  stop(reason: StopReason = "Reboot"): void {
     if (this.#stopped) return;
+    this.#halt();
+    try {
+      this.#journal.end(reason);
+    } catch (err) {
+      this.#o.logger.log("error", `Cannot mark a clean stop in the store: ${errorText(err)}`);
+    }
+  }
+
+  /**
+   * Stops everything as a power cut would: no clean-stop marker, so the
+   * next start stops open transactions with PowerLoss (tests).
+   */
+  halt(): void {
+    if (!this.#stopped) this.#halt();
+  }
+
+  #halt(): void {
     this.#stopped = true;
     this.#stopHardware?.();
     this.#bus.stop();
     this.#link.detach();
+  }
+
+  /**
+   * Stops every transaction with `reason` (Reboot for a service stop,
+   * PowerLoss on backup power, OCTT TC_032_1) and waits until their
+   * StopTransaction is answered or `timeoutMs` (real time) passed, then
+   * {@link stop}s. Unanswered StopTransactions stay in the outbox for the
+   * next start.
+   */
+  async shutdown(reason: StopReason = "Reboot", timeoutMs = 10_000): Promise<void> {
+    if (this.#stopped) return;
+    const done = Promise.withResolvers<void>();
+    const off = this.#bus.subscribe("tx.all_stopped", () => done.resolve());
+    const timer = setTimeout(() => done.resolve(), timeoutMs);
+    this.#bus.publish({ type: "tx.stop_all", reason });
+    await done.promise;
+    clearTimeout(timer);
+    off();
+    this.stop(reason);
+  }
+
+  /** Enables charging again after safe mode (an operator checked the store): restarts the actors. */
+  async clearSafeMode(): Promise<void> {
+    if (this.#journal.safeMode === null || this.#stopped) return;
+    this.#journal.safeMode = null;
+    this.#o.logger.log("info", "Safe mode cleared: charging enabled");
+    await this.#restart(this.#bus, { clean: true });
+  }
+
+  /** The durable store's state, for `/api/status` and people. */
+  durability(): DurabilityView {
+    return durabilityView(this.#journal, {
+      limit: this.#o.outboxLimit ?? OUTBOX_LIMIT,
+      writeError: this.#storeError,
+      previousRun: this.#lastRun,
+    });
   }
 
   status(): StatusView {
@@ -198,6 +357,7 @@ export class Runtime implements RuntimeHandle {
         reason: this.#backend.reason,
       },
       connectors,
+      durability: this.durability(),
     };
   }
 

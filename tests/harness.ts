@@ -57,9 +57,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     backendConnectionType: "ethernet",
     backendUrl: csms.url,
     chargePointId: "CP-TEST-1",
-    ...(opts.connectors ? { NumberOfConnectors: opts.connectors } : {}),
     ...opts.settings,
   }));
+  // NumberOfConnectors is read-only for the backend and the app: set it as the maker would.
+  if (opts.connectors) await store.set("NumberOfConnectors", opts.connectors);
   const clock = new FakeClock(Date.now());
   const messages: BusMessage[] = [];
   const logs: string[] = [];
