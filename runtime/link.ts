@@ -184,9 +184,12 @@ export class Link {
           if (this.#conn?.c) this.#keepAlive(this.#conn);
         }
       }),
-      bus.subscribe("backend.accepted", (m) => this.#setTime(m.currentTime)),
+      // On the answer itself, so the time is set before the actors hear of the
+      // accepted boot (backend.accepted follows it) and stamp their StatusNotifications.
       bus.subscribe("ocpp.result", (m) => {
-        if (m.action === "Heartbeat") this.#setTime(String(m.payload.currentTime));
+        if (m.action === "Heartbeat" || m.action === "BootNotification") {
+          this.#setTime(String(m.payload.currentTime));
+        }
       }),
     ];
   }

@@ -231,7 +231,12 @@ Deno.test("Link sends no pings with WebSocketPingInterval 0 and follows a change
 Deno.test("Link sets the clock from BootNotification and Heartbeat currentTime", async () => {
   const rig = await linkRig({});
   const t = Date.UTC(2026, 0, 1) + 3_600_000;
-  rig.bus.publish({ type: "backend.accepted", currentTime: new Date(t).toISOString() });
+  rig.bus.publish({
+    type: "ocpp.result",
+    action: "BootNotification",
+    payload: { status: "Accepted", interval: 300, currentTime: new Date(t).toISOString() },
+    request: {},
+  });
   assert.equal(rig.clock.now(), t);
   rig.bus.publish({
     type: "ocpp.result",

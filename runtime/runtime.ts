@@ -32,7 +32,7 @@ import { systemActor } from "../actors/system.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
-import { Link } from "./link.ts";
+import { BackendClock, Link } from "./link.ts";
 import type { Logger } from "./log.ts";
 import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./handle.ts";
 import { Journal } from "./journal.ts";
@@ -97,12 +97,15 @@ export class Runtime implements RuntimeHandle {
   #auth: AuthStore;
 
   constructor(opts: RuntimeOptions) {
-    this.#o = opts;
+    // Time follows the Central System: the link moves this clock to the currentTime of
+    // BootNotification.conf and Heartbeat.conf (OCPP 1.6 sections 4.2 and 4.6).
+    const clock = opts.clock instanceof BackendClock ? opts.clock : new BackendClock(opts.clock);
+    this.#o = { ...opts, clock };
     this.#link = new Link({
       store: opts.store,
       transport: opts.transport,
       logger: opts.logger,
-      clock: opts.clock,
+      clock,
     });
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));

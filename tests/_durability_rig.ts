@@ -147,6 +147,7 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
   if (opts.connectors) await store.set("NumberOfConnectors", opts.connectors);
   const storage = Storage.open(`${dataDir}/state.db`);
   const clock = new FakeClock(Date.now());
+  csms.now = () => clock.now();
   const messages: BusMessage[] = [];
   const logs: string[] = [];
   const stateFile = `${dataDir}/sim-station.json`;

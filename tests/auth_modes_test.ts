@@ -195,6 +195,7 @@ Deno.test("the list, the cache and the whitelist survive a Soft Reset and a rest
     LocalPreAuthorize: true,
   }));
   const clock = new FakeClock(Date.now());
+  csms.now = () => clock.now();
   const boot = () => {
     const from = csms.mark;
     const cp = new Runtime({

@@ -25,10 +25,10 @@ function defaults(csms: Csms): Record<string, Handler> {
   return {
     BootNotification: () => ({
       status: "Accepted",
-      currentTime: new Date().toISOString(),
+      currentTime: new Date(csms.now()).toISOString(),
       interval: 300,
     }),
-    Heartbeat: () => ({ currentTime: new Date().toISOString() }),
+    Heartbeat: () => ({ currentTime: new Date(csms.now()).toISOString() }),
     StatusNotification: () => ({}),
     MeterValues: () => ({}),
     DiagnosticsStatusNotification: () => ({}),
@@ -122,6 +122,8 @@ export class Csms {
   /** Override answers per action. */
   readonly handlers: Record<string, Handler> = {};
   nextTransactionId = 1;
+  /** The Central System's time (currentTime of its answers); a test rig sets its FakeClock here. */
+  now: () => number = () => Date.now();
   connections = 0;
   /** Identity and headers of the last connection. */
   lastHandshake:

@@ -62,6 +62,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   // NumberOfConnectors is read-only for the backend and the app: set it as the maker would.
   if (opts.connectors) await store.set("NumberOfConnectors", opts.connectors);
   const clock = new FakeClock(Date.now());
+  // The Central System's time runs on the same clock, as a real one agrees with real time.
+  csms.now = () => clock.now();
   const messages: BusMessage[] = [];
   const logs: string[] = [];
   const hw = simHardware({

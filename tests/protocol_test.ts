@@ -288,3 +288,24 @@ Deno.test("rpc: CALLERROR answers to the Charge Point's CALLs crash nothing", as
   assert.equal(rig.logs.some((l) => l.includes("Cannot handle")), false, rig.logs.join("\n"));
   assert.deepEqual(csms.invalid, []);
 });
+
+Deno.test("clock: the Charge Point takes the time of BootNotification.conf (OCPP 1.6 section 4.2)", async () => {
+  const HOUR = 3_600_000;
+  await using rig = await startRig({
+    before: (csms) => {
+      // This Central System is an hour ahead of the Charge Point's own clock.
+      csms.handlers.BootNotification = () => ({
+        status: "Accepted",
+        currentTime: new Date(csms.now() + HOUR).toISOString(),
+        interval: 300,
+      });
+    },
+  });
+  const { csms, clock } = rig;
+  const status = await csms.next("StatusNotification", 0);
+  const stamped = Date.parse(status.params.timestamp);
+  assert.ok(
+    Math.abs(stamped - (clock.now() + HOUR)) < 5_000,
+    `timestamp ${status.params.timestamp}`,
+  );
+});

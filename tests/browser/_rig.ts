@@ -54,6 +54,7 @@ export async function startWebRig(): Promise<WebRig> {
   try {
     const store = await ConfigStore.open(dataDir);
     const clock = new FakeClock(Date.now());
+    csms.now = () => clock.now();
     const hw = simHardware({ clock, connectors: 1 });
     runtime = new Runtime({
       store,
