@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   }).start();
 
   const token = await loadApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
-  const api = createApi(runtime, { token, web: true });
+  const api = createApi(runtime, { token, web: { dataDir: args.dataDir } });
   Deno.serve({
     hostname: args.hostname,
     port: args.port,

@@ -6,11 +6,16 @@
  * Routes:
  * - `GET /`: the page; `GET /assets/:name`: its scripts and style sheet;
  * - `POST /login` `{ "token": "<API token>" }`: starts a session (cookie)
- *   and answers `{ csrf, sim, connectorCount }`; failed logins are limited
+ *   and answers `{ csrf, sim, connectorCount, certs }`; failed logins are limited
  *   per client address (5 a minute: then 429 with `Retry-After`);
  * - `POST /logout`: ends the session and clears the cookie;
- * - `GET /api/session`: `{ csrf, sim, connectorCount }` of the caller;
- * - `GET /api/events`: Server-Sent Events of the status (see `status_hub.ts`).
+ * - `GET /api/session`: `{ csrf, sim, connectorCount, certs }` of the caller;
+ * - `GET /api/events`: Server-Sent Events of the status (see `status_hub.ts`);
+ * - `POST /api/certs/:kind`, only with `dataDir`: uploads the CA file or the
+ *   client certificate or key of the SSL mode (see `certs.ts`).
+ *
+ * `sim` tells whether the developer panel applies, `certs` whether
+ * certificates can be uploaded (the web app was given a data directory).
  *
  * Cross-site request forgery: the session cookie is HttpOnly and
  * SameSite=Strict, so a browser sends it only with requests made by pages
@@ -33,6 +38,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { RuntimeHandle } from "../runtime/handle.ts";
+import { CERT_KINDS, CERT_MAX_BYTES, checkPem, isCertKind, saveCert } from "./certs.ts";
 import {
   LoginLimiter,
   type LoginLimiterOptions,
@@ -54,6 +60,12 @@ export interface WebOptions {
   readonly login?: Omit<LoginLimiterOptions, "now">;
   /** Session limits (defaults: 12 h idle, 16 sessions). */
   readonly sessions?: Omit<SessionStoreOptions, "now">;
+  /**
+   * The data directory: uploaded certificates go to its `certs/` folder.
+   * Without it `POST /api/certs/:kind` does not exist and the page hides
+   * the upload.
+   */
+  readonly dataDir?: string;
 }
 
 /** The web app as the API mounts it. */
@@ -80,6 +92,8 @@ const ASSETS: Readonly<Record<string, string>> = {
   "i18n.js": "text/javascript; charset=utf-8",
   "settings.js": "text/javascript; charset=utf-8",
   "status.js": "text/javascript; charset=utf-8",
+  "whitelist.js": "text/javascript; charset=utf-8",
+  "csv.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
 };
 
@@ -125,6 +139,7 @@ export function createWeb(
       csrf: session?.csrf ?? null,
       sim: !!runtime.sim,
       connectorCount: runtime.connectorCount,
+      certs: opts.dataDir !== undefined,
     };
   }
 
@@ -224,6 +239,37 @@ export function createWeb(
           "X-Accel-Buffering": "no",
         });
       });
+
+      const dataDir = opts.dataDir;
+      if (dataDir !== undefined) {
+        app.post(
+          "/api/certs/:kind",
+          bodyLimit({
+            maxSize: CERT_MAX_BYTES,
+            onError: () => fail(413, `Request body too large: limit is ${CERT_MAX_BYTES} bytes`),
+          }),
+          async (c) => {
+            const kind = c.req.param("kind");
+            if (!isCertKind(kind)) {
+              fail(404, "Cannot find certificate kind: expected ca, client-cert or client-key");
+            }
+            const bytes = await c.req.arrayBuffer();
+            let text: string;
+            try {
+              text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+            } catch {
+              // Binary (DER) upload: the reason says what to do, never what was sent.
+              return c.json({ error: "The file is not PEM text", code: "not_pem" }, 400);
+            }
+            const checked = checkPem(kind, text);
+            if (!checked.ok) return c.json({ error: checked.error, code: checked.code }, 400);
+            const path = await saveCert(dataDir, kind, checked.pem);
+            const setting = CERT_KINDS[kind];
+            await runtime.updateSettings({ [setting]: path });
+            return c.json({ kind, setting, path, blocks: checked.blocks });
+          },
+        );
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApi } from "./api.ts";
 import { type FakeRuntime, fakeRuntime, SseReader } from "./_testing.ts";
+import { makeTestPki } from "../tests/harness.ts";
 
 const TOKEN = "web-test-token-0123456789abcdef";
 const PASSWORD = "Backend-Passw0rd-0123";
@@ -19,16 +20,18 @@ interface Rig {
   login(): Promise<{ cookie: string; csrf: string }>;
 }
 
-function rig(opts: { sim?: boolean } = {}): Rig {
+function rig(opts: { sim?: boolean; dataDir?: string } = {}): Rig {
   const fake = fakeRuntime(opts);
   const r: Rig = {
     fake,
     now: Date.UTC(2026, 0, 1),
     request: (method, path, o = {}) => {
       const headers: Record<string, string> = { ...o.headers };
-      let body: string | null = null;
+      let body: string | Uint8Array<ArrayBuffer> | null = null;
       if (o.body !== undefined) {
-        body = typeof o.body === "string" ? o.body : JSON.stringify(o.body);
+        body = typeof o.body === "string" || o.body instanceof Uint8Array
+          ? o.body as string | Uint8Array<ArrayBuffer>
+          : JSON.stringify(o.body);
         headers["Content-Type"] ??= "application/json";
       }
       return Promise.resolve(app.request(`${BASE}${path}`, { method, headers, body }, {
@@ -42,7 +45,14 @@ function rig(opts: { sim?: boolean } = {}): Rig {
       return { cookie, csrf: (await res.json()).csrf };
     },
   };
-  const app = createApi(fake, { token: TOKEN, web: { now: () => r.now, pollMs: 5 } });
+  const app = createApi(fake, {
+    token: TOKEN,
+    web: {
+      now: () => r.now,
+      pollMs: 5,
+      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    },
+  });
   return r;
 }
 
@@ -86,6 +96,24 @@ Deno.test("web: assets are served with their type and revalidated by ETag", asyn
   }
 });
 
+Deno.test("web: every file of api/static/ is served, and every module the page imports", async () => {
+  const { request } = rig();
+  const dir = new URL("./static/", import.meta.url);
+  const served = new Set<string>();
+  for await (const entry of Deno.readDir(dir)) {
+    const res = await request("GET", `/assets/${entry.name}`);
+    assert.equal(res.status, 200, entry.name);
+    const text = await res.text();
+    served.add(entry.name);
+    for (const m of text.matchAll(/from "\.\/([\w.]+)"/g)) {
+      assert.ok(await Deno.stat(new URL(m[1]!, dir)), `${entry.name} imports ${m[1]}`);
+    }
+  }
+  for (const name of ["whitelist.js", "csv.js", "status.js", "settings.js"]) {
+    assert.ok(served.has(name), name);
+  }
+});
+
 Deno.test("web: the page and login exist only when createApi() is given web", async () => {
   const app = createApi(fakeRuntime(), { token: TOKEN });
   for (const [method, path] of [["GET", "/"], ["POST", "/login"], ["GET", "/api/events"]]) {
@@ -108,7 +136,7 @@ Deno.test("web: POST /login sets an HttpOnly SameSite=Strict session cookie", as
   assert.equal(res.headers.get("Cache-Control"), "no-store");
   const body = await res.json();
   assert.match(body.csrf, /^[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual({ ...body, csrf: "" }, { csrf: "", sim: true, connectorCount: 1 });
+  assert.deepEqual({ ...body, csrf: "" }, { csrf: "", sim: true, connectorCount: 1, certs: false });
 });
 
 Deno.test("web: POST /login over https marks the cookie Secure", async () => {
@@ -178,11 +206,11 @@ Deno.test("web: the session cookie authenticates GET /api/* and /api/session", a
   assert.equal(status.status, 200);
   assert.deepEqual(await status.json(), r.fake.current);
   const session = await r.request("GET", "/api/session", { headers: { Cookie: cookie } });
-  assert.deepEqual(await session.json(), { csrf, sim: true, connectorCount: 1 });
+  assert.deepEqual(await session.json(), { csrf, sim: true, connectorCount: 1, certs: false });
   const bearer = await r.request("GET", "/api/session", {
     headers: { Authorization: `Bearer ${TOKEN}` },
   });
-  assert.deepEqual(await bearer.json(), { csrf: null, sim: true, connectorCount: 1 });
+  assert.deepEqual(await bearer.json(), { csrf: null, sim: true, connectorCount: 1, certs: false });
   const none = await r.request("GET", "/api/session");
   assert.equal(none.status, 401);
   assert.deepEqual(await none.json(), { error: "Missing bearer token" });
@@ -362,4 +390,147 @@ Deno.test("web: no response ever contains the backend password", async () => {
     await sse.cancel();
   }
   for (const text of texts) assert.ok(!text.includes(PASSWORD), text);
+});
+
+// --- Certificate upload (SSL mode) ---
+
+const pki = await makeTestPki();
+globalThis.addEventListener("unload", () => Deno.removeSync(pki.dir, { recursive: true }));
+const CLIENT_CERT = await Deno.readTextFile(pki.client.certFile);
+const CLIENT_KEY = await Deno.readTextFile(pki.client.keyFile);
+/** The base64 body of the client key: must never appear in an answer. */
+const KEY_BODY = CLIENT_KEY.split("\n").slice(1, -2).join("");
+
+async function withDataDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "cp-web-certs-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function files(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${dir}/certs`)) names.push(e.name);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return names.sort();
+}
+
+Deno.test("web: POST /api/certs/:kind exists only with a data directory, and the session says so", async () => {
+  const r = rig();
+  const { cookie, csrf } = await r.login();
+  const res = await r.request("POST", "/api/certs/ca", {
+    body: pki.ca.pem,
+    headers: { Cookie: cookie, "X-CSRF-Token": csrf, "Content-Type": "application/x-pem-file" },
+  });
+  assert.equal(res.status, 404);
+  await res.body?.cancel();
+  await withDataDir(async (dir) => {
+    const w = rig({ dataDir: dir });
+    const login = await w.request("POST", "/login", { body: { token: TOKEN } });
+    assert.equal((await login.json()).certs, true);
+  });
+});
+
+Deno.test("web: uploading the CA, client certificate and key writes certs/<kind>.pem (0600) and sets the settings", async () => {
+  await withDataDir(async (dir) => {
+    const r = rig({ dataDir: dir });
+    const { cookie, csrf } = await r.login();
+    const abs = await Deno.realPath(dir);
+    const texts: string[] = [];
+    for (
+      const [kind, body, key] of [
+        ["ca", pki.ca.pem, "TlsCaFile"],
+        ["client-cert", CLIENT_CERT, "TlsClientCertFile"],
+        ["client-key", CLIENT_KEY, "TlsClientKeyFile"],
+      ] as const
+    ) {
+      const res = await r.request("POST", `/api/certs/${kind}`, {
+        body,
+        headers: { Cookie: cookie, "X-CSRF-Token": csrf, "Content-Type": "application/x-pem-file" },
+      });
+      const text = await res.text();
+      texts.push(text);
+      assert.equal(res.status, 200, text);
+      const path = `${abs}/certs/${kind}.pem`;
+      assert.deepEqual(JSON.parse(text), {
+        kind,
+        setting: key.replace(/^Tls/, "tls"),
+        path,
+        blocks: 1,
+      });
+      assert.equal(await Deno.readTextFile(path), body);
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+      assert.equal(r.fake.store.get(key), path);
+    }
+    const settings = await r.request("GET", "/api/settings", { headers: { Cookie: cookie } });
+    texts.push(await settings.text());
+    assert.equal(JSON.parse(texts.at(-1)!).tlsClientKeyFile, `${abs}/certs/client-key.pem`);
+    for (const text of texts) assert.ok(!text.includes(KEY_BODY.slice(0, 40)), text);
+    assert.deepEqual(await files(dir), ["ca.pem", "client-cert.pem", "client-key.pem"]);
+  });
+});
+
+Deno.test("web: a certificate upload needs the CSRF token; bearer clients may upload", async () => {
+  await withDataDir(async (dir) => {
+    const r = rig({ dataDir: dir });
+    const { cookie } = await r.login();
+    const forged = await r.request("POST", "/api/certs/client-key", {
+      body: CLIENT_KEY,
+      headers: { Cookie: cookie, "Content-Type": "application/x-pem-file" },
+    });
+    assert.equal(forged.status, 403);
+    await forged.body?.cancel();
+    const anonymous = await r.request("POST", "/api/certs/client-key", { body: CLIENT_KEY });
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+    assert.deepEqual(await files(dir), []);
+    assert.equal(r.fake.store.get("TlsClientKeyFile"), "");
+    const bearer = await r.request("POST", "/api/certs/client-key", {
+      body: CLIENT_KEY,
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(bearer.status, 200);
+    await bearer.body?.cancel();
+    assert.deepEqual(await files(dir), ["client-key.pem"]);
+  });
+});
+
+Deno.test("web: a wrong, binary, oversized or unknown upload is refused: nothing written, nothing echoed", async () => {
+  await withDataDir(async (dir) => {
+    const r = rig({ dataDir: dir });
+    const { cookie, csrf } = await r.login();
+    const auth = { Cookie: cookie, "X-CSRF-Token": csrf };
+    const cases: [string, string | Uint8Array, number, string | undefined][] = [
+      ["ca", CLIENT_KEY, 400, "wrong_type"],
+      ["client-cert", CLIENT_KEY, 400, "wrong_type"],
+      ["client-key", CLIENT_CERT, 400, "wrong_type"],
+      ["client-key", `${CLIENT_KEY}${CLIENT_CERT}`, 400, "wrong_type"],
+      ["client-key", CLIENT_KEY.replace(/PRIVATE KEY/g, "ENCRYPTED PRIVATE KEY"), 400, "encrypted"],
+      ["client-key", "", 400, "empty"],
+      ["client-key", new Uint8Array([0x30, 0x82, 0xff, 0xfe, 0x80]), 400, "not_pem"],
+      ["ca", "x".repeat(64 * 1024 + 1), 413, undefined],
+      ["server-key", CLIENT_KEY, 404, undefined],
+      ["..%2Fsettings", CLIENT_KEY, 404, undefined],
+    ];
+    for (const [kind, body, status, code] of cases) {
+      const res = await r.request("POST", `/api/certs/${kind}`, {
+        body,
+        headers: { ...auth, "Content-Type": "application/x-pem-file" },
+      });
+      const text = await res.text();
+      assert.equal(res.status, status, `${kind}: ${text}`);
+      if (code) assert.equal(JSON.parse(text).code, code);
+      assert.ok(!text.includes(KEY_BODY.slice(0, 40)), text);
+      assert.ok(!text.includes("BEGIN"), text);
+    }
+    assert.deepEqual(await files(dir), []);
+    for (const key of ["TlsCaFile", "TlsClientCertFile", "TlsClientKeyFile"]) {
+      assert.equal(r.fake.store.get(key), "");
+    }
+  });
 });

@@ -1,14 +1,15 @@
 /**
  * The web app's entry: language, login and logout, and the views by URL
- * fragment (`#status`, `#settings`).
+ * fragment (`#status`, `#settings`, `#whitelist`).
  *
  * @module
  */
 import { $, api, browserLang, setLang, state, t } from "./core.js";
 import { initSettings, loadSettings } from "./settings.js";
 import { initStatus, startLive, stopLive } from "./status.js";
+import { initWhitelist, loadWhitelist } from "./whitelist.js";
 
-const VIEWS = ["status", "settings"];
+const VIEWS = ["status", "settings", "whitelist"];
 /** The view shown. */
 let current = "";
 
@@ -28,11 +29,12 @@ function route(focus = true) {
   document.title = `${t(name === "login" ? "login.title" : `${name}.title`)} – ${t("title")}`;
   // Entering the settings loads them; a language switch keeps what was typed.
   if (name === "settings" && current !== "settings") loadSettings();
+  if (name === "whitelist" && current !== "whitelist") loadWhitelist();
   current = name;
   if (focus) $(name === "login" ? "login-token" : `${name}-h`).focus();
 }
 
-/** @param {{ csrf: string | null, sim: boolean, connectorCount: number }} session */
+/** @param {{ csrf: string | null, sim: boolean, connectorCount: number, certs?: boolean }} session */
 function loggedIn(session) {
   state.session = session;
   initStatus();
@@ -91,6 +93,7 @@ async function boot() {
   state.onLoggedOut = loggedOut;
   setLang(lang);
   initSettings();
+  initWhitelist();
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   addEventListener("hashchange", () => route());

@@ -9,7 +9,7 @@ import { TEXTS } from "./i18n.js";
 export const state = {
   /** @type {"de" | "en"} */
   lang: "en",
-  /** @type {{ csrf: string | null, sim: boolean, connectorCount: number } | null} */
+  /** @type {{ csrf: string | null, sim: boolean, connectorCount: number, certs?: boolean } | null} */
   session: null,
   /** Called when a request finds the session gone (set by app.js). */
   onLoggedOut: () => {},
@@ -63,13 +63,14 @@ export function setLang(lang) {
  *
  * @param {string} method
  * @param {string} path
- * @param {unknown} [body]
+ * @param {unknown} [body] Sent as JSON, or as it is when `type` is given.
+ * @param {string} [type] Content type of a body sent as it is (a file).
  * @returns {Promise<{ status: number, data: any }>}
  */
-export async function api(method, path, body) {
+export async function api(method, path, body, type) {
   /** @type {Record<string, string>} */
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type ?? "application/json";
   if (method !== "GET" && state.session?.csrf) headers["X-CSRF-Token"] = state.session.csrf;
   let res;
   try {
@@ -77,7 +78,9 @@ export async function api(method, path, body) {
       method,
       headers,
       credentials: "same-origin",
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined
+        ? { body: type ? /** @type {BodyInit} */ (body) : JSON.stringify(body) }
+        : {}),
     });
   } catch {
     return { status: 0, data: { error: "network error" } };

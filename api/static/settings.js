@@ -5,6 +5,11 @@
  * password is never sent to the page: its field stays empty (empty means
  * unchanged) and its hint tells whether one is stored.
  *
+ * SSL mode: where the runtime has a data directory (`session.certs`), the
+ * CA file and the client certificate and key can be uploaded
+ * (`POST /api/certs/:kind`); the answer's path fills the file's field, which
+ * the server has set already.
+ *
  * @module
  */
 import { reasonText } from "./i18n.js";
@@ -40,6 +45,15 @@ const FIELDS = {
  */
 const SHOWN_FOR_TYPE = { ethernetInterface: "ethernet", wlanInterface: "wlan" };
 
+/** Upload kinds by the setting they fill. */
+const UPLOADS = {
+  tlsCaFile: "ca",
+  tlsClientCertFile: "client-cert",
+  tlsClientKeyFile: "client-key",
+};
+/** Largest upload the server takes, bytes. */
+const UPLOAD_MAX = 64 * 1024;
+
 /** The settings as last loaded or saved. @type {Record<string, any> | null} */
 let loaded = null;
 
@@ -53,7 +67,11 @@ export function initSettings() {
       if (!hint.id) hint.id = `h-${name}`;
       ids.push(hint.id);
     }
-    field.append(el("p", { id: `e-${name}`, class: "error", hidden: "" }));
+    // Beside the field, before an upload control.
+    field.insertBefore(
+      el("p", { id: `e-${name}`, class: "error", hidden: "" }),
+      field.querySelector(":scope > .upload"),
+    );
     ids.push(`e-${name}`);
     input.setAttribute("aria-describedby", ids.join(" "));
   }
@@ -65,6 +83,9 @@ export function initSettings() {
     showProfile();
   });
   $("f-backendConnectionType").addEventListener("change", showOptional);
+  for (const [name, kind] of Object.entries(UPLOADS)) {
+    $(`u-${name}`).addEventListener("change", () => upload(name, kind));
+  }
   $("f-clearPassword").addEventListener("change", () => {
     $("f-backendPassword").disabled = $("f-clearPassword").checked;
     showProfile();
@@ -84,7 +105,48 @@ export async function loadSettings() {
   if (res.status !== 200) return;
   clearErrors();
   $("form-status").textContent = "";
+  for (const box of document.querySelectorAll("#settings-form [data-upload]")) {
+    box.hidden = state.session?.certs !== true;
+  }
+  for (const name of Object.keys(UPLOADS)) $(`us-${name}`).textContent = "";
   fill(res.data);
+}
+
+/**
+ * Uploads the chosen file of a certificate field.
+ *
+ * @param {string} name The setting (`tlsCaFile`, ...).
+ * @param {string} kind The upload kind (`ca`, ...).
+ */
+async function upload(name, kind) {
+  const input = $(`u-${name}`);
+  const status = $(`us-${name}`);
+  const file = input.files?.[0];
+  if (!file) return;
+  status.className = "upload-status";
+  if (file.size > UPLOAD_MAX) {
+    status.textContent = t("u.tooLarge");
+    status.className = "upload-status error";
+    input.value = "";
+    return;
+  }
+  status.textContent = t("u.busy");
+  const res = await api("POST", `/api/certs/${kind}`, file, "application/x-pem-file");
+  input.value = "";
+  if (res.status !== 200) {
+    const code = typeof res.data.code === "string" ? `cert.${res.data.code}` : "";
+    const error = code && t(code) !== code ? t(code) : (res.data.error ?? String(res.status));
+    status.textContent = t("u.failed", { error });
+    status.className = "upload-status error";
+    return;
+  }
+  // Saved by the server already: the field shows it and counts as unchanged.
+  $(`f-${name}`).value = res.data.path;
+  if (loaded) loaded = { ...loaded, [name]: res.data.path };
+  clearError(name);
+  status.textContent = t("u.done", { path: res.data.path });
+  status.className = "upload-status ok-text";
+  showProfile();
 }
 
 /** @param {Record<string, any>} settings */

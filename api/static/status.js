@@ -1,7 +1,9 @@
 /**
  * The status view: backend connection, each connector and its running
- * transaction, recent events, all live from `GET /api/events` (Server-Sent
- * Events); and the developer panel for simulated hardware.
+ * transaction, the durable store (queue, given-up messages, safe mode with
+ * the button that enables charging again), recent events, all live from
+ * `GET /api/events` (Server-Sent Events); and the developer panel for
+ * simulated hardware.
  *
  * @module
  */
@@ -23,6 +25,7 @@ export function initStatus() {
       event.preventDefault();
       simulate(0, "tap");
     });
+    $("safe-clear").addEventListener("click", clearSafeMode);
     state.onLang.push(render);
   }
   const dev = $("dev");
@@ -144,6 +147,7 @@ function render() {
   const rows = [[t("backend.since"), time(b.since)]];
   if (b.reason && b.state !== "accepted") rows.push([t("backend.reason"), b.reason]);
   $("backend").replaceWith(Object.assign(list(rows), { id: "backend" }));
+  renderStore(status.durability);
   $("connectors").replaceChildren(...status.connectors.map(connectorCard));
   for (const c of status.connectors) {
     const plugged = c.evState !== "A";
@@ -156,6 +160,82 @@ function render() {
     set("evOn", !plugged);
     set("evOff", !plugged);
   }
+}
+
+/**
+ * The durable store: its state, the queue, given-up messages; in safe mode
+ * why charging is disabled and the button that enables it again.
+ *
+ * @param {any} d The status's `durability` (absent in older runtimes).
+ */
+function renderStore(d) {
+  $("store").hidden = !d;
+  if (!d) return;
+  const badge = $("store-state");
+  const text = t(`ds.${d.state}`);
+  if (badge.textContent !== text) badge.textContent = text;
+  badge.className = `badge ds-${d.state}`;
+  const safe = d.state === "safe_mode";
+  $("safe-mode").hidden = !safe;
+  $("safe-reason").textContent = safe
+    ? t("safe.reason", { reason: d.chargingDisabled ?? d.detail ?? "–" })
+    : "";
+  if (safe) $("store-done").textContent = "";
+  /** @type {[string, string, string?][]} */
+  const rows = [];
+  if (d.detail && !safe) rows.push([t("store.detail"), d.detail, "store-detail"]);
+  rows.push([
+    t("store.queue"),
+    t("store.queueValue", { queued: num(d.queued, 0), limit: num(d.limit, 0) }),
+    "store-queue",
+  ]);
+  rows.push([t("store.givenUp"), num(d.givenUp, 0), "store-given-up"]);
+  if (d.thinned > 0) rows.push([t("store.thinned"), num(d.thinned, 0)]);
+  if (d.previousRun) rows.push([t("store.previousRun"), t(`store.run.${d.previousRun}`)]);
+  const dl = Object.assign(list(rows), { id: "store-list" });
+  const recent = Array.isArray(d.recentGivenUp) ? d.recentGivenUp : [];
+  if (recent.length > 0) {
+    dl.append(
+      el("dt", {}, [t("store.recent")]),
+      el(
+        "dd",
+        {},
+        [el(
+          "ul",
+          { class: "plain" },
+          recent.map((/** @type {any} */ g) =>
+            el("li", {}, [
+              el("time", { datetime: g.givenUpAt ?? g.queuedAt }, [
+                time(g.givenUpAt ?? g.queuedAt),
+              ]),
+              " ",
+              t("store.recentItem", { action: g.action, reason: g.reason }),
+            ])
+          ),
+        )],
+      ),
+    );
+  }
+  $("store-list").replaceWith(dl);
+}
+
+/** Leaves safe mode: charging is enabled again (the live status shows the change). */
+async function clearSafeMode() {
+  const button = $("safe-clear");
+  const error = $("safe-error");
+  error.textContent = "";
+  button.disabled = true;
+  const res = await api("POST", "/api/storage/clear-safe-mode");
+  button.disabled = false;
+  if (res.status !== 200) {
+    error.textContent = t("safe.failed", { error: res.data.error ?? String(res.status) });
+    return;
+  }
+  if (status) status = { ...status, durability: res.data };
+  render();
+  $("store-done").textContent = t("safe.cleared");
+  // The button is gone: the keyboard focus goes to the store's heading.
+  $("store-h").focus();
 }
 
 /** @param {any} c A connector of the status. */

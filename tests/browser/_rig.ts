@@ -44,8 +44,16 @@ export interface WebRig extends AsyncDisposable {
   advance(ms: number): Promise<void>;
 }
 
+/** Options of {@linkcode startWebRig}. */
+export interface WebRigOptions {
+  /** Start in safe mode (charging disabled) for this reason, as after a damaged store. */
+  readonly safeMode?: string;
+  /** Give the web app the data directory (certificate upload); default true. */
+  readonly certs?: boolean;
+}
+
 /** Starts a standalone wallbox (no backend configured) and a Central System. */
-export async function startWebRig(): Promise<WebRig> {
+export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
   const csms = await Csms.start();
   const dataDir = await Deno.makeTempDir({ prefix: "cp-web-test-" });
   const logs: string[] = [];
@@ -63,9 +71,13 @@ export async function startWebRig(): Promise<WebRig> {
       hardware: hw,
       logger: memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
       bootInfo: BOOT_INFO,
+      ...(opts.safeMode !== undefined ? { safeMode: opts.safeMode } : {}),
     }).start();
     const token = "browser-test-token-0123456789";
-    const app = createApi(runtime, { token, web: { pollMs: 100 } });
+    const app = createApi(runtime, {
+      token,
+      web: { pollMs: 100, ...(opts.certs === false ? {} : { dataDir }) },
+    });
     const listening = Promise.withResolvers<number>();
     server = Deno.serve({
       hostname: "127.0.0.1",
@@ -120,7 +132,12 @@ export interface Browser extends AsyncDisposable {
  * pass without a browser.
  */
 export async function launchBrowser(
-  opts: { locale?: string; viewport?: { width: number; height: number } } = {},
+  opts: {
+    locale?: string;
+    viewport?: { width: number; height: number };
+    /** IANA time zone of the page (default: the system's). */
+    timezoneId?: string;
+  } = {},
 ): Promise<Browser> {
   try {
     await Deno.stat(CHROMIUM);
@@ -160,6 +177,7 @@ export async function launchBrowser(
       ],
       locale: opts.locale ?? "de-DE",
       viewport: opts.viewport ?? { width: 1280, height: 800 },
+      ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     });
     const page = context.pages()[0] ?? await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
@@ -183,4 +201,25 @@ export async function launchBrowser(
 export async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
+}
+
+/** Opens the app and logs in with the rig's token (German page). */
+export async function logIn(page: Page, rig: WebRig): Promise<void> {
+  await page.goto(rig.url);
+  await page.locator("#login-token").fill(rig.token);
+  await page.keyboard.press("Enter");
+  await page.locator("#view-status:not([hidden])").waitFor();
+}
+
+/** Fails when the page scrolls sideways (wider than the viewport). */
+export async function assertNoSideScroll(page: Page): Promise<void> {
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+  );
+  if (scroll > client) throw new Error(`page is ${scroll}px wide in a ${client}px viewport`);
+}
+
+/** The id of the element that has the keyboard focus. */
+export function focusedId(page: Page): Promise<string> {
+  return page.evaluate<string>("document.activeElement?.id ?? ''");
 }
