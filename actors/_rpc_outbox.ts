@@ -1,17 +1,13 @@
 /**
- * The rpc actor's rules (private to `rpc.ts`): which CALL goes next, how a
- * transaction-related message gets its transactionId when sent, how the
- * durable outbox is kept within its limit, and how an inbound CALL is
- * checked.
+ * The rpc actor's queue rules (private to `rpc.ts`): which CALL goes next,
+ * how a transaction-related message gets its transactionId when sent, and
+ * how the durable outbox is kept within its limit.
  *
  * @module
  */
 import type { Ctx, Effect } from "./bus.ts";
 import type { OutboxEntry } from "./messages.ts";
-import type { Frame } from "../ocpp/frame.ts";
-import { errorFrame } from "../ocpp/frame.ts";
-import { hasSchema, validatePayload } from "../ocpp/schema.ts";
-import { type CpAction, CS_ACTIONS, type CsAction, type Payload } from "../ocpp/types.ts";
+import type { CpAction, Payload } from "../ocpp/types.ts";
 
 /** A CALL waiting to be sent or answered. */
 export interface PendingCall {
@@ -84,7 +80,7 @@ export function pickNext(queue: readonly PendingCall[], link: LinkState, durable
 }
 
 /** The result of {@link thinOutbox}. */
-export interface Thinned {
+interface Thinned {
   readonly queue: readonly PendingCall[];
   /** Outbox positions removed. */
   readonly removed: readonly number[];
@@ -95,7 +91,7 @@ export interface Thinned {
  * never StartTransaction or StopTransaction: a long outage keeps meter
  * values at half the density each time the limit is reached.
  */
-export function thinOutbox(queue: readonly PendingCall[]): Thinned {
+function thinOutbox(queue: readonly PendingCall[]): Thinned {
   const removed: number[] = [];
   let n = 0;
   const kept = queue.filter((c) => {
@@ -107,43 +103,6 @@ export function thinOutbox(queue: readonly PendingCall[]): Thinned {
     return true;
   });
   return { queue: kept, removed };
-}
-
-/**
- * The effects of an inbound CALL: `ocpp.request` when it is valid and
- * handled, else a CALLERROR (unknown action -> NotImplemented, unhandled ->
- * NotSupported, invalid payload -> the OCPP-J 4.2.3 code); nothing but a
- * log while BootNotification is Rejected (section 4.2).
- */
-export function inboundCall(
-  frame: Extract<Frame, { kind: "call" }>,
-  rejected: boolean,
-  handled: ReadonlySet<CsAction>,
-): Effect[] {
-  if (rejected) {
-    // Section 4.2: "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated message".
-    return [{
-      type: "log",
-      level: "warn",
-      text: `Ignored ${frame.action} CALL ${frame.id}: BootNotification was Rejected`,
-    }];
-  }
-  const reply = (code: Parameters<typeof errorFrame>[1], why: string): Effect[] => [
-    {
-      type: "log",
-      level: "warn",
-      text: `Rejected ${frame.action} CALL ${frame.id}: ${code}: ${why}`,
-    },
-    { type: "ws.send", text: errorFrame(frame.id, code, why) },
-  ];
-  const known = (CS_ACTIONS as readonly string[]).includes(frame.action) &&
-    hasSchema(frame.action);
-  if (!known) return reply("NotImplemented", `Unknown action ${frame.action}`);
-  const action = frame.action as CsAction;
-  if (!handled.has(action)) return reply("NotSupported", `${action} is not supported`);
-  const bad = validatePayload(action, "Request", frame.payload);
-  if (bad) return reply(bad.code, bad.text);
-  return [{ type: "ocpp.request", id: frame.id, action, payload: frame.payload as Payload }];
 }
 
 /** The part of the rpc state the outbox rules use. */

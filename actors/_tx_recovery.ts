@@ -40,7 +40,7 @@ function queueStart(w: Work, j: JournaledTx): void {
 }
 
 /** The reason an interrupted transaction is stopped with. */
-export function recoveryReason(j: JournaledTx, lastRun: LastRun): StopReason {
+function recoveryReason(j: JournaledTx, lastRun: LastRun): StopReason {
   if (j.stop) return j.stop.reason;
   return lastRun.clean ? lastRun.reason ?? "Reboot" : "PowerLoss";
 }

@@ -148,7 +148,7 @@ export function asRefusal(info: IdTagInfo): IdTagInfo {
 }
 
 /** A whitelist entry as the idTagInfo it stands for. */
-export function whitelistInfo(entry: WhitelistEntry): IdTagInfo {
+function whitelistInfo(entry: WhitelistEntry): IdTagInfo {
   return entry.expiry === undefined
     ? { status: "Accepted" }
     : { status: "Accepted", expiryDate: entry.expiry };

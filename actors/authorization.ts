@@ -89,17 +89,21 @@ export interface AuthorizationState extends AuthData {
   readonly waiting: ReadonlyMap<string, Waiting>;
 }
 
+/** Message types the authorization actor receives. */
+const RECEIVES = [
+  "auth.request",
+  "auth.info",
+  "auth.whitelist",
+  "auth.persisted",
+  "backend.state",
+  "status.changed",
+  "ocpp.request",
+  "ocpp.result",
+  "ocpp.failed",
+] as const;
+
 /** Messages the authorization actor receives. */
-export type AuthorizationMsg =
-  | MessageOf<"auth.request">
-  | MessageOf<"auth.info">
-  | MessageOf<"auth.whitelist">
-  | MessageOf<"auth.persisted">
-  | MessageOf<"backend.state">
-  | MessageOf<"status.changed">
-  | MessageOf<"ocpp.request">
-  | MessageOf<"ocpp.result">
-  | MessageOf<"ocpp.failed">;
+export type AuthorizationMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** Empty data: no cache, no list, no whitelist. */
 export const NO_AUTH_DATA: AuthData = { cache: new Map(), list: EMPTY_LIST, whitelist: new Map() };
@@ -362,17 +366,7 @@ export function authorizationActorWith(
 ): ActorLogic<AuthorizationState, AuthorizationMsg> {
   return {
     name: "authorization",
-    receives: [
-      "auth.request",
-      "auth.info",
-      "auth.whitelist",
-      "auth.persisted",
-      "backend.state",
-      "status.changed",
-      "ocpp.request",
-      "ocpp.result",
-      "ocpp.failed",
-    ],
+    receives: RECEIVES,
     handles: ["ClearCache", "GetLocalListVersion", "SendLocalList"],
     initial: (ctx) => initialAuthorization(ctx, data),
     transition: transitionAuthorization,

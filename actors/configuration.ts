@@ -28,8 +28,11 @@ import { type ConfigView, type KeyDef, parseText, REGISTRY, toText } from "../co
 /** The configuration actor keeps no state: every answer comes from the registry and `ctx.config`. */
 export type ConfigurationState = Readonly<Record<string, never>>;
 
+/** Message types the configuration actor receives. */
+const RECEIVES = ["ocpp.request"] as const;
+
 /** Messages the configuration actor receives. */
-export type ConfigurationMsg = MessageOf<"ocpp.request">;
+export type ConfigurationMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The inbound actions this actor answers. */
 export const CONFIGURATION_ACTIONS: readonly CsAction[] = [
@@ -222,7 +225,7 @@ export function transitionConfiguration(
 /** The configuration actor. */
 export const configurationActor: ActorLogic<ConfigurationState, ConfigurationMsg> = {
   name: "configuration",
-  receives: ["ocpp.request"],
+  receives: RECEIVES,
   handles: CONFIGURATION_ACTIONS,
   initial: initialConfiguration,
   transition: (s, m, ctx) => transitionConfiguration(s, m, ctx),

@@ -47,7 +47,7 @@ export const BOOT_RETRY_MS = 30_000;
 export const FALLBACK_AFTER = 3;
 
 /** Settings whose change means a new connection. */
-export const CONNECTION_KEYS = [
+const CONNECTION_KEYS = [
   "BackendConnectionType",
   "CentralSystemUrl",
   "ChargePointId",
@@ -77,15 +77,19 @@ export interface ConnectionState {
   readonly refusals: number;
 }
 
+/** Message types the connection actor receives. */
+const RECEIVES = [
+  "system.started",
+  "config.changed",
+  "ws.opened",
+  "ws.closed",
+  "ocpp.result",
+  "ocpp.failed",
+  "trigger",
+] as const;
+
 /** Messages the supervisor receives. */
-export type ConnectionMsg =
-  | MessageOf<"system.started">
-  | MessageOf<"config.changed">
-  | MessageOf<"ws.opened">
-  | MessageOf<"ws.closed">
-  | MessageOf<"ocpp.result">
-  | MessageOf<"ocpp.failed">
-  | MessageOf<"trigger">;
+export type ConnectionMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /**
  * The backend URL with the Charge Point identity appended (OCPP-J section
@@ -98,7 +102,7 @@ export function endpointUrl(base: string, id: string, securityProfile = 0): stri
 }
 
 /** Whether new security settings are on trial: a working set is known and differs. */
-export function onTrial(ctx: Ctx): boolean {
+function onTrial(ctx: Ctx): boolean {
   const c = ctx.config;
   return c.int("FallbackSecurityProfile") >= 0 &&
     (c.int("SecurityProfile") !== c.int("FallbackSecurityProfile") ||
@@ -373,15 +377,7 @@ export function transitionConnection(
 export function connectionActor(info: BootInfo): ActorLogic<ConnectionState, ConnectionMsg> {
   return {
     name: "connection",
-    receives: [
-      "system.started",
-      "config.changed",
-      "ws.opened",
-      "ws.closed",
-      "ocpp.result",
-      "ocpp.failed",
-      "trigger",
-    ],
+    receives: RECEIVES,
     initial: initialConnection,
     transition: (s, m, ctx) => transitionConnection(s, m, ctx, info),
   };

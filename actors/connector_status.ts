@@ -124,22 +124,26 @@ export interface ConnectorStatusState {
   readonly scheduled: readonly { readonly connectorId: number; readonly operative: boolean }[];
 }
 
+/** Message types the connector status actor receives. */
+const RECEIVES = [
+  "hw.ev_state",
+  "hw.relay",
+  "hw.locked",
+  "hw.unlocked",
+  "hw.fault",
+  "hw.fault_cleared",
+  "tx.authorized",
+  "tx.deauthorized",
+  "tx.started",
+  "tx.stopping",
+  "tx.stopped",
+  "backend.accepted",
+  "trigger",
+  "ocpp.request",
+] as const;
+
 /** Messages the actor receives. */
-export type ConnectorStatusMsg =
-  | MessageOf<"hw.ev_state">
-  | MessageOf<"hw.relay">
-  | MessageOf<"hw.locked">
-  | MessageOf<"hw.unlocked">
-  | MessageOf<"hw.fault">
-  | MessageOf<"hw.fault_cleared">
-  | MessageOf<"tx.authorized">
-  | MessageOf<"tx.deauthorized">
-  | MessageOf<"tx.started">
-  | MessageOf<"tx.stopping">
-  | MessageOf<"tx.stopped">
-  | MessageOf<"backend.accepted">
-  | MessageOf<"trigger">
-  | MessageOf<"ocpp.request">;
+export type ConnectorStatusMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The initial state, availability read from InoperativeConnectors. */
 export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
@@ -397,22 +401,7 @@ export function transitionConnectorStatus(
 /** The connector status actor. */
 export const connectorStatusActor: ActorLogic<ConnectorStatusState, ConnectorStatusMsg> = {
   name: "connector_status",
-  receives: [
-    "hw.ev_state",
-    "hw.relay",
-    "hw.locked",
-    "hw.unlocked",
-    "hw.fault",
-    "hw.fault_cleared",
-    "tx.authorized",
-    "tx.deauthorized",
-    "tx.started",
-    "tx.stopping",
-    "tx.stopped",
-    "backend.accepted",
-    "trigger",
-    "ocpp.request",
-  ],
+  receives: RECEIVES,
   handles: ["ChangeAvailability"],
   initial: initialConnectorStatus,
   transition: transitionConnectorStatus,

@@ -7,7 +7,11 @@
  *   MeterValuesSampledData (section 9.1.17; Energy.Active.Import.Register
  *   when empty). A new interval applies from the moment it is set.
  * - Clock-aligned values every ClockAlignedDataInterval seconds from
- *   midnight UTC, context `Sample.Clock`, MeterValuesAlignedData.
+ *   midnight UTC, context `Sample.Clock`, MeterValuesAlignedData (OCTT
+ *   TC_071). When the clock is set from the Central System's time
+ *   (`clock.set`), the next aligned instant is found on the new time; a
+ *   timer that fires before its instant (timers run on a monotonic clock,
+ *   the time is the wall clock's) waits for the rest.
  * - TriggerMessage(MeterValues): context `Trigger`.
  * - Values of a transaction go out with its local number (`tx`): the rpc
  *   actor queues them in the durable outbox and adds the transactionId when
@@ -20,8 +24,8 @@
  *   Central System already has.
  *
  * Receives `hw.meter`, `tx.started`, `tx.confirmed`, `tx.stopped`,
- * `trigger`, `config.changed`, `system.started`. Emits `store.tx_meter`,
- * `ocpp.call` (MeterValues).
+ * `trigger`, `config.changed`, `system.started`, `clock.set`. Emits
+ * `store.tx_meter`, `ocpp.call` (MeterValues).
  *
  * @module
  */
@@ -49,15 +53,20 @@ export interface MeterState {
   readonly connectors: readonly MeterConnector[];
 }
 
+/** Message types the meter actor receives. */
+const RECEIVES = [
+  "hw.meter",
+  "tx.started",
+  "tx.confirmed",
+  "tx.stopped",
+  "trigger",
+  "config.changed",
+  "system.started",
+  "clock.set",
+] as const;
+
 /** Messages the meter actor receives. */
-export type MeterMsg =
-  | MessageOf<"hw.meter">
-  | MessageOf<"tx.started">
-  | MessageOf<"tx.confirmed">
-  | MessageOf<"tx.stopped">
-  | MessageOf<"trigger">
-  | MessageOf<"config.changed">
-  | MessageOf<"system.started">;
+export type MeterMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
 
@@ -90,6 +99,7 @@ function list(ctx: Ctx, key: string): string[] {
   return ctx.config.str(key).split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+/** The timer to the next aligned instant, or its cancellation. */
 function alignedTimer(ctx: Ctx): Effect {
   const s = ctx.config.int("ClockAlignedDataInterval");
   if (s <= 0) return { type: "timer.cancel", id: "aligned" };
@@ -149,6 +159,7 @@ export function transitionMeter(
   const sampleMs = ctx.config.int("MeterValueSampleInterval") * 1000;
   switch (msg.type) {
     case "system.started":
+    case "clock.set":
       effects.push(alignedTimer(ctx));
       break;
     case "config.changed":
@@ -203,8 +214,12 @@ export function transitionMeter(
       break;
     case "timer.fired":
       if (msg.id === "aligned") {
-        for (let id = 1; id <= connectors.length; id++) {
-          send(id, "Sample.Clock", "MeterValuesAlignedData");
+        const period = ctx.config.int("ClockAlignedDataInterval") * 1000;
+        // Past the half of a period, the timer fired early: alignedTimer() waits for the rest.
+        if (period > 0 && ctx.now % period <= period / 2) {
+          for (let id = 1; id <= connectors.length; id++) {
+            send(id, "Sample.Clock", "MeterValuesAlignedData");
+          }
         }
         effects.push(alignedTimer(ctx));
       } else if (msg.id.startsWith("sample:")) {
@@ -222,15 +237,7 @@ export function transitionMeter(
 /** The meter actor. */
 export const meterActor: ActorLogic<MeterState, MeterMsg> = {
   name: "meter",
-  receives: [
-    "hw.meter",
-    "tx.started",
-    "tx.confirmed",
-    "tx.stopped",
-    "trigger",
-    "config.changed",
-    "system.started",
-  ],
+  receives: RECEIVES,
   initial: initialMeter,
   transition: transitionMeter,
 };

@@ -181,6 +181,37 @@ Deno.test("transitionMeter() aligns clock data to ClockAlignedDataInterval from 
   ]);
 });
 
+Deno.test("transitionMeter() waits for the aligned instant when its timer fires a few ms early", () => {
+  const config = { ClockAlignedDataInterval: 900 };
+  const fire = (now: number) =>
+    run(initialMeter(ctx(config)), [{ type: "timer.fired", id: "aligned" }], ctx(config, now))[1];
+  // 2 ms early: nothing yet, no second MeterValues 2 ms later.
+  assert.deepEqual(fire(T0 + 900_000 - 2), [{ type: "timer.start", id: "aligned", ms: 2 }]);
+  // 3 ms late: sent now, the next one a quarter hour after the aligned instant.
+  assert.deepEqual(fire(T0 + 900_000 + 3), [
+    call({
+      connectorId: 1,
+      meterValue: [{
+        timestamp: "2025-01-01T00:15:00.003Z",
+        sampledValue: [sv("0", "Sample.Clock", "Energy.Active.Import.Register", "Wh")],
+      }],
+    }),
+    { type: "timer.start", id: "aligned", ms: 899_997 },
+  ]);
+});
+
+Deno.test("transitionMeter() finds the next aligned instant again when the clock is set", () => {
+  // The clock was set to 00:05:00: the next quarter hour is 10 minutes away.
+  const c = ctx({ ClockAlignedDataInterval: 900 }, T0 + 300_000);
+  assert.deepEqual(run(initialMeter(c), [{ type: "clock.set", shiftMs: 7_500 }], c)[1], [
+    { type: "timer.start", id: "aligned", ms: 600_000 },
+  ]);
+  const off = ctx({ ClockAlignedDataInterval: 0 });
+  assert.deepEqual(run(initialMeter(off), [{ type: "clock.set", shiftMs: 7_500 }], off)[1], [
+    { type: "timer.cancel", id: "aligned" },
+  ]);
+});
+
 Deno.test("transitionMeter() cancels clock-aligned data when ClockAlignedDataInterval becomes 0", () => {
   const c = ctx({ ClockAlignedDataInterval: 0 });
   const change: MeterMsg = { type: "config.changed", key: "ClockAlignedDataInterval", value: 0 };

@@ -40,16 +40,20 @@ export interface RelayState {
   readonly connectors: readonly RelayConnector[];
 }
 
+/** Message types the relay actor receives. */
+const RECEIVES = [
+  "tx.started",
+  "tx.deauthorized",
+  "tx.stopping",
+  "tx.stopped",
+  "hw.ev_state",
+  "hw.meter",
+  "hw.fault",
+  "hw.fault_cleared",
+] as const;
+
 /** Messages the relay actor receives. */
-export type RelayMsg =
-  | MessageOf<"tx.started">
-  | MessageOf<"tx.deauthorized">
-  | MessageOf<"tx.stopping">
-  | MessageOf<"tx.stopped">
-  | MessageOf<"hw.ev_state">
-  | MessageOf<"hw.meter">
-  | MessageOf<"hw.fault">
-  | MessageOf<"hw.fault_cleared">;
+export type RelayMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The initial state: all open. */
 export function initialRelay(ctx: Ctx): RelayState {
@@ -131,16 +135,7 @@ export function transitionRelay(
 /** The relay actor. */
 export const relayActor: ActorLogic<RelayState, RelayMsg> = {
   name: "relay",
-  receives: [
-    "tx.started",
-    "tx.deauthorized",
-    "tx.stopping",
-    "tx.stopped",
-    "hw.ev_state",
-    "hw.meter",
-    "hw.fault",
-    "hw.fault_cleared",
-  ],
+  receives: RECEIVES,
   initial: initialRelay,
   transition: transitionRelay,
 };

@@ -2,8 +2,8 @@
  * The RPC actor: OCPP-J request/response over the WebSocket.
  *
  * - One outstanding CALL at a time (OCPP-J 1.6 section 4.1.1); the others wait
- *   in order (see {@link pickNext} for the exceptions). A CALL unanswered
- *   within {@link CALL_TIMEOUT_MS} fails.
+ *   in order (see `pickNext()` in `_rpc_outbox.ts` for the exceptions). A
+ *   CALL unanswered within {@link CALL_TIMEOUT_MS} fails (`_rpc_calls.ts`).
  * - Before BootNotification is Accepted only BootNotification is sent
  *   (OCPP 1.6 section 4.2.1); answers to the Central System's CALLs are
  *   always sent while connected.
@@ -38,26 +38,28 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { MessageOf, OcppMessage } from "./messages.ts";
+import type { MessageOf } from "./messages.ts";
 import { EMPTY_BOOT, type RpcBoot } from "./boot.ts";
 import {
   enqueueDurable,
   fromOutbox,
-  inboundCall,
   isTransactional,
   payloadToSend,
   type PendingCall,
-  pickNext,
-  settle,
 } from "./_rpc_outbox.ts";
-import { callFrame, errorFrame, parseFrame, resultFrame } from "../ocpp/frame.ts";
+import {
+  CALL_TIMEOUT_MS,
+  failed,
+  onReceived,
+  pump,
+  settleFailure,
+  withoutInflight,
+} from "./_rpc_calls.ts";
+import { errorFrame, resultFrame } from "../ocpp/frame.ts";
 import { validatePayload } from "../ocpp/schema.ts";
-import { CP_ACTIONS, type CsAction, type Payload } from "../ocpp/types.ts";
+import { CP_ACTIONS, type CsAction } from "../ocpp/types.ts";
 
-export { isTransactional, type PendingCall };
-
-/** How long a CALL waits for its answer. */
-export const CALL_TIMEOUT_MS = 30_000;
+export { CALL_TIMEOUT_MS, isTransactional, type PendingCall };
 
 /**
  * Most transaction-related messages the outbox keeps: a day of meter values
@@ -86,16 +88,20 @@ export interface RpcState {
   readonly txIds: ReadonlyMap<number, number>;
 }
 
+/** Message types the rpc actor receives. */
+const RECEIVES = [
+  "ocpp.call",
+  "ocpp.reply",
+  "ocpp.reply_error",
+  "ws.opened",
+  "ws.closed",
+  "ws.received",
+  "backend.accepted",
+  "backend.state",
+] as const;
+
 /** Messages the rpc actor receives. */
-export type RpcMsg =
-  | MessageOf<"ocpp.call">
-  | MessageOf<"ocpp.reply">
-  | MessageOf<"ocpp.reply_error">
-  | MessageOf<"ws.opened">
-  | MessageOf<"ws.closed">
-  | MessageOf<"ws.received">
-  | MessageOf<"backend.accepted">
-  | MessageOf<"backend.state">;
+export type RpcMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** Options of the rpc actor. */
 export interface RpcOptions {
@@ -116,175 +122,6 @@ export function initialRpc(ctx: Ctx, boot: RpcBoot = EMPTY_BOOT.rpc): RpcState {
     nextSeq: boot.nextSeq,
     txIds: boot.txIds,
   };
-}
-
-function failed(
-  call: PendingCall,
-  code: MessageOf<"ocpp.failed">["code"],
-  description: string,
-): OcppMessage {
-  return {
-    type: "ocpp.failed",
-    action: call.action,
-    request: call.payload,
-    code,
-    description,
-    ...(call.ref !== undefined ? { ref: call.ref } : {}),
-  };
-}
-
-function without(state: RpcState, key: "inflight"): RpcState {
-  const next: RpcState = { ...state };
-  delete (next as { inflight?: unknown })[key];
-  return next;
-}
-
-/** Sends the next CALL when the link allows it. */
-function pump(state: RpcState, effects: Effect[]): RpcState {
-  const i = pickNext(state.queue, {
-    online: state.online,
-    accepted: state.accepted,
-    busy: state.inflight !== undefined,
-    retryWait: state.retryWait,
-  }, state.durable);
-  if (i < 0) return state;
-  const head = state.queue[i]!;
-  const payload = payloadToSend(head, state.txIds);
-  if (payload.transactionId === -1 && state.txIds.get(head.tx!) === undefined) {
-    effects.push({
-      type: "log",
-      level: "warn",
-      text: `${head.action} of local transaction ${head.tx} goes with transactionId -1: ` +
-        "no StartTransaction.conf is known for it",
-    });
-  }
-  const id = `${state.idPrefix}-${state.seq + 1}`;
-  effects.push(
-    { type: "ws.send", text: callFrame(id, head.action, payload) },
-    { type: "timer.start", id: "call", ms: CALL_TIMEOUT_MS },
-  );
-  return {
-    ...state,
-    seq: state.seq + 1,
-    inflight: { id, call: { ...head, payload, attempts: head.attempts + 1 } },
-    queue: i === 0 ? state.queue.slice(1) : state.queue.filter((_, j) => j !== i),
-    durable: state.durable - (head.seq !== undefined ? 1 : 0),
-  };
-}
-
-/** The inflight CALL failed: retry transaction messages, report the others. */
-function settleFailure(
-  state: RpcState,
-  code: MessageOf<"ocpp.failed">["code"],
-  description: string,
-  ctx: Ctx,
-  effects: Effect[],
-): RpcState {
-  const call = state.inflight!.call;
-  let base = without(state, "inflight");
-  effects.push({ type: "timer.cancel", id: "call" });
-  const attempts = ctx.config.int("TransactionMessageAttempts");
-  const durable = call.seq !== undefined;
-  if (durable && call.attempts < Math.max(1, attempts)) {
-    const ms = ctx.config.int("TransactionMessageRetryInterval") * 1000 * call.attempts;
-    effects.push(
-      {
-        type: "log",
-        level: "warn",
-        text: `${call.action} failed (${code}: ${description}); retry ${call.attempts} in ${
-          ms / 1000
-        } s`,
-      },
-      { type: "timer.start", id: "retry", ms },
-    );
-    // Other messages may go while it waits (section 3.7); transaction messages keep their order.
-    const next = {
-      ...base,
-      retryWait: true,
-      queue: [call, ...state.queue],
-      durable: state.durable + 1,
-    };
-    return pump(next, effects);
-  }
-  if (durable) {
-    // Section 3.7.1: the message is skipped, but kept in the store, marked, for people to see.
-    const reason = `${code}: ${description}`;
-    effects.push({
-      type: "log",
-      level: "error",
-      text: `${call.action} given up after ${call.attempts} attempts (${reason})`,
-    });
-    base = settle(base, call, "given_up", effects, {
-      reason,
-      ...(call.action === "StartTransaction" ? { transactionId: -1 } : {}),
-    });
-  }
-  effects.push(failed(call, code, description));
-  return pump(base, effects);
-}
-
-function onReceived(
-  state: RpcState,
-  text: string,
-  ctx: Ctx,
-  handled: ReadonlySet<CsAction>,
-  effects: Effect[],
-): RpcState {
-  const parsed = parseFrame(text);
-  if (!parsed.ok) {
-    effects.push({ type: "log", level: "warn", text: `${parsed.reason}: ${text.slice(0, 200)}` });
-    if (parsed.id !== undefined && parsed.code) {
-      effects.push({ type: "ws.send", text: errorFrame(parsed.id, parsed.code, parsed.reason) });
-    }
-    return state;
-  }
-  // OCPP-J 4.2.1 / 4.2.2: a null payload is an empty one.
-  const frame = "payload" in parsed.frame && parsed.frame.payload === null
-    ? { ...parsed.frame, payload: {} }
-    : parsed.frame;
-  if (frame.kind === "call") {
-    effects.push(...inboundCall(frame, state.rejected === true, handled));
-    return state;
-  }
-  if (!state.inflight || state.inflight.id !== frame.id) {
-    effects.push({
-      type: "log",
-      level: "warn",
-      text: `Ignored answer to unknown CALL ${frame.id}`,
-    });
-    return state;
-  }
-  const call = state.inflight.call;
-  if (frame.kind === "error") {
-    return settleFailure(
-      state,
-      frame.code as MessageOf<"ocpp.failed">["code"],
-      frame.description,
-      ctx,
-      effects,
-    );
-  }
-  const bad = validatePayload(call.action, "Response", frame.payload);
-  if (bad) {
-    effects.push({ type: "log", level: "warn", text: `Invalid ${call.action}.conf: ${bad.text}` });
-    return settleFailure(state, "Invalid", bad.text, ctx, effects);
-  }
-  let next = without(state, "inflight");
-  effects.push({ type: "timer.cancel", id: "call" });
-  if (call.seq !== undefined) {
-    const transactionId = call.action === "StartTransaction"
-      ? { transactionId: (frame.payload as Payload).transactionId as number }
-      : {};
-    next = settle(next, call, "delivered", effects, transactionId);
-  }
-  effects.push({
-    type: "ocpp.result",
-    action: call.action,
-    payload: frame.payload as Payload,
-    request: call.payload,
-    ...(call.ref !== undefined ? { ref: call.ref } : {}),
-  });
-  return pump(next, effects);
 }
 
 /** One transition of the rpc actor. */
@@ -354,10 +191,7 @@ export function transitionRpc(
     case "ws.opened":
       return [{ ...state, online: true, accepted: false }, []];
     case "ws.closed": {
-      const next = without(
-        { ...state, online: false, accepted: false, retryWait: false },
-        "inflight",
-      );
+      const next = withoutInflight({ ...state, online: false, accepted: false, retryWait: false });
       effects.push({ type: "timer.cancel", id: "call" }, { type: "timer.cancel", id: "retry" });
       // A send cut off by the connection is not a failure to process it (section 3.7.1).
       const cut = state.inflight &&
@@ -413,16 +247,7 @@ export function rpcActor(
 ): ActorLogic<RpcState, RpcMsg> {
   return {
     name: "rpc",
-    receives: [
-      "ocpp.call",
-      "ocpp.reply",
-      "ocpp.reply_error",
-      "ws.opened",
-      "ws.closed",
-      "ws.received",
-      "backend.accepted",
-      "backend.state",
-    ],
+    receives: RECEIVES,
     initial: (ctx) => initialRpc(ctx, boot),
     transition: (s, m, ctx) => transitionRpc(s, m, ctx, handled, opts),
   };

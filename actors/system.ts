@@ -48,11 +48,11 @@ export interface SystemState {
   readonly backend: BackendState;
 }
 
+/** Message types the system actor receives. */
+const RECEIVES = ["ocpp.request", "tx.all_stopped", "backend.state"] as const;
+
 /** Messages the system actor receives. */
-export type SystemMsg =
-  | MessageOf<"ocpp.request">
-  | MessageOf<"tx.all_stopped">
-  | MessageOf<"backend.state">;
+export type SystemMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 const TRIGGERABLE: readonly TriggerableMessage[] = [
   "BootNotification",
@@ -213,7 +213,7 @@ export function transitionSystem(
 /** The system actor. */
 export const systemActor: ActorLogic<SystemState, SystemMsg> = {
   name: "system",
-  receives: ["ocpp.request", "tx.all_stopped", "backend.state"],
+  receives: RECEIVES,
   handles: SYSTEM_ACTIONS,
   initial: initialSystem,
   transition: transitionSystem,

@@ -49,7 +49,7 @@
  *
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results, OCPP
- * results, `tx.stop_all`, `system.started`; emits `tx.*`, `auth.request`,
+ * results, `availability.changed`, `tx.stop_all`, `system.started`; emits `tx.*`, `auth.request`,
  * `auth.info`, `hw.lock`, `hw.unlock`, `store.tx_journal`, `ocpp.call`
  * (StartTransaction, StopTransaction), `ocpp.reply`, `log`.
  *
@@ -138,24 +138,28 @@ export interface TransactionState {
   readonly blocked: string | null;
 }
 
+/** Message types the transaction actor receives. */
+const RECEIVES = [
+  "hw.rfid",
+  "hw.connector",
+  "hw.ev_state",
+  "hw.meter",
+  "hw.relay",
+  "hw.locked",
+  "hw.unlocked",
+  "hw.fault",
+  "hw.fault_cleared",
+  "auth.result",
+  "availability.changed",
+  "ocpp.request",
+  "ocpp.result",
+  "ocpp.failed",
+  "tx.stop_all",
+  "system.started",
+] as const;
+
 /** Messages the transaction actor receives. */
-export type TransactionMsg =
-  | MessageOf<"hw.rfid">
-  | MessageOf<"hw.connector">
-  | MessageOf<"hw.ev_state">
-  | MessageOf<"hw.meter">
-  | MessageOf<"hw.relay">
-  | MessageOf<"hw.locked">
-  | MessageOf<"hw.unlocked">
-  | MessageOf<"hw.fault">
-  | MessageOf<"hw.fault_cleared">
-  | MessageOf<"auth.result">
-  | MessageOf<"availability.changed">
-  | MessageOf<"ocpp.request">
-  | MessageOf<"ocpp.result">
-  | MessageOf<"ocpp.failed">
-  | MessageOf<"tx.stop_all">
-  | MessageOf<"system.started">;
+export type TransactionMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /**
  * The initial state: NumberOfConnectors idle connectors, unplugged until the
@@ -318,24 +322,7 @@ export function transitionTransaction(
 /** The transaction actor. */
 export const transactionActor: ActorLogic<TransactionState, TransactionMsg> = {
   name: "transaction",
-  receives: [
-    "hw.rfid",
-    "hw.connector",
-    "hw.ev_state",
-    "hw.meter",
-    "hw.relay",
-    "hw.locked",
-    "hw.unlocked",
-    "hw.fault",
-    "hw.fault_cleared",
-    "auth.result",
-    "availability.changed",
-    "ocpp.request",
-    "ocpp.result",
-    "ocpp.failed",
-    "tx.stop_all",
-    "system.started",
-  ],
+  receives: RECEIVES,
   handles: ["RemoteStartTransaction", "RemoteStopTransaction", "UnlockConnector"],
   initial: (ctx) => initialTransaction(ctx),
   transition: transitionTransaction,

@@ -24,15 +24,12 @@ import {
 } from "../actors/authorization.ts";
 import type { AuthEntry } from "../actors/messages.ts";
 import { viewOf } from "../config/registry.ts";
-import { ConfigStore } from "../config/store.ts";
-import { denoTransport } from "../ocpp/transport_deno.ts";
 import { attachAuthStore, AuthStore } from "../runtime/auth_store.ts";
 import { memoryLogger } from "../runtime/log.ts";
-import { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { Storage } from "../runtime/storage.ts";
-import { BOOT_INFO } from "../runtime/version.ts";
 import { Csms } from "../tests/csms.ts";
+import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 
 const SIZE = 10_000;
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
@@ -148,21 +145,14 @@ async function applyBench(): Promise<{ transition: number; stored: number }> {
 async function endToEnd(): Promise<number> {
   const csms = await Csms.start();
   const dir = await Deno.makeTempDir({ prefix: "auth-bench-" });
-  const store = await ConfigStore.open(dir);
-  await store.apply(store.validateSettings({
-    backendConnectionType: "ethernet",
-    backendUrl: csms.url,
-    chargePointId: "BENCH",
-  }));
-  const cp = new Runtime({
+  const store = await openWallboxStore(dir, { backendUrl: csms.url, chargePointId: "BENCH" });
+  const cp = startRuntime({
     store,
     clock: systemClock,
-    transport: denoTransport,
     hardware: simHardware({ clock: systemClock, connectors: 1 }),
     logger: memoryLogger([]),
-    bootInfo: BOOT_INFO,
     storage: Storage.open(`${dir}/state.db`),
-  }).start();
+  });
   await csms.next("StatusNotification", 0, (p) => p.connectorId === 1);
   const times: number[] = [];
   for (let r = 0; r < RUNS; r++) {

@@ -11,13 +11,10 @@
  * @module
  */
 import { systemClock } from "../actors/clock.ts";
-import { ConfigStore } from "../config/store.ts";
-import { denoTransport } from "../ocpp/transport_deno.ts";
 import { memoryLogger } from "../runtime/log.ts";
-import { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
-import { BOOT_INFO } from "../runtime/version.ts";
 import { Csms } from "../tests/csms.ts";
+import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 import { authBench } from "./auth_bench.ts";
 import { durabilityBench } from "./durability_bench.ts";
 
@@ -125,28 +122,24 @@ async function runtimeProcess(): Promise<{ startMs: number; rss: number }> {
 async function tapToRelay(localPreAuthorize: boolean): Promise<number[]> {
   const csms = await Csms.start();
   const dir = await Deno.makeTempDir();
-  const store = await ConfigStore.open(dir);
-  await store.apply(store.validateSettings({
-    backendConnectionType: "ethernet",
+  const store = await openWallboxStore(dir, {
     backendUrl: csms.url,
     chargePointId: "BENCH",
-    LocalPreAuthorize: localPreAuthorize,
-  }));
+    settings: { LocalPreAuthorize: localPreAuthorize },
+  });
   const hw = simHardware({ clock: systemClock, connectors: 1 });
   let closedAt = 0;
   let status = "";
-  const cp = new Runtime({
+  const cp = startRuntime({
     store,
     clock: systemClock,
-    transport: denoTransport,
     hardware: hw,
     logger: memoryLogger([]),
-    bootInfo: BOOT_INFO,
     inspect: (m) => {
       if (m.type === "hw.relay" && m.closed) closedAt = performance.now();
       if (m.type === "status.changed" && m.connectorId === 1) status = m.status;
     },
-  }).start();
+  });
   await csms.next("StatusNotification", 0, (q) => q.connectorId === 1);
   hw.station.plug(1);
   await until(() => status === "Preparing");

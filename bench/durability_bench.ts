@@ -15,15 +15,12 @@
  */
 import { systemClock } from "../actors/clock.ts";
 import type { OutboxEntry } from "../actors/messages.ts";
-import { ConfigStore } from "../config/store.ts";
-import { denoTransport } from "../ocpp/transport_deno.ts";
 import { Journal } from "../runtime/journal.ts";
 import { memoryLogger } from "../runtime/log.ts";
-import { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { Storage } from "../runtime/storage.ts";
-import { BOOT_INFO } from "../runtime/version.ts";
 import { Csms } from "../tests/csms.ts";
+import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 
 const MESSAGES = Number(Deno.env.get("BENCH_QUEUE") ?? 10_000);
 
@@ -95,21 +92,17 @@ function fill(journal: Journal, n: number, t0: number): number[] {
 /** Delivers the queued messages of `dataDir`'s store to a loopback Central System; returns ms. */
 async function drain(dataDir: string, storage: Storage, n: number): Promise<number> {
   const csms = await Csms.start();
-  const store = await ConfigStore.open(dataDir);
-  await store.apply(store.validateSettings({
-    backendConnectionType: "ethernet",
+  const store = await openWallboxStore(dataDir, {
     backendUrl: csms.url,
     chargePointId: "BENCH-DRAIN",
-  }));
-  const cp = new Runtime({
+  });
+  const cp = startRuntime({
     store,
     clock: systemClock,
-    transport: denoTransport,
     hardware: simHardware({ clock: systemClock, connectors: 1 }),
     logger: memoryLogger([]),
-    bootInfo: BOOT_INFO,
     storage,
-  }).start();
+  });
   const waitUntil = async (test: () => boolean) => {
     while (!test()) await new Promise((r) => setTimeout(r, 5));
   };

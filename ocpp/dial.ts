@@ -48,7 +48,7 @@ export class DialError extends Error {
 export type Dialer = (opts: DialOptions) => Promise<ByteStream>;
 
 /** Whether the Deno sockets can do what `opts` asks, or `dial_node.ts` is needed. */
-export function needsNode(opts: DialOptions): boolean {
+function needsNode(opts: DialOptions): boolean {
   return opts.localAddress !== undefined ||
     (opts.tls && opts.verifyServer === false) ||
     (opts.tls && opts.proxy !== undefined && opts.clientCert !== undefined);

@@ -1,8 +1,8 @@
 /**
- * The WebSocket transport, behind a small interface. The default
+ * The WebSocket transport, behind a small interface. The runtime's
  * (`transport_deno.ts`) is an RFC 6455 client of our own on Deno's sockets
- * (+1 MB resident; ping frames, proxy, client certificates);
- * `transport_builtin.ts` is Deno's built-in WebSocket (no ping frames).
+ * (+1 MB resident; ping frames, proxy, client certificates); tests plug in
+ * their own.
  *
  * Why a connection ended is told in one sentence for people (`/api/status`),
  * starting with one of the {@link FAILURE_PREFIXES}, so the supervisor can

@@ -25,7 +25,7 @@ import {
 import { type ByteStream, openWebSocket, type WsClient, WsHandshakeError } from "./ws_client.ts";
 
 /** The stream options for a URL and the connection settings. */
-export function dialOptions(opts: ConnectOptions, signal?: AbortSignal): DialOptions {
+function dialOptions(opts: ConnectOptions, signal?: AbortSignal): DialOptions {
   const url = new URL(opts.url);
   const tls = url.protocol === "wss:";
   if (!tls && url.protocol !== "ws:") {

@@ -69,7 +69,7 @@ export async function acceptFor(key: string): Promise<string> {
 }
 
 /** The Host header value for a URL (default ports left out). */
-export function hostHeader(url: URL): string {
+function hostHeader(url: URL): string {
   return url.host;
 }
 

@@ -188,7 +188,7 @@ export class Link {
       // accepted boot (backend.accepted follows it) and stamp their StatusNotifications.
       bus.subscribe("ocpp.result", (m) => {
         if (m.action === "Heartbeat" || m.action === "BootNotification") {
-          this.#setTime(String(m.payload.currentTime));
+          this.#setTime(bus, String(m.payload.currentTime));
         }
       }),
     ];
@@ -202,7 +202,7 @@ export class Link {
     this.#disconnect();
   }
 
-  #setTime(currentTime: string): void {
+  #setTime(bus: Bus, currentTime: string): void {
     const clock = this.#o.clock;
     if (!(clock instanceof BackendClock)) return;
     const t = Date.parse(currentTime);
@@ -210,6 +210,7 @@ export class Link {
     const shift = clock.adjust(t);
     if (shift !== 0) {
       this.#o.logger.log("info", `Clock set from the backend's time: moved by ${shift} ms`);
+      bus.publish({ type: "clock.set", shiftMs: shift });
     }
   }
 

@@ -228,7 +228,7 @@ Deno.test("Link sends no pings with WebSocketPingInterval 0 and follows a change
   assert.equal(c.closed, "Closed by the Charge Point");
 });
 
-Deno.test("Link sets the clock from BootNotification and Heartbeat currentTime", async () => {
+Deno.test("Link sets the clock from BootNotification and Heartbeat currentTime and publishes clock.set", async () => {
   const rig = await linkRig({});
   const t = Date.UTC(2026, 0, 1) + 3_600_000;
   rig.bus.publish({
@@ -246,6 +246,11 @@ Deno.test("Link sets the clock from BootNotification and Heartbeat currentTime",
   });
   assert.equal(rig.clock.now(), t + 60_000);
   assert.ok(rig.logs.some((l) => /Clock set from the backend's time/.test(l)));
+  // Each move is a fact on the bus (the meter aligns its clock data again).
+  assert.deepEqual(rig.seen.filter((m) => m.type === "clock.set"), [
+    { type: "clock.set", shiftMs: 3_600_000 },
+    { type: "clock.set", shiftMs: 60_000 },
+  ]);
   rig.link.detach();
 });
 

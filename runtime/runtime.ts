@@ -38,7 +38,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
-// Authorization data (issue 5): cache, local list and whitelist in the store.
+// Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
   spawnAuthorization,

@@ -11,15 +11,14 @@
  */
 import { FakeClock } from "../actors/clock.ts";
 import type { BusMessage } from "../actors/messages.ts";
-import { ConfigStore } from "../config/store.ts";
+import type { ConfigStore } from "../config/store.ts";
 import { SimStation } from "../drivers/sim_station.ts";
-import { denoTransport } from "../ocpp/transport_deno.ts";
 import { memoryLogger } from "../runtime/log.ts";
-import { Runtime } from "../runtime/runtime.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { Storage } from "../runtime/storage.ts";
-import { BOOT_INFO } from "../runtime/version.ts";
 import { Csms } from "./csms.ts";
+import { openWallboxStore, startRuntime, stepClock } from "./harness.ts";
 
 /** A loopback TCP relay to the Central System whose cable can be pulled. */
 export class NetCut {
@@ -135,16 +134,13 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
   opts.before?.(csms);
   const net = new NetCut(Number(new URL(csms.url).port));
   const dataDir = await Deno.makeTempDir({ prefix: "cp-durable-" });
-  const store = await ConfigStore.open(dataDir);
   const connectors = opts.connectors ?? 1;
-  await store.apply(store.validateSettings({
-    backendConnectionType: "ethernet",
+  const store = await openWallboxStore(dataDir, {
     backendUrl: `ws://127.0.0.1:${net.port}`,
     chargePointId: "CP-DURABLE-1",
-    ...opts.settings,
-  }));
-  // Read-only for the API and the backend: set as the wallbox's maker would.
-  if (opts.connectors) await store.set("NumberOfConnectors", opts.connectors);
+    settings: opts.settings,
+    connectors: opts.connectors,
+  });
   const storage = Storage.open(`${dataDir}/state.db`);
   const clock = new FakeClock(Date.now());
   csms.now = () => clock.now();
@@ -154,18 +150,16 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
   let safeMode = opts.safeMode;
   const boot = () => {
     const station = new SimStation(clock, { connectors, stateFile });
-    const cp = new Runtime({
+    const cp = startRuntime({
       store,
       clock,
-      transport: denoTransport,
       hardware: simHardware({ clock, station }),
       logger: memoryLogger(logs),
-      bootInfo: BOOT_INFO,
       inspect: (m) => messages.push(m),
       storage,
       ...(opts.outboxLimit !== undefined ? { outboxLimit: opts.outboxLimit } : {}),
       ...(safeMode !== undefined ? { safeMode } : {}),
-    }).start();
+    });
     safeMode = undefined;
     return { cp, station };
   };
@@ -186,12 +180,7 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
     },
     messages,
     logs,
-    async advance(ms: number) {
-      for (let left = ms; left > 0; left -= 1000) {
-        clock.advance(Math.min(1000, left));
-        await settle();
-      }
-    },
+    advance: (ms: number) => stepClock(clock, ms),
     async powerCycle() {
       current.station.powerCut();
       current.cp.halt();

@@ -10,25 +10,22 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../actors/clock.ts";
 import { idKey } from "../actors/auth_decision.ts";
 import type { AuthorizationState } from "../actors/authorization.ts";
-import type { BusMessage } from "../actors/messages.ts";
-import { ConfigStore } from "../config/store.ts";
-import { denoTransport } from "../ocpp/transport_deno.ts";
 import { memoryLogger } from "../runtime/log.ts";
-import { Runtime } from "../runtime/runtime.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { Storage } from "../runtime/storage.ts";
-import { BOOT_INFO } from "../runtime/version.ts";
 import { Csms } from "./csms.ts";
-import { configure, type Rig, rpcIdle, startRig, statusesOf } from "./harness.ts";
+import {
+  configure,
+  lastDecision,
+  openWallboxStore,
+  rpcIdle,
+  startRig,
+  startRuntime,
+  statusesOf,
+} from "./harness.ts";
 
 const auth = (cp: Runtime) => cp.bus.snapshot<AuthorizationState>("authorization");
-
-/** The last authorization decision for an idTag. */
-function decision(rig: Rig, idTag: string): Extract<BusMessage, { type: "auth.result" }> {
-  const r = rig.messages.findLast((m) => m.type === "auth.result" && m.idTag === idTag);
-  assert.ok(r && r.type === "auth.result", `no auth.result for ${idTag}`);
-  return r;
-}
 
 Deno.test("free charging: plugging in starts a transaction with FreeChargingIdTag, no Authorize.req, cards change nothing", async () => {
   await using rig = await startRig({
@@ -67,7 +64,7 @@ Deno.test("no OCPP with the local whitelist: only listed cards start, Authorize.
   for (const idTag of ["STRANGER", "GUEST-1"]) station.tap(idTag);
   await rpcIdle(rig);
   assert.deepEqual(
-    ["STRANGER", "GUEST-1"].map((t) => decision(rig, t).info.status),
+    ["STRANGER", "GUEST-1"].map((t) => lastDecision(rig, t).info.status),
     ["Invalid", "Expired"],
   );
   assert.equal(station.connector(1).relay.closed, false);
@@ -96,11 +93,11 @@ Deno.test("no OCPP with the OCPP whitelist: the Central System's list decides, A
   station.tap("BLOCKED");
   station.tap("UNLISTED");
   await rpcIdle(rig);
-  assert.equal(decision(rig, "BLOCKED").info.status, "Blocked");
-  assert.equal(decision(rig, "UNLISTED").info.status, "Invalid");
+  assert.equal(lastDecision(rig, "BLOCKED").info.status, "Blocked");
+  assert.equal(lastDecision(rig, "UNLISTED").info.status, "Invalid");
   station.tap("LISTED");
   await csms.next("StartTransaction", m, (p) => p.idTag === "LISTED");
-  assert.deepEqual(decision(rig, "LISTED").info, { status: "Accepted", parentIdTag: "FLEET" });
+  assert.deepEqual(lastDecision(rig, "LISTED").info, { status: "Accepted", parentIdTag: "FLEET" });
   assert.deepEqual(csms.all("Authorize", m), []);
   assert.deepEqual(csms.invalid, []);
 });
@@ -115,7 +112,7 @@ Deno.test("OCPP authorization with the local whitelist as local list: listed car
   station.tap("OWNER-1");
   await csms.next("StartTransaction", m);
   assert.deepEqual(csms.all("Authorize", m), []);
-  assert.equal(decision(rig, "OWNER-1").source, "list");
+  assert.equal(lastDecision(rig, "OWNER-1").source, "list");
   station.tap("OWNER-1");
   await csms.next("StopTransaction", m);
   station.unplug(1);
@@ -187,26 +184,22 @@ Deno.test("Local Authorization List: full, then differential (add, update, remov
 Deno.test("the list, the cache and the whitelist survive a Soft Reset and a restart on the same store (errata 3.4)", async () => {
   const csms = await Csms.start();
   const dir = await Deno.makeTempDir({ prefix: "cp-auth-" });
-  const store = await ConfigStore.open(dir);
-  await store.apply(store.validateSettings({
-    backendConnectionType: "ethernet",
+  const store = await openWallboxStore(dir, {
     backendUrl: csms.url,
     chargePointId: "CP-AUTH-1",
-    LocalPreAuthorize: true,
-  }));
+    settings: { LocalPreAuthorize: true },
+  });
   const clock = new FakeClock(Date.now());
   csms.now = () => clock.now();
   const boot = () => {
     const from = csms.mark;
-    const cp = new Runtime({
+    const cp = startRuntime({
       store,
       clock,
-      transport: denoTransport,
       hardware: simHardware({ clock, connectors: 1, fixedCable: false }),
       logger: memoryLogger([]),
-      bootInfo: BOOT_INFO,
       storage: Storage.open(`${dir}/state.db`),
-    }).start();
+    });
     return { cp, ready: csms.next("StatusNotification", from, (p) => p.connectorId === 1) };
   };
   try {

@@ -10,8 +10,15 @@
  * Central System until the test advances the clock ({@link goOnline}).
  */
 import assert from "node:assert/strict";
-import type { BusMessage } from "../actors/messages.ts";
-import { configure, OCTT, reachAuthorized, type Rig, rpcIdle, startRig } from "./harness.ts";
+import {
+  configure,
+  lastDecision,
+  OCTT,
+  reachAuthorized,
+  type Rig,
+  rpcIdle,
+  startRig,
+} from "./harness.ts";
 
 /** Cuts the connection; resolves once the Charge Point knows it is offline. */
 async function goOffline(rig: Rig): Promise<void> {
@@ -28,13 +35,6 @@ async function goOnline(rig: Rig): Promise<void> {
   await rig.advance(5_000);
   await rig.csms.next("BootNotification", m);
   await rig.csms.until(() => rig.cp.status().backend.state === "accepted", "boot accepted");
-}
-
-/** The last authorization decision for an idTag. */
-function decision(rig: Rig, idTag: string): Extract<BusMessage, { type: "auth.result" }> {
-  const r = rig.messages.findLast((m) => m.type === "auth.result" && m.idTag === idTag);
-  assert.ok(r && r.type === "auth.result", `no auth.result for ${idTag}`);
-  return r;
 }
 
 /** Puts idTags on the Local Authorization List with the given status. */
@@ -76,7 +76,7 @@ Deno.test("TC_037_1 Offline start transaction - valid idTag (authorization side)
   station.plug(1);
   station.tap(OCTT.validIdTag);
   await csms.until(() => station.connector(1).relay.closed, "the relay to close offline");
-  assert.equal(decision(rig, OCTT.validIdTag).source, "list");
+  assert.equal(lastDecision(rig, OCTT.validIdTag).source, "list");
   assert.deepEqual(csms.all("Authorize", m), []);
   await goOnline(rig);
   const start = await csms.next("StartTransaction", m);
@@ -110,7 +110,7 @@ async function offlineInvalid(stopOnInvalid: boolean): Promise<void> {
   station.plug(1);
   station.tap(OCTT.invalidIdTag);
   await csms.until(() => station.connector(1).relay.closed, "the relay to close offline");
-  assert.equal(decision(rig, OCTT.invalidIdTag).source, "list");
+  assert.equal(lastDecision(rig, OCTT.invalidIdTag).source, "list");
   await goOnline(rig);
   const start = await csms.next("StartTransaction", m);
   assert.equal(start.params.idTag, OCTT.invalidIdTag);
@@ -196,7 +196,7 @@ for (const [localOffline, unknownOffline, expected] of SWITCHES) {
           () => rig.messages.slice(from).some((x) => x.type === "auth.result"),
           `a decision for ${idTag}`,
         );
-        const d = decision(rig, idTag);
+        const d = lastDecision(rig, idTag);
         assert.equal(d.info.status === "Accepted" ? d.source : "refused", how, idTag);
         if (how !== "refused") {
           await csms.until(() => station.connector(1).relay.closed, `${idTag} charging`);
@@ -240,7 +240,7 @@ Deno.test("offline start with an unknown idTag the backend then rejects: MaxEner
   station.plug(1);
   station.tap("STRANGER");
   await csms.until(() => station.connector(1).relay.closed, "the relay to close offline");
-  assert.equal(decision(rig, "STRANGER").source, "offline");
+  assert.equal(lastDecision(rig, "STRANGER").source, "offline");
   await goOnline(rig);
   const start = await csms.next("StartTransaction", m);
   await rpcIdle(rig);
@@ -272,11 +272,11 @@ Deno.test("an Authorize.req answered with a CALLERROR is decided by the offline 
   station.tap("UNKNOWN");
   await csms.next("Authorize", m);
   await rpcIdle(rig);
-  assert.equal(decision(rig, "UNKNOWN").info.status, "Invalid", "X5: not known, not allowed");
+  assert.equal(lastDecision(rig, "UNKNOWN").info.status, "Invalid", "X5: not known, not allowed");
   station.tap("CACHED");
   const start = await csms.next("StartTransaction", m);
   assert.equal(start.params.idTag, "CACHED");
   assert.equal(csms.all("Authorize", m).length, 2);
-  assert.equal(decision(rig, "CACHED").source, "cache");
+  assert.equal(lastDecision(rig, "CACHED").source, "cache");
   assert.deepEqual(csms.invalid, []);
 });

@@ -6,14 +6,9 @@
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
 import { Csms } from "./csms.ts";
-import { type Rig, type RigOptions, startRig } from "./harness.ts";
+import { startRig } from "./harness.ts";
 
 type StateMsg = Extract<BusMessage, { type: "backend.state" }>;
-
-/** A rig (its disposal waits for the settings still being written). */
-function rig(opts: RigOptions): Promise<Rig> {
-  return startRig(opts);
-}
 
 function boots(answers: { status: string; interval: number }[]) {
   let n = 0;
@@ -24,7 +19,7 @@ function boots(answers: { status: string; interval: number }[]) {
 }
 
 Deno.test("TC_002 Cold Boot Charge Point - Pending", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = boots([
@@ -67,7 +62,7 @@ Deno.test("TC_002 Cold Boot Charge Point - Pending", async () => {
 });
 
 Deno.test("boot: Rejected is retried after its interval, with nothing else sent meanwhile", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     before: (csms) => {
       csms.handlers.BootNotification = boots([
@@ -93,7 +88,7 @@ Deno.test("boot: Rejected is retried after its interval, with nothing else sent 
 });
 
 Deno.test("reconnect: a backend that goes away and comes back gets a new connection and boot", async () => {
-  await using r = await rig({});
+  await using r = await startRig({});
   const port = r.csms.port;
   const from = r.messages.length;
   await r.csms.close();

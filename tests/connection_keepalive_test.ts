@@ -6,15 +6,10 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
-import { type Rig, type RigOptions, startRig } from "./harness.ts";
-
-/** A rig (its disposal waits for the settings still being written). */
-function rig(opts: RigOptions): Promise<Rig> {
-  return startRig(opts);
-}
+import { startRig } from "./harness.ts";
 
 Deno.test("keep-alive: the backend receives a ping every keepAliveIntervalS seconds", async () => {
-  await using r = await rig({ settings: { keepAliveIntervalS: 30 } });
+  await using r = await startRig({ settings: { keepAliveIntervalS: 30 } });
   const { csms } = r;
   for (let n = 1; n <= 3; n++) {
     await r.advance(29_000);
@@ -28,7 +23,7 @@ Deno.test("keep-alive: the backend receives a ping every keepAliveIntervalS seco
 });
 
 Deno.test("keep-alive: a changed interval applies to the open connection", async () => {
-  await using r = await rig({ settings: { keepAliveIntervalS: 300 } });
+  await using r = await startRig({ settings: { keepAliveIntervalS: 300 } });
   const { csms } = r;
   await r.cp.updateSettings({ keepAliveIntervalS: 5 });
   await r.advance(5_000);
@@ -37,7 +32,7 @@ Deno.test("keep-alive: a changed interval applies to the open connection", async
 });
 
 Deno.test("keep-alive: a backend that stops answering pings is dropped and reconnected", async () => {
-  await using r = await rig({ settings: { keepAliveIntervalS: 30, keepAliveTimeoutS: 10 } });
+  await using r = await startRig({ settings: { keepAliveIntervalS: 30, keepAliveTimeoutS: 10 } });
   const { csms } = r;
   const from = r.messages.length;
   csms.answerPings = false;
@@ -60,14 +55,14 @@ Deno.test("keep-alive: a backend that stops answering pings is dropped and recon
 });
 
 Deno.test("keep-alive: 0 sends no pings", async () => {
-  await using r = await rig({ settings: { keepAliveIntervalS: 0 } });
+  await using r = await startRig({ settings: { keepAliveIntervalS: 0 } });
   await r.advance(120_000);
   await new Promise((ok) => setTimeout(ok, 20));
   assert.equal(r.csms.pings.length, 0);
 });
 
 Deno.test("keep-alive: the Charge Point answers the backend's pings with pongs", async () => {
-  await using r = await rig({ csms: { pingIntervalMs: 50 } });
+  await using r = await startRig({ csms: { pingIntervalMs: 50 } });
   await r.csms.until(() => r.csms.pongs >= 3, "three pongs");
   assert.equal(r.csms.connections, 1);
 });

@@ -6,17 +6,12 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
-import { makeTestPki, type Rig, type RigOptions, startProxy, startRig } from "./harness.ts";
+import { makeTestPki, type Rig, startProxy, startRig } from "./harness.ts";
 
 const pki = await makeTestPki();
 globalThis.addEventListener("unload", () => Deno.removeSync(pki.dir, { recursive: true }));
 
 const KEY = "proxy-test-password-1";
-
-/** A rig (its disposal waits for the settings still being written). */
-function rig(opts: RigOptions): Promise<Rig> {
-  return startRig(opts);
-}
 
 async function failure(r: Rig): Promise<string> {
   const find = () =>
@@ -29,7 +24,7 @@ async function failure(r: Rig): Promise<string> {
 
 Deno.test("proxy: ws:// tunnels through an HTTP CONNECT proxy", async () => {
   await using proxy = startProxy();
-  await using r = await rig({ settings: { proxy: proxy.address } });
+  await using r = await startRig({ settings: { proxy: proxy.address } });
   const port = new URL(r.csms.url).port;
   assert.deepEqual(proxy.targets, [`127.0.0.1:${port}`]);
   assert.equal(r.cp.status().backend.state, "accepted");
@@ -40,7 +35,7 @@ Deno.test("proxy: ws:// tunnels through an HTTP CONNECT proxy", async () => {
 
 Deno.test("proxy: wss:// tunnels through the proxy with TLS end to end (profile 2)", async () => {
   await using proxy = startProxy();
-  await using r = await rig({
+  await using r = await startRig({
     settings: {
       proxy: proxy.address,
       securityProfile: 2,
@@ -56,7 +51,7 @@ Deno.test("proxy: wss:// tunnels through the proxy with TLS end to end (profile 
 
 Deno.test("proxy: wss:// with a client certificate tunnels through the proxy (profile 3)", async () => {
   await using proxy = startProxy();
-  await using r = await rig({
+  await using r = await startRig({
     settings: {
       proxy: proxy.address,
       securityProfile: 3,
@@ -73,7 +68,7 @@ Deno.test("proxy: wss:// with a client certificate tunnels through the proxy (pr
 Deno.test("proxy: a proxy that refuses the tunnel is reported as such and retried", async () => {
   await using proxy = startProxy();
   proxy.refuse = 403;
-  await using r = await rig({ noWait: true, settings: { proxy: proxy.address } });
+  await using r = await startRig({ noWait: true, settings: { proxy: proxy.address } });
   assert.match(
     await failure(r),
     /^Proxy refused: the proxy 127\.0\.0\.1:\d+ answered CONNECT .* 403/,
@@ -91,6 +86,6 @@ Deno.test("proxy: an unreachable proxy is reported as such", async () => {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  await using r = await rig({ noWait: true, settings: { proxy: `127.0.0.1:${port}` } });
+  await using r = await startRig({ noWait: true, settings: { proxy: `127.0.0.1:${port}` } });
   assert.match(await failure(r), /^Proxy unreachable: Connection refused/);
 });

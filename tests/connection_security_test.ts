@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { FALLBACK_AFTER } from "../actors/connection.ts";
 import type { BusMessage } from "../actors/messages.ts";
 import { Csms } from "./csms.ts";
-import { makeTestPki, type Rig, type RigOptions, startRig } from "./harness.ts";
+import { makeTestPki, type Rig, startRig } from "./harness.ts";
 
 const pki = await makeTestPki();
 globalThis.addEventListener("unload", () => Deno.removeSync(pki.dir, { recursive: true }));
@@ -18,11 +18,6 @@ const ID = "CP-TEST-1";
 const KEY = "the-right-password-01";
 
 type StateMsg = Extract<BusMessage, { type: "backend.state" }>;
-
-/** A rig (its disposal waits for the settings still being written). */
-function rig(opts: RigOptions): Promise<Rig> {
-  return startRig(opts);
-}
 
 /** Backend states reached from bus index `from` on. */
 function states(r: Rig, from = 0): StateMsg[] {
@@ -46,7 +41,7 @@ async function advanceSettled(r: Rig, ms: number): Promise<void> {
 }
 
 Deno.test("connection: a wrong Basic auth password is refused (401), reported and retried with backoff, no storm", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     settings: { securityProfile: 1, backendPassword: "a-wrong-password-001" },
     csms: { passwords: () => [KEY] },
@@ -64,7 +59,7 @@ Deno.test("connection: a wrong Basic auth password is refused (401), reported an
 });
 
 Deno.test("connection: a new AuthorizationKey the backend refuses falls back to the last working one", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: { securityProfile: 1, backendPassword: KEY },
     csms: { passwords: () => [KEY] },
   });
@@ -86,7 +81,7 @@ Deno.test("connection: a new AuthorizationKey the backend refuses falls back to 
 });
 
 Deno.test("connection: TLS refuses a server certificate made out for another host name", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     settings: { securityProfile: 2, backendPassword: KEY, tlsCaFile: pki.ca.file },
     csms: { tls: pki.wrongHost, passwords: () => [KEY] },
@@ -97,7 +92,7 @@ Deno.test("connection: TLS refuses a server certificate made out for another hos
 });
 
 Deno.test("connection: with tlsVerifyServer off the same certificate is accepted, warned and shown", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: {
       securityProfile: 2,
       backendPassword: KEY,
@@ -114,7 +109,7 @@ Deno.test("connection: with tlsVerifyServer off the same certificate is accepted
 Deno.test("connection: security profile 2 connects with wss:// to the host and port of a ws:// URL", async () => {
   const csms = await Csms.start({ tls: pki.server, passwords: () => [KEY] });
   try {
-    await using r = await rig({
+    await using r = await startRig({
       noWait: true,
       settings: {
         backendUrl: csms.url.replace(/^wss:/, "ws:"),
@@ -137,7 +132,7 @@ Deno.test("connection: security profile 2 connects with wss:// to the host and p
 });
 
 Deno.test("connection: a backend that requires a client certificate refuses a Charge Point without one", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     settings: { securityProfile: 2, backendPassword: KEY, tlsCaFile: pki.ca.file },
     csms: { tls: { ...pki.server, ca: pki.ca.pem, clientCert: "required" } },
@@ -149,7 +144,7 @@ Deno.test("connection: a backend that requires a client certificate refuses a Ch
 });
 
 Deno.test("connection: security profile 3 without certificate files says which settings are missing", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     settings: { securityProfile: 3, tlsCaFile: pki.ca.file },
     csms: { tls: { ...pki.server, ca: pki.ca.pem, clientCert: "required" } },

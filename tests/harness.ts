@@ -7,15 +7,17 @@
  * @module
  */
 import { FakeClock } from "../actors/clock.ts";
-import type { BusMessage } from "../actors/messages.ts";
+import type { BusMessage, MessageOf } from "../actors/messages.ts";
 import { ConfigStore } from "../config/store.ts";
 import { denoTransport } from "../ocpp/transport_deno.ts";
 import { memoryLogger } from "../runtime/log.ts";
-import { Runtime } from "../runtime/runtime.ts";
+import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { BOOT_INFO } from "../runtime/version.ts";
 import type { SimStation } from "../drivers/sim_station.ts";
 import { Csms, type CsmsOptions } from "./csms.ts";
+
+export { makeTestPki, startProxy, type TestPki, type TestProxy } from "./_net_peers.ts";
 
 /** A charge point under test with its Central System. */
 export interface Rig extends AsyncDisposable {
@@ -45,6 +47,54 @@ export interface RigOptions {
   readonly before?: (csms: Csms) => void;
   /** How the Central System is started (TLS, Basic auth, pings). */
   readonly csms?: CsmsOptions;
+  /**
+   * How far the Central System's clock runs ahead of the Charge Point's (its
+   * time comes with BootNotification.conf and Heartbeat.conf); default 0.
+   */
+  readonly csmsAheadMs?: number;
+}
+
+/** The settings a Charge Point under test starts with. */
+export interface WallboxSetup {
+  /** The Central System's endpoint. */
+  readonly backendUrl: string;
+  readonly chargePointId: string;
+  /** Settings applied on top, by app name or OCPP key. */
+  readonly settings?: Record<string, unknown> | undefined;
+  readonly connectors?: number | undefined;
+}
+
+/**
+ * Opens the settings store of `dataDir` with the backend set as an
+ * installer sets it, and NumberOfConnectors as the maker does.
+ */
+export async function openWallboxStore(dataDir: string, setup: WallboxSetup): Promise<ConfigStore> {
+  const store = await ConfigStore.open(dataDir);
+  await store.apply(store.validateSettings({
+    backendConnectionType: "ethernet",
+    backendUrl: setup.backendUrl,
+    chargePointId: setup.chargePointId,
+    ...setup.settings,
+  }));
+  // NumberOfConnectors is read-only for the backend and the app: set it as the maker would.
+  if (setup.connectors) await store.set("NumberOfConnectors", setup.connectors);
+  return store;
+}
+
+/** Starts a runtime on the real WebSocket transport, with this version's boot information. */
+export function startRuntime(opts: Omit<RuntimeOptions, "transport" | "bootInfo">): Runtime {
+  return new Runtime({ transport: denoTransport, bootInfo: BOOT_INFO, ...opts }).start();
+}
+
+/**
+ * Advances `clock` in steps of at most a second, letting the async drivers
+ * and sockets answer in between, as they would in real time.
+ */
+export async function stepClock(clock: FakeClock, ms: number): Promise<void> {
+  for (let left = ms; left > 0; left -= 1000) {
+    clock.advance(Math.min(1000, left));
+    await new Promise((r) => setTimeout(r, 0));
+  }
 }
 
 /** Starts a Central System and a Charge Point connected to it, booted and with statuses sent. */
@@ -52,18 +102,16 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const csms = await Csms.start(opts.csms);
   opts.before?.(csms);
   const dataDir = await Deno.makeTempDir({ prefix: "cp-test-" });
-  const store = await ConfigStore.open(dataDir);
-  await store.apply(store.validateSettings({
-    backendConnectionType: "ethernet",
+  const store = await openWallboxStore(dataDir, {
     backendUrl: csms.url,
     chargePointId: "CP-TEST-1",
-    ...opts.settings,
-  }));
-  // NumberOfConnectors is read-only for the backend and the app: set it as the maker would.
-  if (opts.connectors) await store.set("NumberOfConnectors", opts.connectors);
+    settings: opts.settings,
+    connectors: opts.connectors,
+  });
   const clock = new FakeClock(Date.now());
   // The Central System's time runs on the same clock, as a real one agrees with real time.
-  csms.now = () => clock.now();
+  const ahead = opts.csmsAheadMs ?? 0;
+  csms.now = () => clock.now() + ahead;
   const messages: BusMessage[] = [];
   const logs: string[] = [];
   const hw = simHardware({
@@ -71,15 +119,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     connectors: opts.connectors ?? 1,
     fixedCable: opts.fixedCable ?? false,
   });
-  const cp = new Runtime({
+  const cp = startRuntime({
     store,
     clock,
-    transport: denoTransport,
     hardware: hw,
     logger: memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
-    bootInfo: BOOT_INFO,
     inspect: (m) => messages.push(m),
-  }).start();
+  });
   const rig: Rig = {
     csms,
     cp,
@@ -89,14 +135,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     store,
     messages,
     logs,
-    async advance(ms: number) {
-      // In steps of at most a second, letting the async drivers answer in between,
-      // as they would in real time.
-      for (let left = ms; left > 0; left -= 1000) {
-        clock.advance(Math.min(1000, left));
-        await new Promise((r) => setTimeout(r, 0));
-      }
-    },
+    advance: (ms: number) => stepClock(clock, ms),
     async [Symbol.asyncDispose]() {
       cp.stop();
       await cp.flushed();
@@ -224,168 +263,16 @@ export function statusesOf(
     .map((r) => r.params.status);
 }
 
-// --- Network peers for the connection tests: certificates and an HTTP CONNECT proxy ---
-
-/** PEM texts and file paths of a test PKI made with openssl (X.509 v3, EC P-256). */
-export interface TestPki {
-  readonly dir: string;
-  readonly ca: { readonly pem: string; readonly file: string };
-  /** Valid for IP 127.0.0.1 and DNS localhost. */
-  readonly server: { readonly cert: string; readonly key: string };
-  /** Signed by the CA but valid only for backend.example.com. */
-  readonly wrongHost: { readonly cert: string; readonly key: string };
-  /** The Charge Point's certificate (CN = CP-TEST-1), for Security Profile 3. */
-  readonly client: { readonly certFile: string; readonly keyFile: string };
-}
-
-async function openssl(dir: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
-/** Makes a CA, server certificates (right and wrong host) and a client certificate. */
-export async function makeTestPki(): Promise<TestPki> {
-  const dir = await Deno.makeTempDir({ prefix: "cp-pki-" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl(dir, [
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=Test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ]);
-  const leaf = async (name: string, subject: string, ext: string) => {
-    await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
-    await openssl(dir, [
-      "req",
-      ...ec,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subject,
-    ]);
-    await openssl(dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-    ]);
-    return {
-      cert: await Deno.readTextFile(`${dir}/${name}.pem`),
-      key: await Deno.readTextFile(`${dir}/${name}.key`),
-    };
-  };
-  const serverExt = "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n";
-  const server = await leaf(
-    "server",
-    "/CN=localhost",
-    `${serverExt}subjectAltName=IP:127.0.0.1,DNS:localhost\n`,
+/** The CALLs the Charge Point put on the bus for `action` since bus index `from`. */
+export function callsOnBus(rig: Rig, action: string, from: number): MessageOf<"ocpp.call">[] {
+  return rig.messages.slice(from).filter((m): m is MessageOf<"ocpp.call"> =>
+    m.type === "ocpp.call" && m.action === action
   );
-  const wrongHost = await leaf(
-    "wrong",
-    "/CN=backend.example.com",
-    `${serverExt}subjectAltName=DNS:backend.example.com\n`,
-  );
-  await leaf("client", "/CN=CP-TEST-1", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  return {
-    dir,
-    ca: { pem: await Deno.readTextFile(`${dir}/ca.pem`), file: `${dir}/ca.pem` },
-    server,
-    wrongHost,
-    client: { certFile: `${dir}/client.pem`, keyFile: `${dir}/client.key` },
-  };
 }
 
-/** A tiny HTTP CONNECT proxy on loopback. */
-export interface TestProxy extends AsyncDisposable {
-  /** `127.0.0.1:PORT`, the WebSocketProxy setting. */
-  readonly address: string;
-  /** The CONNECT targets asked for, in order. */
-  readonly targets: string[];
-  /** Answer CONNECT with this status instead of tunnelling (e.g. 403). */
-  refuse: number | undefined;
-}
-
-/** Starts an HTTP CONNECT proxy (RFC 9110 section 9.3.6) on 127.0.0.1. */
-export function startProxy(): TestProxy {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  const enc = new TextEncoder();
-  const proxy: TestProxy = {
-    address: `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-    targets: [],
-    refuse: undefined,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      for (const c of open) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
-      await done;
-    },
-  };
-  const serve = async (conn: Deno.Conn) => {
-    open.add(conn);
-    let head = "";
-    const buf = new Uint8Array(4096);
-    while (!head.includes("\r\n\r\n")) {
-      const n = await conn.read(buf);
-      if (n === null) return;
-      head += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    const m = /^CONNECT (\S+):(\d+) HTTP\/1\.1\r\n/.exec(head);
-    if (!m) return void await conn.write(enc.encode("HTTP/1.1 400 Bad Request\r\n\r\n"));
-    proxy.targets.push(`${m[1]}:${m[2]}`);
-    if (proxy.refuse) {
-      return void await conn.write(enc.encode(`HTTP/1.1 ${proxy.refuse} Refused\r\n\r\n`));
-    }
-    const up = await Deno.connect({ hostname: m[1]!, port: Number(m[2]) });
-    open.add(up);
-    await conn.write(enc.encode("HTTP/1.1 200 Connection established\r\n\r\n"));
-    await Promise.allSettled([
-      conn.readable.pipeTo(up.writable),
-      up.readable.pipeTo(conn.writable),
-    ]);
-  };
-  const done = (async () => {
-    const served: Promise<void>[] = [];
-    for await (const conn of listener) {
-      served.push(
-        serve(conn).catch(() => {}).finally(() => {
-          try {
-            conn.close();
-          } catch { /* closed */ }
-        }),
-      );
-    }
-    await Promise.allSettled(served);
-  })().catch(() => {});
-  return proxy;
+/** The last authorization decision (`auth.result`) for an idTag. */
+export function lastDecision(rig: Rig, idTag: string): MessageOf<"auth.result"> {
+  const r = rig.messages.findLast((m) => m.type === "auth.result" && m.idTag === idTag);
+  if (r?.type !== "auth.result") throw new Error(`no auth.result for ${idTag}`);
+  return r;
 }

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage, BusMessageType, MessageOf } from "../actors/messages.ts";
-import { OCTT, type Rig, startRig } from "./harness.ts";
+import { callsOnBus, OCTT, type Rig, startRig } from "./harness.ts";
 
 /** Waits for a bus message of `type` at or after index `from` matching `match`. */
 async function busNext<K extends BusMessageType>(
@@ -24,13 +24,6 @@ async function busNext<K extends BusMessageType>(
     );
   await rig.csms.until(() => find() !== undefined, `bus message ${type} after #${from}`);
   return find()!;
-}
-
-/** The CALLs the Charge Point put on the bus for `action` since bus index `from`. */
-function callsOnBus(rig: Rig, action: string, from: number): MessageOf<"ocpp.call">[] {
-  return rig.messages.slice(from).filter((m): m is MessageOf<"ocpp.call"> =>
-    m.type === "ocpp.call" && m.action === action
-  );
 }
 
 /** Frames the Charge Point sent since frame index `from`, parsed. */

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
-import { makeTestPki, type Rig, type RigOptions, startRig } from "./harness.ts";
+import { makeTestPki, type Rig, startRig } from "./harness.ts";
 
 const pki = await makeTestPki();
 globalThis.addEventListener("unload", () => Deno.removeSync(pki.dir, { recursive: true }));
@@ -20,11 +20,6 @@ const NEW_KEY = "4F43415F4F4354545F61646D696E5F74657374";
 
 function basic(password: string): string {
   return `Basic ${btoa(`${ID}:${password}`)}`;
-}
-
-/** A rig (its disposal waits for the settings still being written). */
-function rig(opts: RigOptions): Promise<Rig> {
-  return startRig(opts);
 }
 
 /** Waits until the backend state reaches `state`; returns the bus message. */
@@ -55,7 +50,7 @@ async function statusesAfterBoot(r: Rig, from: number): Promise<void> {
 }
 
 Deno.test("TC_085 Basic Authentication - valid username/password combination", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: { securityProfile: 1, backendPassword: KEY },
     csms: { passwords: () => [KEY] },
   });
@@ -72,7 +67,7 @@ Deno.test("TC_085 Basic Authentication - valid username/password combination", a
 });
 
 Deno.test("TC_086 TLS - server-side certificate - valid certificate", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: { securityProfile: 2, backendPassword: KEY, tlsCaFile: pki.ca.file },
     csms: { tls: pki.server, passwords: () => [KEY] },
   });
@@ -88,7 +83,7 @@ Deno.test("TC_086 TLS - server-side certificate - valid certificate", async () =
 });
 
 Deno.test("TC_087 TLS - client-side certificate - valid certificate", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: {
       securityProfile: 3,
       tlsCaFile: pki.ca.file,
@@ -110,7 +105,7 @@ Deno.test("TC_087 TLS - client-side certificate - valid certificate", async () =
 
 Deno.test("TC_078 (connection part) Invalid CentralSystemCertificate: an untrusted server certificate is refused", async () => {
   // No tlsCaFile: the test CA is not in the system store, so the certificate is untrusted.
-  await using r = await rig({
+  await using r = await startRig({
     noWait: true,
     settings: { securityProfile: 2, backendPassword: KEY },
     csms: { tls: pki.server, passwords: () => [KEY] },
@@ -124,7 +119,7 @@ Deno.test("TC_078 (connection part) Invalid CentralSystemCertificate: an untrust
 
 Deno.test("TC_073 Update Charge Point Password for HTTP Basic Authentication", async () => {
   let accepted = [KEY];
-  await using r = await rig({
+  await using r = await startRig({
     settings: { securityProfile: 1, backendPassword: KEY },
     csms: { passwords: () => accepted },
   });
@@ -145,7 +140,7 @@ Deno.test("TC_073 Update Charge Point Password for HTTP Basic Authentication", a
 });
 
 Deno.test("TC_083 Upgrade security profile (2 to 3)", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: {
       securityProfile: 2,
       backendPassword: KEY,
@@ -176,7 +171,7 @@ Deno.test("TC_083 Upgrade security profile (2 to 3)", async () => {
 });
 
 Deno.test("TC_084 Downgrade security profile - Rejected", async () => {
-  await using r = await rig({
+  await using r = await startRig({
     settings: { securityProfile: 2, backendPassword: KEY, tlsCaFile: pki.ca.file },
     csms: { tls: pki.server, passwords: () => [KEY] },
   });

@@ -9,7 +9,7 @@ import { createRPCError } from "ocpp-rpc";
 import type { BusMessageType, MessageOf } from "../actors/messages.ts";
 import { BACKOFF_BASE_MS, BOOT_RETRY_MS } from "../actors/connection.ts";
 import { BOOT_INFO } from "../runtime/version.ts";
-import { type Rig, startRig } from "./harness.ts";
+import { callsOnBus, type Rig, startRig } from "./harness.ts";
 
 /** Waits for a bus message of `type` at or after index `from` matching `match`; returns its index. */
 async function busNext<K extends BusMessageType>(
@@ -22,13 +22,6 @@ async function busNext<K extends BusMessageType>(
     rig.messages.findIndex((m, i) => i >= from && m.type === type && match(m as MessageOf<K>));
   await rig.csms.until(() => find() >= 0, `bus message ${type} after #${from}`);
   return find();
-}
-
-/** The CALLs the Charge Point put on the bus for `action` since bus index `from`. */
-function callsOnBus(rig: Rig, action: string, from: number): MessageOf<"ocpp.call">[] {
-  return rig.messages.slice(from).filter((m): m is MessageOf<"ocpp.call"> =>
-    m.type === "ocpp.call" && m.action === action
-  );
 }
 
 /** Sends a raw CALL (`payload` is the frame's text when `action` is undefined) and returns the answer frame. */
@@ -291,16 +284,8 @@ Deno.test("rpc: CALLERROR answers to the Charge Point's CALLs crash nothing", as
 
 Deno.test("clock: the Charge Point takes the time of BootNotification.conf (OCPP 1.6 section 4.2)", async () => {
   const HOUR = 3_600_000;
-  await using rig = await startRig({
-    before: (csms) => {
-      // This Central System is an hour ahead of the Charge Point's own clock.
-      csms.handlers.BootNotification = () => ({
-        status: "Accepted",
-        currentTime: new Date(csms.now() + HOUR).toISOString(),
-        interval: 300,
-      });
-    },
-  });
+  // This Central System is an hour ahead of the Charge Point's own clock.
+  await using rig = await startRig({ csmsAheadMs: HOUR });
   const { csms, clock } = rig;
   const status = await csms.next("StatusNotification", 0);
   const stamped = Date.parse(status.params.timestamp);

@@ -1,0 +1,50 @@
+/**
+ * Messages of transactions (`tx.*`): facts of a session from authorization to
+ * stop, and the commands to stop.
+ *
+ * Private to `messages.ts`, which joins them into `BusMessage`.
+ *
+ * @module
+ */
+
+/** OCPP 1.6 StopTransaction reasons (section 7.39). */
+export type StopReason =
+  | "EmergencyStop"
+  | "EVDisconnected"
+  | "HardReset"
+  | "Local"
+  | "Other"
+  | "PowerLoss"
+  | "Reboot"
+  | "Remote"
+  | "SoftReset"
+  | "UnlockCommand"
+  | "DeAuthorized";
+
+/** Transaction facts and commands. */
+export type TxMessage =
+  | { readonly type: "tx.authorized"; readonly connectorId: number; readonly idTag: string }
+  | { readonly type: "tx.deauthorized"; readonly connectorId: number }
+  /** A transaction began locally (lock engaged, StartTransaction queued): energy may flow. */
+  | {
+    readonly type: "tx.started";
+    readonly connectorId: number;
+    readonly idTag: string;
+    readonly meterStartWh: number;
+    readonly timestamp: number;
+    /** The transaction's local number (journal and outbox), unique across restarts. */
+    readonly tx?: number;
+  }
+  /** The Central System answered StartTransaction: the transaction has its id. */
+  | { readonly type: "tx.confirmed"; readonly connectorId: number; readonly transactionId: number }
+  /** The transaction is ending: the relay must open, then `tx.stopped` follows. */
+  | { readonly type: "tx.stopping"; readonly connectorId: number; readonly reason: StopReason }
+  | {
+    readonly type: "tx.stopped";
+    readonly connectorId: number;
+    readonly transactionId: number | null;
+    readonly reason: StopReason;
+  }
+  /** Stop every transaction (Reset, shutdown). */
+  | { readonly type: "tx.stop_all"; readonly reason: StopReason }
+  | { readonly type: "tx.all_stopped" };

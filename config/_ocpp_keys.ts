@@ -1,0 +1,135 @@
+/**
+ * The configuration keys of OCPP 1.6 chapter 9 (private to `config/`;
+ * `registry.ts` joins them with the app settings): every Core key of
+ * section 9.1 and the Local Auth List Management keys of section 9.2, with
+ * access, default and bounds.
+ *
+ * @module
+ */
+import type { KeyDef } from "./_types.ts";
+
+/** Measurands of OCPP 1.6 section 7.31 this meter can deliver. */
+const SUPPORTED_MEASURANDS = [
+  "Energy.Active.Import.Register",
+  "Power.Active.Import",
+] as const;
+
+/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), then 9.2 (Local Auth List Management). */
+export const OCPP_KEYS: readonly KeyDef[] = [
+  // --- OCPP 1.6 section 9.1, Core profile ---
+  { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },
+  { key: "AuthorizeRemoteTxRequests", kind: "boolean", access: "RW", default: false },
+  { key: "BlinkRepeat", kind: "integer", access: "RW", default: 0, min: 0, max: 100 },
+  {
+    key: "ClockAlignedDataInterval",
+    kind: "integer",
+    access: "RW",
+    default: 0,
+    min: 0,
+    max: 86400,
+  },
+  { key: "ConnectionTimeOut", kind: "integer", access: "RW", default: 60, min: 0, max: 86400 },
+  {
+    key: "ConnectorPhaseRotation",
+    kind: "csl",
+    access: "RW",
+    default: "0.RST,1.RST",
+    check: (v) =>
+      String(v).split(",").every((i) =>
+          /^\d+\.(NotApplicable|Unknown|RST|RTS|SRT|STR|TRS|TSR)$/.test(i.trim())
+        )
+        ? undefined
+        : "each item must be <connectorId>.<rotation> (e.g. 1.RST)",
+  },
+  { key: "ConnectorPhaseRotationMaxLength", kind: "integer", access: "R", default: 4 },
+  { key: "GetConfigurationMaxKeys", kind: "integer", access: "R", default: 100 },
+  { key: "HeartbeatInterval", kind: "integer", access: "RW", default: 86400, min: 0, max: 604800 },
+  { key: "LightIntensity", kind: "integer", access: "RW", default: 100, min: 0, max: 100 },
+  { key: "LocalPreAuthorize", kind: "boolean", access: "RW", default: false },
+  { key: "MaxEnergyOnInvalidId", kind: "integer", access: "RW", default: 0, min: 0 },
+  {
+    key: "MeterValuesAlignedData",
+    kind: "csl",
+    access: "RW",
+    default: "Energy.Active.Import.Register",
+    items: SUPPORTED_MEASURANDS,
+    maxItems: 4,
+  },
+  { key: "MeterValuesAlignedDataMaxLength", kind: "integer", access: "R", default: 4 },
+  {
+    key: "MeterValuesSampledData",
+    kind: "csl",
+    access: "RW",
+    default: "Energy.Active.Import.Register",
+    items: SUPPORTED_MEASURANDS,
+    maxItems: 4,
+  },
+  { key: "MeterValuesSampledDataMaxLength", kind: "integer", access: "R", default: 4 },
+  {
+    key: "MeterValueSampleInterval",
+    kind: "integer",
+    access: "RW",
+    default: 60,
+    min: 0,
+    max: 86400,
+  },
+  { key: "MinimumStatusDuration", kind: "integer", access: "RW", default: 0, min: 0, max: 3600 },
+  {
+    key: "NumberOfConnectors",
+    kind: "integer",
+    access: "R",
+    default: 1,
+    min: 1,
+    max: 8,
+    reboot: true,
+  },
+  { key: "ResetRetries", kind: "integer", access: "RW", default: 3, min: 0, max: 10 },
+  { key: "StopTransactionOnEVSideDisconnect", kind: "boolean", access: "RW", default: true },
+  { key: "StopTransactionOnInvalidId", kind: "boolean", access: "RW", default: true },
+  {
+    key: "StopTxnAlignedData",
+    kind: "csl",
+    access: "RW",
+    default: "",
+    items: SUPPORTED_MEASURANDS,
+    maxItems: 4,
+  },
+  { key: "StopTxnAlignedDataMaxLength", kind: "integer", access: "R", default: 4 },
+  {
+    key: "StopTxnSampledData",
+    kind: "csl",
+    access: "RW",
+    default: "",
+    items: SUPPORTED_MEASURANDS,
+    maxItems: 4,
+  },
+  { key: "StopTxnSampledDataMaxLength", kind: "integer", access: "R", default: 4 },
+  {
+    key: "SupportedFeatureProfiles",
+    kind: "csl",
+    access: "R",
+    default: "Core,LocalAuthListManagement,RemoteTrigger",
+  },
+  { key: "SupportedFeatureProfilesMaxLength", kind: "integer", access: "R", default: 6 },
+  {
+    key: "TransactionMessageAttempts",
+    kind: "integer",
+    access: "RW",
+    default: 3,
+    min: 0,
+    max: 100,
+  },
+  {
+    key: "TransactionMessageRetryInterval",
+    kind: "integer",
+    access: "RW",
+    default: 60,
+    min: 0,
+    max: 86400,
+  },
+  { key: "UnlockConnectorOnEVSideDisconnect", kind: "boolean", access: "RW", default: true },
+  // --- OCPP 1.6 section 9.2, Local Auth List Management profile ---
+  { key: "LocalAuthListEnabled", kind: "boolean", access: "RW", default: true },
+  { key: "LocalAuthListMaxLength", kind: "integer", access: "R", default: 10000 },
+  { key: "SendLocalListMaxLength", kind: "integer", access: "R", default: 10000 },
+];
