@@ -178,9 +178,12 @@ function changeConfiguration(msg: ConfigurationMsg, ctx: Ctx, defs: readonly Key
   }
   const status = def.reboot ? "RebootRequired" : "Accepted";
   const shown = def.secret ? "(value not logged)" : `to ${toText(parsed.value)}`;
+  // The write goes first: the runtime stores it on disk before the answer leaves,
+  // so an Accepted value is never lost (and a new AuthorizationKey still reaches
+  // the link only after the answer: config.changed is queued behind it).
   return [
-    answer(status),
     { type: "config.write", key: def.key, value: parsed.value },
+    answer(status),
     log(
       "info",
       `Configuration key ${def.key} changed ${shown} by the Central System${

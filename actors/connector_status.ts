@@ -338,8 +338,9 @@ export function transitionConnectorStatus(
         scheduled = [...scheduled, { connectorId: id, operative }];
         reply("Scheduled");
       } else {
-        reply("Accepted");
+        // Stored before the answer leaves: an Accepted change survives a power cut (section 5.2).
         applyAvailability(id, operative);
+        reply("Accepted");
       }
       break;
     }

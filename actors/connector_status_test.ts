@@ -295,17 +295,17 @@ const changed = (connectorId: number, status: ConnectorStatus): Effect => ({
 Deno.test("transitionConnectorStatus() accepts ChangeAvailability Inoperative on an idle connector, persists it and reports Unavailable", () => {
   let [state, effects] = run(booted(), [changeAvailability(1, "Inoperative")]);
   assert.deepEqual(effects, [
-    answer("Accepted"),
     { type: "config.write", key: "InoperativeConnectors", value: "1" },
     { type: "availability.changed", connectorId: 1, operative: false },
+    answer("Accepted"),
     sn(1, "Unavailable"),
     changed(1, "Unavailable"),
   ]);
   [state, effects] = run(state, [changeAvailability(1, "Operative")]);
   assert.deepEqual(effects, [
-    answer("Accepted"),
     { type: "config.write", key: "InoperativeConnectors", value: "" },
     { type: "availability.changed", connectorId: 1, operative: true },
+    answer("Accepted"),
     sn(1, "Available"),
     changed(1, "Available"),
   ]);
@@ -315,9 +315,9 @@ Deno.test("transitionConnectorStatus() accepts ChangeAvailability Inoperative on
 Deno.test("transitionConnectorStatus() sets the whole Charge Point Inoperative with connector 0", () => {
   const [state, effects] = run(booted(), [changeAvailability(0, "Inoperative")]);
   assert.deepEqual(effects, [
-    answer("Accepted"),
     { type: "config.write", key: "InoperativeConnectors", value: "0" },
     { type: "availability.changed", connectorId: 1, operative: false },
+    answer("Accepted"),
     sn(0, "Unavailable"),
     changed(0, "Unavailable"),
     sn(1, "Unavailable"),

@@ -37,7 +37,6 @@ export class ConfigStore {
   #path: string | undefined;
   #values = new Map<string, Value>();
   #view: ConfigView;
-  #saving: Promise<void> = Promise.resolve();
 
   /** A store kept in memory only (tests) when `path` is undefined. */
   constructor(path?: string) {
@@ -142,36 +141,41 @@ export class ConfigStore {
   }
 
   /**
-   * Saves run one after another: concurrent writers of the one temp file
-   * would otherwise rename it from under each other (NotFound) or mix their
-   * bytes. Each save writes the values current when it runs.
+   * Saves synchronously: the file is on disk (temp file, fsync, rename,
+   * directory fsync) before this returns, so a setting the Central System
+   * was told is Accepted survives a kill or power cut right after, and two
+   * saves can never interleave. The file is a few kilobytes; the write
+   * takes a few milliseconds.
    */
   #save(): Promise<void> {
-    const run = this.#saving.then(() => this.#write());
-    this.#saving = run.catch(() => {});
-    return run;
+    try {
+      this.#write();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  async #write(): Promise<void> {
+  #write(): void {
     if (!this.#path) return;
     const data: Record<string, Value> = {};
     for (const [k, v] of this.#values) data[k] = v;
     const tmp = `${this.#path}.tmp`;
-    const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+    const file = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
     try {
       const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
-      for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
-      await file.sync();
+      for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
+      file.syncSync();
     } finally {
       file.close();
     }
-    await Deno.rename(tmp, this.#path);
+    Deno.renameSync(tmp, this.#path);
     // The rename itself must survive a power cut: sync the directory entry.
-    const dir = await Deno.open(this.#path.slice(0, this.#path.lastIndexOf("/")) || ".", {
+    const dir = Deno.openSync(this.#path.slice(0, this.#path.lastIndexOf("/")) || ".", {
       read: true,
     });
     try {
-      await dir.sync();
+      dir.syncSync();
     } finally {
       dir.close();
     }

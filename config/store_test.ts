@@ -206,3 +206,14 @@ Deno.test("ConfigStore.publicSettings() shows whether the password is set, never
   assert.deepEqual(Object.keys(after).sort(), Object.keys(before).sort());
   assert.equal("HeartbeatInterval" in after, false);
 });
+
+Deno.test("ConfigStore.set() has the value on disk before it returns, without awaiting", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = await ConfigStore.open(dir);
+  const pending = store.set("HeartbeatInterval", 123);
+  // Nothing awaited yet: a kill at this instant must still find the value.
+  const onDisk = JSON.parse(Deno.readTextFileSync(`${dir}/settings.json`));
+  assert.equal(onDisk.HeartbeatInterval, 123);
+  await pending;
+  await Deno.remove(dir, { recursive: true });
+});

@@ -219,7 +219,8 @@ export class Runtime implements RuntimeHandle {
    * A setting an actor changed. The store holds the new value at once
    * (`ConfigStore.set` updates its values before it saves), so every actor
    * reads it from the next message on and `config.changed` follows in bus
-   * order; the disk write runs behind and a restart waits for it.
+   * order. The store writes synchronously, so the value is on disk before the
+   * bus delivers the next message (the actor's answer to the Central System).
    */
   #write(bus: Bus, key: string, value: string | number | boolean): void {
     const saved = this.#o.store.set(key, value).catch((err) =>
