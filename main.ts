@@ -138,6 +138,24 @@ async function main(): Promise<void> {
     },
   );
   const log = (l: Level, t: string) => logger.log(l, t);
+  // A wallbox must not die on a bug in a callback: log it and keep running
+  // (committed transactions are on disk; the actors keep their state).
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    log(
+      "error",
+      `Unhandled rejection: ${
+        e.reason instanceof Error ? e.reason.stack ?? e.reason.message : e.reason
+      }`,
+    );
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    log(
+      "error",
+      `Uncaught error: ${e.error instanceof Error ? e.error.stack ?? e.error.message : e.message}`,
+    );
+  });
   if (args.config) await applyConfigFile(store, args.config, log);
 
   if (opened.problem) log("error", `${opened.problem}; starting with default settings`);

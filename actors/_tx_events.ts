@@ -71,10 +71,11 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
       const idTag = String(p.idTag);
       const want = p.connectorId as number | undefined;
       // Section 5.11: connectorId 0 is not a connector (OCTT TC_027); a busy, faulted
-      // or inoperative connector cannot start one (OCTT TC_026), nor one in safe mode.
+      // or inoperative connector cannot start one (OCTT TC_026), nor one in safe mode,
+      // nor one whose cable is still held for its owner (errata 3.5, section 9.1.33).
       const ok = (id: number) => {
         const c = w.get(id);
-        return c !== undefined && isFree(c) && w.state.blocked === null;
+        return c !== undefined && isFree(c) && c.lockedFor === null && w.state.blocked === null;
       };
       const id = want !== undefined
         ? (ok(want) ? want : undefined)

@@ -16,11 +16,29 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock. */
+/** The longest delay the platform's setTimeout takes; longer ones would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The real clock. Delays beyond {@link MAX_TIMER_MS} (24.8 days) run as a chain of timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as number),
+  setTimeout(fn, ms) {
+    const handle: { id?: ReturnType<typeof setTimeout> } = {};
+    const arm = (left: number) => {
+      handle.id = setTimeout(
+        () => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()),
+        Math.min(left, MAX_TIMER_MS),
+      );
+    };
+    arm(ms);
+    return handle;
+  },
+  clearTimeout(h) {
+    // Like the platform's clearTimeout, anything that is not a live handle is ignored.
+    if (typeof h === "object" && h !== null) {
+      clearTimeout((h as { id?: ReturnType<typeof setTimeout> }).id);
+    }
+  },
 };
 
 /**

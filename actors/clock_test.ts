@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "./clock.ts";
+import { FakeClock, MAX_TIMER_MS, systemClock } from "./clock.ts";
 
 Deno.test("FakeClock.now() starts at the given time and stays until advanced", () => {
   const clock = new FakeClock(1_000);
@@ -85,4 +85,23 @@ Deno.test("FakeClock.setTimeout() treats a negative delay as zero", () => {
   clock.setTimeout(() => fired.push(clock.now()), -100);
   clock.advance(0);
   assert.deepEqual(fired, [500]);
+});
+
+Deno.test("systemClock.setTimeout() runs an over-long delay as a chain instead of firing at once", async () => {
+  let fired = false;
+  const h = systemClock.setTimeout(() => fired = true, MAX_TIMER_MS * 3);
+  // The platform fires a delay above MAX_TIMER_MS after 1 ms, and timers fire in order of
+  // their due time: a clamped timer would fire before this 50 ms one, whatever the load.
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fired, false);
+  systemClock.clearTimeout(h);
+  let short = false;
+  await new Promise<void>((r) => systemClock.setTimeout(() => (short = true, r()), 1));
+  assert.equal(short, true);
+});
+
+Deno.test("systemClock.clearTimeout() ignores a handle that is not one, as the platform does", () => {
+  systemClock.clearTimeout(undefined);
+  systemClock.clearTimeout(null);
+  systemClock.clearTimeout(42);
 });

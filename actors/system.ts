@@ -148,6 +148,12 @@ function triggerMessage(state: SystemState, msg: MessageOf<"ocpp.request">, ctx:
     // reset/reboot/reconnect, the Charge Point is RECOMMENDED to Reject this request.
     return rejected("already accepted by the Central System");
   }
+  if (requested !== "BootNotification" && state.backend !== "accepted") {
+    // Section 4.2 lets a Pending Charge Point send triggered messages, but this
+    // runtime sends nothing but BootNotification until Accepted: say so honestly
+    // rather than answer Accepted and send nothing.
+    return rejected("BootNotification is not accepted yet");
+  }
   // Section 5.17: "if the specified connectorId is not relevant to the message, it should
   // be ignored. In such cases the requested message should still be sent."
   const relevant = PER_CONNECTOR.includes(requested) && connectorId !== undefined;

@@ -315,3 +315,19 @@ Deno.test("transitionSystem() replies and calls satisfy the official schemas", (
     }
   }
 });
+
+Deno.test("transitionSystem() rejects TriggerMessage for anything but BootNotification until the boot is accepted", () => {
+  const msg = request("TriggerMessage", { requestedMessage: "StatusNotification", connectorId: 1 });
+  const [, effects] = transitionSystem(idle("pending"), msg, ctxWith());
+  assert.deepEqual(effects, [
+    reply("TriggerMessage", "Rejected"),
+    {
+      type: "log",
+      level: "info",
+      text: "TriggerMessage StatusNotification rejected: BootNotification is not accepted yet",
+    },
+  ]);
+  const boot = request("TriggerMessage", { requestedMessage: "BootNotification" });
+  const [, again] = transitionSystem(idle("pending"), boot, ctxWith());
+  assert.deepEqual(again[0], reply("TriggerMessage", "Accepted"));
+});

@@ -389,3 +389,14 @@ Deno.test("transitionTransaction() lets a group card answered ConcurrentTx stop 
   }]);
   assert.deepEqual(effects, stopping("Local", "OTHER"));
 });
+
+Deno.test("transitionTransaction() rejects RemoteStartTransaction on a connector whose cable is held for its owner", () => {
+  const c = ctx({ UnlockConnectorOnEVSideDisconnect: false });
+  const [held] = run(charging(c), [ev("A"), relayOpened], c);
+  assert.deepEqual(held.connectors[0]!.lockedFor, { idTag: "TAG" });
+  const [after, effects] = run(held, [
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "OTHER" }),
+  ], c);
+  assert.deepEqual(effects, [reply("RemoteStartTransaction", "Rejected")]);
+  assert.deepEqual(after.connectors[0]!.lockedFor, { idTag: "TAG" });
+});

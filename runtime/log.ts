@@ -20,12 +20,17 @@ export interface Logger {
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text.replace(
-    /("(?:AuthorizationKey|backendPassword|password)"\s*,\s*"value"\s*:\s*|"(?:backendPassword|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+    /("(?:AuthorizationKey|backendPassword|password)"\s*,\s*"value"\s*:\s*|"(?:backendPassword|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
     '$1"***"',
   );
   out = out.replace(
-    /(\{\s*"key"\s*:\s*"AuthorizationKey"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+    /(\{\s*"key"\s*:\s*"AuthorizationKey"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
     '$1"***"',
+  );
+  // JSON objects have no key order, and configuration keys are case-insensitive (section 7.17).
+  out = out.replace(
+    /("value"\s*:\s*)"(?:[^"\\]|\\.)*"(\s*,\s*"key"\s*:\s*"AuthorizationKey")/gi,
+    '$1"***"$2',
   );
   for (const s of secrets) if (s.length >= 1) out = out.split(s).join("***");
   return out;

@@ -28,3 +28,20 @@ Deno.test("memoryLogger() records level and redacted text", () => {
   memoryLogger(lines, () => ["topsecretvalue1234"]).log("warn", "key topsecretvalue1234 rejected");
   assert.deepEqual(lines, ["warn key *** rejected"]);
 });
+
+Deno.test("redact() masks an AuthorizationKey whatever the key's case or the field order", () => {
+  assert.equal(
+    redact(
+      '[2,"1","ChangeConfiguration",{"key":"authorizationkey","value":"0123456789abcdef"}]',
+      [],
+    ),
+    '[2,"1","ChangeConfiguration",{"key":"authorizationkey","value":"***"}]',
+  );
+  assert.equal(
+    redact(
+      '[2,"1","ChangeConfiguration",{"value":"0123456789abcdef","key":"AuthorizationKey"}]',
+      [],
+    ),
+    '[2,"1","ChangeConfiguration",{"value":"***","key":"AuthorizationKey"}]',
+  );
+});
