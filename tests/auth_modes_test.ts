@@ -217,7 +217,9 @@ Deno.test("the list, the cache and the whitelist survive a Soft Reset and a rest
     await csms.until(() => auth(cp).cache.size === 1, "the cache entry");
     const r = csms.mark;
     assert.equal((await csms.call("Reset", { type: "Soft" })).status, "Accepted");
-    await csms.next("StatusNotification", r, (p) => p.connectorId === 1);
+    // The statuses of the new connection (the old one may still report before it closes).
+    const rebooted = await csms.next("BootNotification", r);
+    await csms.next("StatusNotification", rebooted.seq, (p) => p.connectorId === 1);
     assert.equal(cp.restarts, 1);
     assert.deepEqual(await csms.call("GetLocalListVersion", {}), { listVersion: 4 });
     assert.deepEqual([...auth(cp).cache.keys()], ["CACHED"]);
