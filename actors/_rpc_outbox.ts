@@ -24,12 +24,24 @@ export interface PendingCall {
 
 /**
  * True for the transaction-related messages of OCPP 1.6 section 3.7:
- * StartTransaction, StopTransaction and MeterValues of a transaction (one
- * with a local transaction number or a transactionId).
+ * StartTransaction, StopTransaction, MeterValues of a transaction (one
+ * with a local transaction number or a transactionId) and clock-aligned
+ * MeterValues (context `Sample.Clock`), with or without a transaction.
  */
 export function isTransactional(action: string, payload: Payload, tx?: number): boolean {
   return action === "StartTransaction" || action === "StopTransaction" ||
-    (action === "MeterValues" && (tx !== undefined || payload.transactionId !== undefined));
+    (action === "MeterValues" &&
+      (tx !== undefined || payload.transactionId !== undefined || isClockAligned(payload)));
+}
+
+/** Whether a MeterValues payload holds a clock-aligned sample (context `Sample.Clock`). */
+function isClockAligned(payload: Payload): boolean {
+  const values = Array.isArray(payload.meterValue) ? payload.meterValue : [];
+  return values.some((mv: unknown) => {
+    const sampled = (mv as { sampledValue?: unknown })?.sampledValue;
+    return Array.isArray(sampled) &&
+      sampled.some((sv: unknown) => (sv as { context?: unknown })?.context === "Sample.Clock");
+  });
 }
 
 /**

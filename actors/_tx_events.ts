@@ -31,6 +31,18 @@ export function onTap(w: Work, idTag: string): void {
     else drop(w, own.id);
     return;
   }
+  // The same card again while its session is being authorized or its cable locked: not a
+  // second session on another connector.
+  const busy = conns.find(({ c }) =>
+    (c.tx.phase === "authorizing" || c.tx.phase === "locking") && idKey(c.tx.idTag) === idKey(idTag)
+  );
+  if (busy) {
+    w.log(
+      "info",
+      `Ignored card ${idTag}: its session on connector ${busy.id} is ${busy.c.tx.phase}`,
+    );
+    return;
+  }
   const held = conns.find(({ c }) =>
     c.lockedFor !== null && c.lockedFor !== undefined && idKey(c.lockedFor.idTag) === idKey(idTag)
   );
@@ -66,6 +78,13 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
   const reply = (payload: Payload) =>
     w.emit({ type: "ocpp.reply", id: msg.id, action: msg.action, payload });
   const p = msg.payload;
+  // Section 4.2: while the boot is Pending (or not Accepted at all), the Central System may
+  // not start or stop a transaction remotely.
+  const remote = msg.action === "RemoteStartTransaction" || msg.action === "RemoteStopTransaction";
+  if (remote && w.state.backend !== "accepted") {
+    w.log("info", `Rejected ${msg.action}: the boot is not Accepted (${w.state.backend})`);
+    return reply({ status: "Rejected" });
+  }
   switch (msg.action) {
     case "RemoteStartTransaction": {
       const idTag = String(p.idTag);

@@ -17,6 +17,8 @@
  *   actor queues them in the durable outbox and adds the transactionId when
  *   they are sent, so samples taken offline, before the Central System
  *   assigned the id, are delivered too (section 3.7, OCTT TC_036).
+ *   Clock-aligned values are transaction-related too (section 3.7): the
+ *   rpc actor queues them in the outbox, with or without a transaction.
  * - The last reading of a running transaction is journaled
  *   (`store.tx_meter`) before every MeterValues of it and at least every
  *   {@link METER_JOURNAL_MS} while the register moves: after a power loss

@@ -28,6 +28,11 @@ const STOP = { transactionId: 7, meterStop: 1200, timestamp: TIME };
 const SAMPLES = [{ timestamp: TIME, sampledValue: [{ value: "600" }] }];
 const METER_TX = { connectorId: 1, transactionId: 7, meterValue: SAMPLES };
 const METER = { connectorId: 1, meterValue: SAMPLES };
+/** Clock-aligned values without a transaction (section 3.7: transaction-related all the same). */
+const METER_CLOCK = {
+  connectorId: 0,
+  meterValue: [{ timestamp: TIME, sampledValue: [{ value: "600", context: "Sample.Clock" }] }],
+};
 /** A StopTransaction of a local transaction: the rpc actor adds the transactionId. */
 const STOP_LOCAL = { idTag: "TAG1", meterStop: 1200, timestamp: TIME, reason: "Local" };
 
@@ -141,11 +146,12 @@ Deno.test("initialRpc() queues the outbox of the store in order, with the known 
   assert.equal(state.nextSeq, 6);
 });
 
-Deno.test("isTransactional() is true for Start/StopTransaction and MeterValues of a transaction", () => {
+Deno.test("isTransactional() is true for Start/StopTransaction, MeterValues of a transaction and clock-aligned MeterValues", () => {
   assert.equal(isTransactional("StartTransaction", START), true);
   assert.equal(isTransactional("StopTransaction", STOP), true);
   assert.equal(isTransactional("MeterValues", METER_TX), true);
   assert.equal(isTransactional("MeterValues", METER), false);
+  assert.equal(isTransactional("MeterValues", METER_CLOCK), true);
   assert.equal(isTransactional("StatusNotification", STATUS), false);
   assert.equal(isTransactional("Authorize", AUTH), false);
 });
@@ -960,4 +966,24 @@ Deno.test("transitionRpc() treats a null CALL payload as an empty object (OCPP-J
     handled,
   );
   assert.deepEqual(effects, [{ type: "ocpp.request", id: "n", action: "ClearCache", payload: {} }]);
+});
+
+Deno.test("transitionRpc() keeps clock-aligned MeterValues without a transaction in the outbox while offline (section 3.7)", () => {
+  const rig = new Rig();
+  assert.deepEqual(rig.on(call("MeterValues", METER_CLOCK)), [put(1, "MeterValues", METER_CLOCK)]);
+  assert.equal(rig.state.durable, 1);
+  rig.on({ type: "ws.opened", conn: 1 });
+  rig.on(call("BootNotification", BOOT));
+  rig.on(received([3, id(1), BOOT_CONF]));
+  // Sent as queued: no transactionId is added to values of no transaction.
+  assert.deepEqual(rig.on({ type: "backend.accepted", currentTime: TIME }), [
+    send([2, id(2), "MeterValues", METER_CLOCK]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on(received([3, id(2), {}])), [
+    CANCEL_CALL,
+    done(1, "MeterValues"),
+    { type: "ocpp.result", action: "MeterValues", payload: {}, request: METER_CLOCK },
+  ]);
+  assert.equal(rig.state.durable, 0);
 });

@@ -49,14 +49,15 @@
  *
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results, OCPP
- * results, `availability.changed`, `tx.stop_all`, `system.started`; emits `tx.*`, `auth.request`,
+ * results, `availability.changed`, `tx.stop_all`, `system.started`, `backend.state`
+ * (RemoteStart/StopTransaction are Rejected unless the boot is Accepted, section 4.2); emits `tx.*`, `auth.request`,
  * `auth.info`, `hw.lock`, `hw.unlock`, `store.tx_journal`, `ocpp.call`
  * (StartTransaction, StopTransaction), `ocpp.reply`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { EvState, MessageOf, StopReason } from "./messages.ts";
+import type { BackendState, EvState, MessageOf, StopReason } from "./messages.ts";
 import { EMPTY_BOOT, type JournaledTx, type LastRun, type TxBoot } from "./boot.ts";
 import {
   authorize,
@@ -136,6 +137,8 @@ export interface TransactionState {
   readonly lastRun: LastRun;
   /** Charging disabled (safe mode), and why. */
   readonly blocked: string | null;
+  /** The connection supervisor's last state: remote start/stop only when `accepted` (section 4.2). */
+  readonly backend: BackendState;
 }
 
 /** Message types the transaction actor receives. */
@@ -156,6 +159,7 @@ const RECEIVES = [
   "ocpp.failed",
   "tx.stop_all",
   "system.started",
+  "backend.state",
 ] as const;
 
 /** Messages the transaction actor receives. */
@@ -188,6 +192,7 @@ export function initialTransaction(ctx: Ctx, boot: TxBoot = EMPTY_BOOT.tx): Tran
     recovery: boot.journal,
     lastRun: boot.lastRun,
     blocked: boot.blocked ?? null,
+    backend: "disabled",
   };
 }
 
@@ -295,6 +300,8 @@ export function transitionTransaction(
     case "ocpp.failed":
       onResult(w, msg);
       break;
+    case "backend.state":
+      return w.done({ backend: msg.state });
     case "system.started":
       if (state.recovery.length === 0) break;
       recover(w, state.recovery, state.lastRun);

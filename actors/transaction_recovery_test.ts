@@ -199,7 +199,8 @@ Deno.test("transitionTransaction() starts no session in safe mode", () => {
     level: "warn",
     text: "Ignored card TAG: charging is disabled (store damaged)",
   }]);
-  const [, remote] = run(state, [{
+  // Rejected for safe mode, even with the boot Accepted.
+  const [, remote] = run(state, [{ type: "backend.state", state: "accepted", since: T0 }, {
     type: "ocpp.request",
     id: "r1",
     action: "RemoteStartTransaction",

@@ -35,6 +35,8 @@ function run(
 
 const ev = (state: EvState): TransactionMsg => ({ type: "hw.ev_state", connectorId: 1, state });
 const tap = (idTag: string): TransactionMsg => ({ type: "hw.rfid", idTag });
+/** The boot is Accepted: the Central System may start and stop transactions (section 4.2). */
+const up: TransactionMsg = { type: "backend.state", state: "accepted", since: T0 };
 const relayOpened: TransactionMsg = { type: "hw.relay", connectorId: 1, closed: false };
 const req = (
   action: "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector",
@@ -55,6 +57,7 @@ const reply = (action: string, status: string, id = "r1"): Effect =>
 function charging(c: Ctx = ctx(), info: IdTagInfo = { status: "Accepted" }): TransactionState {
   return run(initialTransaction(c), [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     startResult(7, info),
@@ -232,6 +235,7 @@ Deno.test("transitionTransaction() keeps the transaction of a connector known to
   assert.equal(state.connectors[0]!.fixedCable, true);
   [state] = run(state, [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     startResult(7, { status: "Accepted" }),
@@ -274,6 +278,7 @@ Deno.test("transitionTransaction() stops with DeAuthorized and keeps the cable l
   // Started offline: the relay is closed when the Central System answers.
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     { type: "hw.relay", connectorId: 1, closed: true },
@@ -298,6 +303,7 @@ Deno.test("transitionTransaction() only stops the energy when StartTransaction.c
   const c = ctx({ StopTransactionOnInvalidId: false });
   const [state] = run(initialTransaction(c), [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
   ], c);
@@ -322,6 +328,7 @@ Deno.test("transitionTransaction() queues StopTransaction at once when the trans
   const c = ctx();
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     { type: "hw.meter", connectorId: 1, wh: 1500, w: 0 },

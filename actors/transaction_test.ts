@@ -37,6 +37,8 @@ const ev = (state: EvState, connectorId = 1): TransactionMsg => ({
   state,
 });
 const tap = (idTag: string): TransactionMsg => ({ type: "hw.rfid", idTag });
+/** The boot is Accepted: the Central System may start and stop transactions (section 4.2). */
+const up: TransactionMsg = { type: "backend.state", state: "accepted", since: T0 };
 const req = (action: "RemoteStartTransaction", payload: Record<string, unknown>) =>
   ({ type: "ocpp.request", id: "r1", action, payload }) as const;
 const accepted = (idTag: string, purpose: "start" | "remote", connectorId = 1) =>
@@ -189,6 +191,7 @@ Deno.test("transitionTransaction() drops the session when the cable is pulled be
 Deno.test("transitionTransaction() starts no transaction when the cable lock fails (OCTT TC_024)", () => {
   const c = ctx();
   const [state, effects] = run(initialTransaction(c), [
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     ev("B"),
     { type: "hw.locked", connectorId: 1, ok: false },
@@ -198,6 +201,7 @@ Deno.test("transitionTransaction() starts no transaction when the cable lock fai
   // The lock that never answers ends the same way.
   const [, late] = run(initialTransaction(c), [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "timer.fired", id: "lock:1" },
   ]);
@@ -221,6 +225,7 @@ Deno.test("transitionTransaction() starts a transaction on plug-in with the conf
 Deno.test("transitionTransaction() accepts RemoteStartTransaction on a free connector and authorizes at once when AuthorizeRemoteTxRequests is false", () => {
   const c = ctx({ ConnectionTimeOut: 45 });
   const [state, effects] = run(initialTransaction(c), [
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, [
@@ -240,6 +245,7 @@ Deno.test("transitionTransaction() asks for authorization of a remote start when
   const c = ctx({ AuthorizeRemoteTxRequests: true });
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, [
@@ -262,6 +268,7 @@ Deno.test("transitionTransaction() picks the first free connector for a RemoteSt
   const c = ctx({ NumberOfConnectors: 2 });
   const [state] = run(initialTransaction(c), [
     { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" },
+    up,
     req("RemoteStartTransaction", { idTag: "TAG" }),
   ], c);
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["idle", "authorized"]);
@@ -292,7 +299,7 @@ const rejectedCases: [string, readonly TransactionMsg[], Record<string, unknown>
 for (const [what, before, payload] of rejectedCases) {
   Deno.test(`transitionTransaction() rejects RemoteStartTransaction for ${what}`, () => {
     const c = ctx();
-    const [state] = run(initialTransaction(c), before, c);
+    const [state] = run(initialTransaction(c), [up, ...before], c);
     const [after, effects] = run(state, [
       req("RemoteStartTransaction", { ...payload, idTag: "TAG" }),
     ], c);
@@ -343,8 +350,66 @@ Deno.test("transitionTransaction() moves a card's session to the connector the c
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["idle", "locking"]);
   // A remote start belongs to its connector.
   [state] = run(initialTransaction(c), [
+    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     ev("B", 2),
   ], c);
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["authorized", "idle"]);
+});
+
+Deno.test("transitionTransaction() rejects RemoteStartTransaction and RemoteStopTransaction until the boot is Accepted (section 4.2)", () => {
+  const c = ctx();
+  const rejected = (action: string) => [
+    { type: "log", level: "info", text: `Rejected ${action}: the boot is not Accepted (pending)` },
+    { type: "ocpp.reply", id: "r1", action, payload: { status: "Rejected" } },
+  ];
+  const pending: TransactionMsg = { type: "backend.state", state: "pending", since: T0 };
+  const [state, effects] = run(initialTransaction(c), [
+    pending,
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+  ], c);
+  assert.deepEqual(effects, rejected("RemoteStartTransaction"));
+  assert.equal(state.backend, "pending");
+  assert.deepEqual(state.connectors[0]!.tx, { phase: "idle" });
+  const stop = {
+    type: "ocpp.request",
+    id: "r1",
+    action: "RemoteStopTransaction",
+    payload: { transactionId: 1 },
+  } as const;
+  assert.deepEqual(run(state, [stop], c)[1], rejected("RemoteStopTransaction"));
+  // Accepted: the same request starts a session.
+  const [after, accepted] = run(state, [
+    up,
+    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+  ], c);
+  assert.deepEqual(accepted[0], {
+    type: "ocpp.reply",
+    id: "r1",
+    action: "RemoteStartTransaction",
+    payload: { status: "Accepted" },
+  });
+  assert.equal(after.connectors[0]!.tx.phase, "authorized");
+});
+
+Deno.test("transitionTransaction() ignores a second tap of a card being authorized or whose cable is locking", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  let [state, effects] = run(
+    initialTransaction(c),
+    [ev("B"), ev("B", 2), tap("TAG"), tap("tag")],
+    c,
+  );
+  assert.deepEqual(effects, [{
+    type: "log",
+    level: "info",
+    text: "Ignored card tag: its session on connector 1 is authorizing",
+  }]);
+  assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["authorizing", "idle"]);
+  [state, effects] = run(state, [accepted("TAG", "start"), tap("TAG")], c);
+  assert.deepEqual(effects, [{
+    type: "log",
+    level: "info",
+    text: "Ignored card TAG: its session on connector 1 is locking",
+  }]);
+  assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["locking", "idle"]);
 });

@@ -121,6 +121,30 @@ Deno.test("boot: Pending, then Accepted; nothing but BootNotification goes out w
   assert.deepEqual(csms.invalid, []);
 });
 
+Deno.test("boot: RemoteStartTransaction and RemoteStopTransaction are Rejected while Pending (section 4.2)", async () => {
+  await using rig = await startRig({
+    noWait: true,
+    before: (csms) => {
+      csms.handlers.BootNotification = () => ({
+        status: "Pending",
+        currentTime: new Date().toISOString(),
+        interval: 60,
+      });
+    },
+  });
+  const { csms, station } = rig;
+  await csms.next("BootNotification", 0);
+  const pending = await busNext(rig, "backend.state", 0, (m) => m.state === "pending");
+  station.plug(1);
+  const start = await csms.call("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" });
+  assert.equal(start.status, "Rejected");
+  const stop = await csms.call("RemoteStopTransaction", { transactionId: 1 });
+  assert.equal(stop.status, "Rejected");
+  assert.deepEqual(rig.messages.slice(pending).filter((m) => m.type === "tx.authorized"), []);
+  assert.deepEqual(csms.received.map((r) => r.action), ["BootNotification"]);
+  assert.deepEqual(csms.invalid, []);
+});
+
 Deno.test("boot: no answer to the Central System while Rejected", async () => {
   await using rig = await startRig({
     noWait: true,
