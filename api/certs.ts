@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { writeFileAtomicSync } from "../config/atomic_write.ts";
 
 /** Largest accepted upload, bytes (the API's general body limit). */
 export const CERT_MAX_BYTES = 64 * 1024;
@@ -127,29 +128,7 @@ export async function saveCert(dataDir: string, kind: CertKind, pem: string): Pr
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const abs = await Deno.realPath(dir);
   const path = `${abs}/${kind}.pem`;
-  const tmp = `${abs}/.${kind}.pem.${crypto.randomUUID()}.tmp`;
-  const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-  try {
-    try {
-      // The umask may take bits away, never add them; this only makes sure.
-      await Deno.chmod(tmp, 0o600);
-      const bytes = new TextEncoder().encode(pem);
-      for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
-  const d = await Deno.open(abs, { read: true });
-  try {
-    await d.sync();
-  } finally {
-    d.close();
-  }
+  writeFileAtomicSync(path, new TextEncoder().encode(pem), 0o600);
   return path;
 }
 

@@ -4,11 +4,12 @@
  * The token is the `CP_API_TOKEN` environment variable when it is set and
  * non-empty. Otherwise it is kept in `<data-dir>/api-token`: created at first
  * start with 32 random bytes (hex, 64 characters) and mode 0600, written
- * atomically (temp file, fsync, rename) so that a power cut never leaves an
+ * atomically (`config/atomic_write.ts`) so that a power cut never leaves an
  * empty token file, and reused (trimmed) on every later start.
  *
  * @module
  */
+import { writeFileAtomicSync } from "../config/atomic_write.ts";
 
 /** Name of the token file inside the data directory. */
 export const API_TOKEN_FILE = "api-token";
@@ -72,20 +73,10 @@ async function readTokenFile(path: string): Promise<string | undefined> {
 async function createTokenFile(dataDir: string, path: string): Promise<string> {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
     await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-    try {
-      let data = new TextEncoder().encode(token + "\n");
-      while (data.length > 0) data = data.subarray(await file.write(data));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
+    writeFileAtomicSync(path, new TextEncoder().encode(token + "\n"), 0o600);
   } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
     throw new Error(`Cannot create API token file ${path}: ${(err as Error).message}`, {
       cause: err,
     });

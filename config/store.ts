@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeFileAtomicSync } from "./atomic_write.ts";
 import {
   byKey,
   bySetting,
@@ -160,24 +161,7 @@ export class ConfigStore {
     if (!this.#path) return;
     const data: Record<string, Value> = {};
     for (const [k, v] of this.#values) data[k] = v;
-    const tmp = `${this.#path}.tmp`;
-    const file = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-    try {
-      const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
-      for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    Deno.renameSync(tmp, this.#path);
-    // The rename itself must survive a power cut: sync the directory entry.
-    const dir = Deno.openSync(this.#path.slice(0, this.#path.lastIndexOf("/")) || ".", {
-      read: true,
-    });
-    try {
-      dir.syncSync();
-    } finally {
-      dir.close();
-    }
+    const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
+    writeFileAtomicSync(this.#path, bytes, 0o600);
   }
 }
