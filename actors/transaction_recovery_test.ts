@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
 import type { JournaledTx, TxBoot } from "./boot.ts";
-import type { EvState } from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import {
   initialTransaction,
@@ -16,8 +15,8 @@ import {
   type TransactionState,
   transitionTransaction,
 } from "./transaction.ts";
+import { ev, T0 } from "./_tx_testing.ts";
 
-const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const T1 = T0 + 600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -54,7 +53,6 @@ function boot(journal: JournaledTx[], extra: Partial<TxBoot> = {}): TxBoot {
   return { journal, nextTx: 6, lastRun: { clean: false }, ...extra };
 }
 
-const ev = (state: EvState): TransactionMsg => ({ type: "hw.ev_state", connectorId: 1, state });
 const started: TransactionMsg = { type: "system.started" };
 
 /** The effects that finish transaction 5 with `reason`. */

@@ -5,38 +5,18 @@
  * journal entries that go before each effect.
  */
 import assert from "node:assert/strict";
-import type { Ctx, Effect, TimerFired } from "./bus.ts";
-import type { EvState, IdTagInfo, StopReason } from "./messages.ts";
-import { type Value, viewOf } from "../config/registry.ts";
+import type { Ctx, Effect } from "./bus.ts";
+import type { IdTagInfo, StopReason } from "./messages.ts";
 import {
   initialTransaction,
   RELAY_CONFIRM_MS,
   type TransactionMsg,
   type TransactionState,
-  transitionTransaction,
 } from "./transaction.ts";
+import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
 
-const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const ISO0 = "2025-01-01T00:00:00.000Z";
 
-function ctx(values: Record<string, Value> = {}): Ctx {
-  return { now: T0, config: viewOf(new Map(Object.entries(values))) };
-}
-
-function run(
-  state: TransactionState,
-  msgs: readonly (TransactionMsg | TimerFired)[],
-  c: Ctx = ctx(),
-): [TransactionState, Effect[]] {
-  let effects: Effect[] = [];
-  for (const m of msgs) [state, effects] = transitionTransaction(state, m, c);
-  return [state, effects];
-}
-
-const ev = (state: EvState): TransactionMsg => ({ type: "hw.ev_state", connectorId: 1, state });
-const tap = (idTag: string): TransactionMsg => ({ type: "hw.rfid", idTag });
-/** The boot is Accepted: the Central System may start and stop transactions (section 4.2). */
-const up: TransactionMsg = { type: "backend.state", state: "accepted", since: T0 };
 const relayOpened: TransactionMsg = { type: "hw.relay", connectorId: 1, closed: false };
 const req = (
   action: "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector",
