@@ -1,7 +1,8 @@
 /**
  * The configuration keys of OCPP 1.6 chapter 9 (private to `config/`;
  * `registry.ts` joins them with the app settings): every Core key of
- * section 9.1 and the Local Auth List Management keys of section 9.2, with
+ * section 9.1, the Local Auth List Management keys of section 9.2 and the
+ * Reservation key of section 9.3, with
  * access, default and bounds.
  *
  * @module
@@ -14,7 +15,7 @@ const SUPPORTED_MEASURANDS = [
   "Power.Active.Import",
 ] as const;
 
-/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), then 9.2 (Local Auth List Management). */
+/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), 9.2 (Local Auth List Management), 9.3 (Reservation). */
 export const OCPP_KEYS: readonly KeyDef[] = [
   // --- OCPP 1.6 section 9.1, Core profile ---
   { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },
@@ -109,6 +110,11 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     kind: "csl",
     access: "R",
     default: "Core,LocalAuthListManagement,RemoteTrigger",
+    // Section 9.1.28: the profiles this Charge Point supports as configured now.
+    derive: (c) =>
+      ["Core", "LocalAuthListManagement", "RemoteTrigger"].concat(
+        c.bool("ReservationEnabled") ? ["Reservation"] : [],
+      ).join(","),
   },
   { key: "SupportedFeatureProfilesMaxLength", kind: "integer", access: "R", default: 6 },
   {
@@ -132,4 +138,12 @@ export const OCPP_KEYS: readonly KeyDef[] = [
   { key: "LocalAuthListEnabled", kind: "boolean", access: "RW", default: true },
   { key: "LocalAuthListMaxLength", kind: "integer", access: "R", default: 10000 },
   { key: "SendLocalListMaxLength", kind: "integer", access: "R", default: 10000 },
+  // --- OCPP 1.6 section 9.3, Reservation profile ---
+  {
+    key: "ReserveConnectorZeroSupported",
+    setting: "reserveConnectorZeroSupported",
+    kind: "boolean",
+    access: "R",
+    default: true,
+  },
 ];

@@ -27,6 +27,16 @@ export interface ConnectorView {
   /** Meter register, Wh. */
   readonly meterWh: number;
   readonly powerW: number;
+  /** The reservation holding the connector (ReserveNow, section 5.13), or null. */
+  readonly reservation: {
+    readonly reservationId: number;
+    readonly idTag: string;
+    readonly parentIdTag?: string;
+    /** ISO time the reservation expires. */
+    readonly expiryDate: string;
+    /** Made for connector 0: the reserved idTag may charge on any connector. */
+    readonly anyConnector: boolean;
+  } | null;
 }
 
 /** The answer of `/api/status`. */
