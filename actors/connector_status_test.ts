@@ -418,3 +418,16 @@ Deno.test("transitionConnectorStatus() reports Reserved while a reservation hold
   );
   assert.equal(deriveStatus({ ...base, reserved: true }).status, "Reserved");
 });
+
+Deno.test("transitionConnectorStatus() cuts a fault's info to CiString50, so the status is still sent", () => {
+  const long = "Ground fault detected by the residual current monitor, 30 mA";
+  assert.deepEqual(
+    reported(booted(), [{
+      type: "hw.fault",
+      connectorId: 1,
+      errorCode: "GroundFailure",
+      info: long,
+    }]),
+    [`1:Faulted:GroundFailure:${long.slice(0, 50)}`],
+  );
+});

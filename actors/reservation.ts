@@ -48,6 +48,7 @@
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { ConnectorStatus, MessageOf, Reservation } from "./messages.ts";
 import type { Payload, V16 } from "../ocpp/types.ts";
+import { parseDateTime } from "../ocpp/date_time.ts";
 
 /** The longest timer armed at once; a later expiry re-arms (setTimeout holds 2^31 - 1 ms). */
 export const MAX_TIMER_MS = 86_400_000;
@@ -174,7 +175,8 @@ function reserveNow(w: Step, id: string, p: V16.ReserveNowRequest): void {
   };
   const { config, now } = w.ctx;
   const n = w.s.statuses.length - 1;
-  const expiresAt = Date.parse(p.expiryDate);
+  // The schema let only RFC 3339 through; read it the same strict way.
+  const expiresAt = parseDateTime(p.expiryDate) ?? Number.NaN;
   const refuse = !config.bool("ReservationEnabled")
     ? "the Reservation profile is switched off"
     : p.connectorId === 0 && !config.bool("ReserveConnectorZeroSupported")
