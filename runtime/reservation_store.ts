@@ -9,6 +9,7 @@
  * @module
  */
 import type { MessageOf, Reservation } from "../actors/messages.ts";
+import type { ConnectorView } from "./handle.ts";
 import type { Storage } from "./storage.ts";
 
 const MIGRATION = `
@@ -100,4 +101,16 @@ export class ReservationStore {
       r.expiresAt,
     );
   }
+}
+
+/** A reservation as `/api/status` shows it on its connector. */
+export function reservationView(r: Reservation | undefined): ConnectorView["reservation"] {
+  if (!r) return null;
+  return {
+    reservationId: r.reservationId,
+    idTag: r.idTag,
+    ...(r.parentIdTag !== undefined ? { parentIdTag: r.parentIdTag } : {}),
+    expiryDate: new Date(r.expiresAt).toISOString(),
+    anyConnector: r.connectorId === 0,
+  };
 }

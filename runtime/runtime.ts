@@ -20,13 +20,7 @@
  */
 import { Bus, errorText } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type {
-  BackendState,
-  BusMessage,
-  Reservation,
-  StopReason,
-  StoreMessage,
-} from "../actors/messages.ts";
+import type { BackendState, BusMessage, StopReason, StoreMessage } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
@@ -45,7 +39,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
-import { ReservationStore } from "./reservation_store.ts";
+import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -399,16 +393,4 @@ export class Runtime implements RuntimeHandle {
     await this.#o.store.apply(changes);
     for (const [key, value] of changes) this.#bus.publish({ type: "config.changed", key, value });
   }
-}
-
-/** A reservation as `/api/status` shows it on its connector. */
-function reservationView(r: Reservation | undefined): ConnectorView["reservation"] {
-  if (!r) return null;
-  return {
-    reservationId: r.reservationId,
-    idTag: r.idTag,
-    ...(r.parentIdTag !== undefined ? { parentIdTag: r.parentIdTag } : {}),
-    expiryDate: new Date(r.expiresAt).toISOString(),
-    anyConnector: r.connectorId === 0,
-  };
 }
