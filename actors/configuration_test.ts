@@ -131,7 +131,7 @@ Deno.test("transitionConfiguration() answers known keys and lists the others as 
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger,Reservation",
+        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging,Reservation",
       },
       { key: "HeartbeatInterval", readonly: false, value: "60" },
     ],
@@ -146,7 +146,7 @@ Deno.test("transitionConfiguration() leaves Reservation out of SupportedFeatureP
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger",
+        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging",
       },
     ],
   })]);

@@ -47,6 +47,8 @@ export function idleConnector(id: number): ConnectorView {
     meterWh: 0,
     powerW: 0,
     reservation: null,
+    limitA: 32,
+    limitSource: "installer",
   };
 }
 

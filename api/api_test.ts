@@ -23,6 +23,8 @@ const STATUS: StatusView = {
     meterWh: 1234,
     powerW: 0,
     reservation: null,
+    limitA: 32,
+    limitSource: "installer",
   }],
   durability: OK_DURABILITY,
 };

@@ -9,7 +9,9 @@
  * @module
  */
 import type { MessageOf, Reservation } from "../actors/messages.ts";
+import type { Bus } from "../actors/bus.ts";
 import type { ConnectorView } from "./handle.ts";
+import type { Logger } from "./log.ts";
 import type { Storage } from "./storage.ts";
 
 const MIGRATION = `
@@ -79,6 +81,18 @@ export class ReservationStore {
       });
     }
     return { reservations, problems };
+  }
+
+  /**
+   * Connects the table to a boot's bus: each `store.reservation` is written
+   * through `persist` (which reports a failure), and the stored reservations
+   * are handed to the reservation actor (`reservation.load`).
+   */
+  attach(bus: Bus, persist: (type: string, write: () => void) => void, logger: Logger): void {
+    bus.subscribe("store.reservation", (m) => persist(m.type, () => this.apply(m)));
+    const stored = this.load();
+    for (const p of stored.problems) logger.log("error", p);
+    bus.publish({ type: "reservation.load", reservations: stored.reservations });
   }
 
   /** Makes one change durable. */

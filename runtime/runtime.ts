@@ -20,7 +20,13 @@
  */
 import { Bus, errorText } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type { BackendState, BusMessage, StopReason, StoreMessage } from "../actors/messages.ts";
+import type {
+  BackendState,
+  BusMessage,
+  LimitSource,
+  StopReason,
+  StoreMessage,
+} from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
@@ -31,6 +37,8 @@ import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
 import { reservationActor, type ReservationState } from "../actors/reservation.ts";
+import type { SmartChargingState } from "../actors/smart_charging.ts";
+import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { BackendClock, Link } from "./link.ts";
@@ -47,6 +55,7 @@ import {
   type WhitelistAccess,
   whitelistAccess,
 } from "./auth_store.ts";
+import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 
 export type { DurabilityView };
 
@@ -98,6 +107,7 @@ export class Runtime implements RuntimeHandle {
   #storeError: string | null = null;
   #auth: AuthStore;
   #reservations: ReservationStore;
+  #profiles: ProfileStore;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -114,6 +124,7 @@ export class Runtime implements RuntimeHandle {
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
     this.#reservations = new ReservationStore(this.#journal.storage);
+    this.#profiles = new ProfileStore(this.#journal.storage);
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -174,13 +185,10 @@ export class Runtime implements RuntimeHandle {
     bus.subscribe("store.outbox_thin", persist);
     bus.subscribe("store.tx_journal", persist);
     bus.subscribe("store.tx_meter", persist);
-    bus.subscribe(
-      "store.reservation",
-      (m) => this.#persistWith(m.type, () => this.#reservations.apply(m)),
-    );
     bus.spawn(connectionActor(o.bootInfo));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
+    spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
     bus.spawn(relayActor);
     bus.spawn(meterActor);
     bus.spawn(connectorStatusActor);
@@ -198,9 +206,7 @@ export class Runtime implements RuntimeHandle {
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
     // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
-    const stored = this.#reservations.load();
-    for (const p of stored.problems) o.logger.log("error", p);
-    bus.publish({ type: "reservation.load", reservations: stored.reservations });
+    this.#reservations.attach(bus, (t, write) => this.#persistWith(t, write), o.logger);
     if (blocked !== undefined) {
       o.logger.log("error", `Charging disabled: ${blocked}`);
       bus.publish({
@@ -356,6 +362,7 @@ export class Runtime implements RuntimeHandle {
     const conn = this.#bus.snapshot<ConnectionState>("connection");
     const meter = this.#bus.snapshot<MeterState>("meter");
     const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
+    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
@@ -371,6 +378,8 @@ export class Runtime implements RuntimeHandle {
         meterWh: Math.floor(c.meterWh),
         powerW: Math.round(meter.connectors[i]?.w ?? 0),
         reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
+        limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
+        limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
       };
     });
     return {
@@ -382,6 +391,16 @@ export class Runtime implements RuntimeHandle {
       connectors,
       durability: this.durability(),
     };
+  }
+
+  /** The external limit of the local API (`PUT /api/limit`), or none. */
+  externalLimit(): LocalLimit | null {
+    return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
+  }
+
+  /** Sets (or with null removes) the external limit; the limits follow at once. */
+  setExternalLimit(limit: LocalLimit | null): void {
+    this.#bus.publish({ type: "sc.external_limit", limit });
   }
 
   settings() {
