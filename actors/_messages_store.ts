@@ -16,7 +16,12 @@ import type { StopReason } from "./_messages_tx.ts";
 export interface OutboxEntry {
   /** Position in the outbox; the order of delivery. */
   readonly seq: number;
-  readonly action: "StartTransaction" | "StopTransaction" | "MeterValues";
+  readonly action:
+    | "StartTransaction"
+    | "StopTransaction"
+    | "MeterValues"
+    /** Security Whitepaper A04.FR.02: queued with guaranteed delivery, like transaction messages. */
+    | "SecurityEventNotification";
   /** As queued: without `transactionId` when `tx` is set (filled in when sent). */
   readonly payload: Payload;
   /** Local transaction number, see `ocpp.call`. */

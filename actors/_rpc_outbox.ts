@@ -26,10 +26,13 @@ export interface PendingCall {
  * True for the transaction-related messages of OCPP 1.6 section 3.7:
  * StartTransaction, StopTransaction, MeterValues of a transaction (one
  * with a local transaction number or a transactionId) and clock-aligned
- * MeterValues (context `Sample.Clock`), with or without a transaction.
+ * MeterValues (context `Sample.Clock`), with or without a transaction; and
+ * SecurityEventNotification, which the Security Whitepaper (A04.FR.02)
+ * wants queued with guaranteed delivery.
  */
 export function isTransactional(action: string, payload: Payload, tx?: number): boolean {
   return action === "StartTransaction" || action === "StopTransaction" ||
+    action === "SecurityEventNotification" ||
     (action === "MeterValues" &&
       (tx !== undefined || payload.transactionId !== undefined || isClockAligned(payload)));
 }

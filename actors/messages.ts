@@ -9,7 +9,8 @@
  * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
  * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
- * clock, log) and `_messages_reservation.ts` (`reservation.*`).
+ * clock, log), `_messages_reservation.ts` (`reservation.*`) and
+ * `_messages_security.ts` (`sec.*`, `cert.*`, Security Whitepaper).
  *
  * @module
  */
@@ -21,6 +22,7 @@ import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
 import type { ReservationMessage } from "./_messages_reservation.ts";
 import type { ScMessage } from "./_messages_sc.ts";
+import type { SecurityMessage } from "./_messages_security.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
 export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
@@ -36,6 +38,14 @@ export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_stor
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
 export type { Reservation, ReservationMessage } from "./_messages_reservation.ts";
 export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
+export type {
+  CertificateHashData,
+  CertificateUse,
+  CertJob,
+  CertOutcome,
+  SecurityEventType,
+  SecurityMessage,
+} from "./_messages_security.ts";
 
 /** Every message on the bus. */
 export type BusMessage =
@@ -48,7 +58,8 @@ export type BusMessage =
   | SystemMessage
   | StoreMessage
   | ReservationMessage
-  | ScMessage;
+  | ScMessage
+  | SecurityMessage;
 
 /** A message type name. */
 export type BusMessageType = BusMessage["type"];

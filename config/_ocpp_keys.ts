@@ -159,4 +159,19 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     access: "R",
     default: true,
   },
+  // --- Security Whitepaper edition 2, chapter 7 (SecurityProfile and AuthorizationKey
+  // are with the connection settings) ---
+  { key: "AdditionalRootCertificateCheck", kind: "boolean", access: "R", default: false },
+  {
+    key: "CertificateSignedMaxChainSize",
+    kind: "integer",
+    access: "R",
+    default: 10000,
+    min: 1,
+    max: 10000,
+  },
+  { key: "CertificateStoreMaxLength", kind: "integer", access: "R", default: 20, min: 1 },
+  // The organizationName (O) of the Charge Point certificate's CSR (A02.FR.13); X.520
+  // allows 64 characters. Empty: SignChargePointCertificate is Rejected.
+  { key: "CpoName", setting: "cpoName", kind: "string", access: "RW", default: "", max: 64 },
 ];

@@ -45,6 +45,13 @@ export class ConfigStore {
     this.#view = viewOf(this.#values);
   }
 
+  /** The data directory of `settings.json`; undefined for a store kept in memory. */
+  get dataDir(): string | undefined {
+    if (this.#path === undefined) return undefined;
+    const slash = this.#path.lastIndexOf("/");
+    return slash < 0 ? "." : this.#path.slice(0, slash) || "/";
+  }
+
   /** Loads `settings.json` from the data directory; a missing file means defaults. */
   static async open(dataDir: string): Promise<ConfigStore> {
     const store = new ConfigStore(`${dataDir}/settings.json`);

@@ -18,6 +18,11 @@ export const CP_ACTIONS = [
   "StartTransaction",
   "StatusNotification",
   "StopTransaction",
+  // Security Whitepaper edition 2, chapter 5.
+  "LogStatusNotification",
+  "SecurityEventNotification",
+  "SignCertificate",
+  "SignedFirmwareStatusNotification",
 ] as const;
 
 /** Actions a Central System sends (OCPP 1.6 section 5), Security Whitepaper ones included. */

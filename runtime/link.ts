@@ -32,6 +32,8 @@ export interface LinkOptions {
   readonly clock?: Clock;
   /** The host's network interfaces (tests); default `Deno.networkInterfaces()`. */
   readonly interfaces?: () => readonly Deno.NetworkInterfaceInfo[];
+  /** Central System roots installed by InstallCertificate (PEM), trusted besides `tlsCaFile`. */
+  readonly trustedRoots?: () => readonly string[];
 }
 
 /** Thrown for settings that cannot make a connection; the message starts "Settings incomplete" or "Interface down". */
@@ -95,6 +97,7 @@ export async function connectOptions(
   get: Get,
   read: (path: string, what: string) => Promise<string>,
   localAddress?: string,
+  installedRoots: readonly string[] = [],
 ): Promise<ConnectOptions> {
   const profile = Number(get("SecurityProfile"));
   const password = String(get("AuthorizationKey"));
@@ -117,11 +120,12 @@ export async function connectOptions(
   const proxy = proxyText ? parseProxy(proxyText) : undefined;
   // Profile 0 with a password set sends it too (OCPP-J 1.6 section 6.2.2, before the profiles).
   const basic = profile !== 3 && password !== "";
+  const caCerts = [...(tls && caFile ? [await read(caFile, "CA file")] : []), ...installedRoots];
   return {
     url,
     protocols: ["ocpp1.6"],
     ...(basic ? { basicAuth: { user: id, password } } : {}),
-    ...(tls && caFile ? { caCerts: [await read(caFile, "CA file")] } : {}),
+    ...(tls && caCerts.length > 0 ? { caCerts } : {}),
     ...(tls && certFile && keyFile
       ? {
         clientCert: {
@@ -244,7 +248,7 @@ export class Link {
     };
     (async () => {
       const local = interfaceAddress(get, this.#o.interfaces ?? (() => Deno.networkInterfaces()));
-      return await connectOptions(url, get, readFile, local);
+      return await connectOptions(url, get, readFile, local, this.#o.trustedRoots?.() ?? []);
     })().then((opts) => {
       if (!current()) return;
       if (opts.verifyServer === false) {

@@ -56,6 +56,8 @@ import {
   whitelistAccess,
 } from "./auth_store.ts";
 import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
+import { securityActor } from "../actors/security.ts";
+import { CertService } from "./cert_service.ts";
 
 export type { DurabilityView };
 
@@ -108,20 +110,23 @@ export class Runtime implements RuntimeHandle {
   #auth: AuthStore;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
+  #certs: CertService;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
     // BootNotification.conf and Heartbeat.conf (OCPP 1.6 sections 4.2 and 4.6).
     const clock = opts.clock instanceof BackendClock ? opts.clock : new BackendClock(opts.clock);
     this.#o = { ...opts, clock };
+    this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
+    this.#certs = new CertService(this.#journal.storage, opts.store, () => clock.now());
     this.#link = new Link({
       store: opts.store,
       transport: opts.transport,
       logger: opts.logger,
       clock,
+      trustedRoots: () => this.#certs.roots(),
     });
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
-    this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
     this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
@@ -195,6 +200,8 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
+    bus.spawn(securityActor);
+    this.#certs.attach(bus);
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {

@@ -40,6 +40,11 @@ function defaults(csms: Csms): Record<string, Handler> {
     }),
     StopTransaction: () => ({ idTagInfo: { status: "Accepted" } }),
     DataTransfer: () => ({ status: "UnknownVendorId" }),
+    // Security Whitepaper edition 2 messages.
+    SecurityEventNotification: () => ({}),
+    SignCertificate: () => ({ status: "Accepted" }),
+    LogStatusNotification: () => ({}),
+    SignedFirmwareStatusNotification: () => ({}),
   };
 }
 
@@ -76,12 +81,20 @@ function holdEarlyFrames(server: any): void {
 }
 
 /** TLS facts of an upgrade request's socket (node:tls TLSSocket), if it is one. */
-// deno-lint-ignore no-explicit-any
-function tlsInfo(socket: any): { tlsVersion?: string; clientCn?: string } {
+function tlsInfo(
+  // deno-lint-ignore no-explicit-any
+  socket: any,
+): { tlsVersion?: string; clientCn?: string; clientSerial?: string } {
   if (!socket?.encrypted) return {};
   const version = socket.getProtocol?.();
-  const cn = socket.authorized ? socket.getPeerCertificate?.()?.subject?.CN : undefined;
-  return { ...(version ? { tlsVersion: String(version) } : {}), ...(cn ? { clientCn: cn } : {}) };
+  const peer = socket.authorized ? socket.getPeerCertificate?.() : undefined;
+  const cn = peer?.subject?.CN;
+  const serial = peer?.serialNumber;
+  return {
+    ...(version ? { tlsVersion: String(version) } : {}),
+    ...(cn ? { clientCn: cn } : {}),
+    ...(serial ? { clientSerial: String(serial).toLowerCase() } : {}),
+  };
 }
 
 /** How long a test waits for an expected message before failing. */
@@ -136,6 +149,8 @@ export class Csms {
       tlsVersion?: string;
       /** Subject CN of a verified client certificate. */
       clientCn?: string;
+      /** Serial number (hex, lower case) of a verified client certificate. */
+      clientSerial?: string;
     }
     | undefined;
   /** Handshakes refused (wrong password), in order. */

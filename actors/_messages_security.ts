@@ -1,0 +1,97 @@
+/**
+ * Messages of the Security Whitepaper extensions (`sec.*`, `cert.*`): security
+ * events, and the certificate jobs the security actor hands to the shell's
+ * certificate service (`runtime/cert_service.ts`), which does the crypto
+ * and the files and answers each job with `cert.done`.
+ *
+ * Private to `messages.ts`, which joins them into `BusMessage`.
+ *
+ * @module
+ */
+
+/** The security events of whitepaper chapter 8. */
+export type SecurityEventType =
+  | "FirmwareUpdated"
+  | "FailedToAuthenticateAtCentralSystem"
+  | "CentralSystemFailedToAuthenticate"
+  | "SettingSystemTime"
+  | "StartupOfTheDevice"
+  | "ResetOrReboot"
+  | "SecurityLogWasCleared"
+  | "ReconfigurationOfSecurityParameters"
+  | "MemoryExhaustion"
+  | "InvalidMessages"
+  | "AttemptedReplayAttacks"
+  | "TamperDetectionActivated"
+  | "InvalidFirmwareSignature"
+  | "InvalidFirmwareSigningCertificate"
+  | "InvalidCentralSystemCertificate"
+  | "InvalidChargePointCertificate"
+  | "InvalidTLSVersion"
+  | "InvalidTLSCipherSuite";
+
+/** CertificateUseEnumType (whitepaper 6.4). */
+export type CertificateUse = "CentralSystemRootCertificate" | "ManufacturerRootCertificate";
+
+/** CertificateHashDataType (whitepaper 6.1). */
+export interface CertificateHashData {
+  readonly hashAlgorithm: "SHA256" | "SHA384" | "SHA512";
+  readonly issuerNameHash: string;
+  readonly issuerKeyHash: string;
+  readonly serialNumber: string;
+}
+
+/** A job for the certificate service. */
+export type CertJob =
+  | {
+    readonly kind: "install";
+    readonly certificateType: CertificateUse;
+    readonly certificate: string;
+  }
+  | { readonly kind: "list"; readonly certificateType: CertificateUse }
+  | { readonly kind: "delete"; readonly hash: CertificateHashData }
+  /** A new key pair and a CSR for the Charge Point certificate (A02.FR.02/03). */
+  | { readonly kind: "csr" }
+  /** CertificateSigned.req's chain, for the key of the last CSR. */
+  | { readonly kind: "signed"; readonly chain: string };
+
+/** The outcome of a job; `reason` says why it is not Accepted. */
+export type CertOutcome =
+  | {
+    readonly kind: "install";
+    readonly status: "Accepted" | "Rejected" | "Failed";
+    readonly certificateType: CertificateUse;
+    readonly reason?: string;
+  }
+  | { readonly kind: "list"; readonly hashes: readonly CertificateHashData[] }
+  | {
+    readonly kind: "delete";
+    readonly status: "Accepted" | "Failed" | "NotFound";
+    readonly reason?: string;
+  }
+  | { readonly kind: "csr"; readonly csr?: string; readonly reason?: string }
+  | {
+    readonly kind: "signed";
+    readonly status: "Accepted" | "Rejected";
+    readonly reason?: string;
+  };
+
+/** Security events and certificate jobs. */
+export type SecurityMessage =
+  /** A security event happened: written to the security log, critical ones sent. */
+  | {
+    readonly type: "sec.event";
+    readonly event: SecurityEventType;
+    /** Additional information (techInfo, at most 255 characters); never a secret. */
+    readonly techInfo?: string;
+  }
+  /** A certificate job; `ref` comes back in its `cert.done`. */
+  | { readonly type: "cert.job"; readonly ref: string; readonly job: CertJob }
+  | { readonly type: "cert.done"; readonly ref: string; readonly outcome: CertOutcome }
+  /** One line of the security log (A04.FR.04), written by the shell. */
+  | {
+    readonly type: "store.security_log";
+    readonly at: number;
+    readonly event: SecurityEventType;
+    readonly techInfo?: string;
+  };

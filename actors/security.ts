@@ -1,0 +1,364 @@
+/**
+ * The security actor: the Security Whitepaper (edition 2) messages of the
+ * Central System, and security events.
+ *
+ * - InstallCertificate (M05), GetInstalledCertificateIds (M03),
+ *   DeleteCertificate (M04) and CertificateSigned (A02) are handed to the
+ *   certificate service as `cert.job` (crypto and files are the shell's,
+ *   `runtime/cert_service.ts`); its `cert.done` is answered. A refused
+ *   Central System root is an InvalidCentralSystemCertificate event (TC_078),
+ *   a refused signed certificate an InvalidChargePointCertificate one
+ *   (A02.FR.07, TC_077); the answer goes first, the event after it.
+ * - ExtendedTriggerMessage (whitepaper 5.5): BootNotification, Heartbeat,
+ *   MeterValues and StatusNotification as TriggerMessage does them
+ *   (`trigger`); LogStatusNotification and FirmwareStatusNotification
+ *   (SignedFirmwareStatusNotification) report Idle, as no log upload or
+ *   signed update runs; SignChargePointCertificate asks the service for a
+ *   new key and CSR and sends SignCertificate.req with it (A02.FR.02/03).
+ *   It is Rejected without a CpoName (A02.FR.13 needs it for the CSR).
+ * - `sec.event`: every event goes to the security log (A04.FR.04,
+ *   `store.security_log`); the critical ones of chapter 8 and those the
+ *   OCTT cases expect ({@link PUSHED}) are sent as
+ *   SecurityEventNotification through the durable outbox (A04.FR.02).
+ * - A connection refused for the Central System's certificate (A00.FR.309,
+ *   the first half of TC_078) is an InvalidCentralSystemCertificate event,
+ *   once per failure until a connection is accepted again.
+ *
+ * Receives: `ocpp.request`, `cert.done`, `sec.event`, `ocpp.result`,
+ * `backend.state`. Emits: `ocpp.reply`, `ocpp.call`, `cert.job`, `trigger`,
+ * `sec.event`, `store.security_log`, `log`.
+ *
+ * @module
+ */
+import type { ActorLogic, Ctx, Effect } from "./bus.ts";
+import type {
+  BackendState,
+  CertificateHashData,
+  CertificateUse,
+  CertOutcome,
+  MessageOf,
+  SecurityEventType,
+  TriggerableMessage,
+} from "./messages.ts";
+import type { CsAction, Payload, V16 } from "../ocpp/types.ts";
+
+/** The inbound actions this actor answers. */
+export const SECURITY_ACTIONS: readonly CsAction[] = [
+  "InstallCertificate",
+  "GetInstalledCertificateIds",
+  "DeleteCertificate",
+  "CertificateSigned",
+  "ExtendedTriggerMessage",
+];
+
+/**
+ * Events sent to the Central System: the critical ones of whitepaper
+ * chapter 8 (A04.FR.01), and the non-critical ones the OCTT cases expect
+ * (TC_077, TC_078, TC_081), as EVerest libocpp also does.
+ */
+export const PUSHED: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
+  "FirmwareUpdated",
+  "SettingSystemTime",
+  "StartupOfTheDevice",
+  "ResetOrReboot",
+  "SecurityLogWasCleared",
+  "MemoryExhaustion",
+  "TamperDetectionActivated",
+  "InvalidChargePointCertificate",
+  "InvalidCentralSystemCertificate",
+  "InvalidFirmwareSignature",
+  "InvalidFirmwareSigningCertificate",
+]);
+
+/** techInfo is CiString255. */
+const TECH_INFO_MAX = 255;
+
+/** The security actor's state. */
+export interface SecurityState {
+  readonly backend: BackendState;
+  /** A certificate failure of the connection was reported (until a connection is accepted). */
+  readonly tlsReported: boolean;
+}
+
+const RECEIVES = [
+  "ocpp.request",
+  "cert.done",
+  "sec.event",
+  "ocpp.result",
+  "backend.state",
+] as const;
+
+/** Messages the security actor receives. */
+export type SecurityMsg = MessageOf<(typeof RECEIVES)[number]>;
+
+/** The initial state. */
+export function initialSecurity(_ctx: Ctx): SecurityState {
+  return { backend: "disabled", tlsReported: false };
+}
+
+function reply(id: string, action: CsAction, payload: Payload): Effect {
+  return { type: "ocpp.reply", id, action, payload };
+}
+
+function event(type: SecurityEventType, techInfo?: string): Effect {
+  return {
+    type: "sec.event",
+    event: type,
+    ...(techInfo !== undefined ? { techInfo: techInfo.slice(0, TECH_INFO_MAX) } : {}),
+  };
+}
+
+const TRIGGERED: Readonly<Record<string, TriggerableMessage | undefined>> = {
+  BootNotification: "BootNotification",
+  Heartbeat: "Heartbeat",
+  MeterValues: "MeterValues",
+  StatusNotification: "StatusNotification",
+};
+
+function extendedTrigger(
+  state: SecurityState,
+  msg: MessageOf<"ocpp.request">,
+  ctx: Ctx,
+): Effect[] {
+  const p = msg.payload as unknown as V16.ExtendedTriggerMessageRequest;
+  const answer = (status: V16.ExtendedTriggerMessageResponse["status"]): Effect =>
+    reply(msg.id, msg.action, { status } satisfies V16.ExtendedTriggerMessageResponse);
+  const rejected = (why: string): Effect[] => [
+    answer("Rejected"),
+    {
+      type: "log",
+      level: "info",
+      text: `ExtendedTriggerMessage ${p.requestedMessage} rejected: ${why}`,
+    },
+  ];
+  if (p.requestedMessage === "BootNotification" && state.backend === "accepted") {
+    return rejected("already accepted by the Central System");
+  }
+  if (p.requestedMessage !== "BootNotification" && state.backend !== "accepted") {
+    return rejected("BootNotification is not accepted yet");
+  }
+  const count = ctx.config.int("NumberOfConnectors");
+  const perConnector = p.requestedMessage === "MeterValues" ||
+    p.requestedMessage === "StatusNotification";
+  if (perConnector && p.connectorId !== undefined && p.connectorId > count) {
+    return rejected(`connector ${p.connectorId} does not exist (1-${count})`);
+  }
+  const triggered = TRIGGERED[p.requestedMessage];
+  if (triggered) {
+    return [answer("Accepted"), {
+      type: "trigger",
+      message: triggered,
+      ...(perConnector && p.connectorId !== undefined ? { connectorId: p.connectorId } : {}),
+    }];
+  }
+  switch (p.requestedMessage) {
+    case "LogStatusNotification":
+      // No upload runs, so Idle, without a requestId (whitepaper 5.13).
+      return [answer("Accepted"), {
+        type: "ocpp.call",
+        action: "LogStatusNotification",
+        payload: { status: "Idle" } satisfies V16.LogStatusNotificationRequest,
+      }];
+    case "FirmwareStatusNotification":
+      // No signed update runs: Idle, and no requestId then (5.19).
+      return [answer("Accepted"), {
+        type: "ocpp.call",
+        action: "SignedFirmwareStatusNotification",
+        payload: { status: "Idle" } satisfies V16.SignedFirmwareStatusNotificationRequest,
+      }];
+    case "SignChargePointCertificate":
+      if (ctx.config.str("CpoName") === "") {
+        return rejected("CpoName is not set (the CSR needs it, A02.FR.13)");
+      }
+      return [answer("Accepted"), { type: "cert.job", ref: msg.id, job: { kind: "csr" } }];
+    default:
+      return [answer("NotImplemented")];
+  }
+}
+
+function request(
+  state: SecurityState,
+  msg: MessageOf<"ocpp.request">,
+  ctx: Ctx,
+): Effect[] {
+  const job = (j: MessageOf<"cert.job">["job"]): Effect[] => [
+    { type: "cert.job", ref: msg.id, job: j },
+  ];
+  switch (msg.action) {
+    case "InstallCertificate": {
+      const p = msg.payload as unknown as V16.InstallCertificateRequest;
+      return job({
+        kind: "install",
+        certificateType: p.certificateType,
+        certificate: p.certificate,
+      });
+    }
+    case "GetInstalledCertificateIds": {
+      const p = msg.payload as unknown as V16.GetInstalledCertificateIdsRequest;
+      return job({ kind: "list", certificateType: p.certificateType as CertificateUse });
+    }
+    case "DeleteCertificate": {
+      const p = msg.payload as unknown as V16.DeleteCertificateRequest;
+      return job({ kind: "delete", hash: p.certificateHashData as CertificateHashData });
+    }
+    case "CertificateSigned": {
+      const p = msg.payload as unknown as V16.CertificateSignedRequest;
+      const max = ctx.config.int("CertificateSignedMaxChainSize");
+      if ([...p.certificateChain].length > max) {
+        const why = `the certificate chain is longer than CertificateSignedMaxChainSize (${max})`;
+        return [
+          reply(msg.id, msg.action, { status: "Rejected" } satisfies V16.CertificateSignedResponse),
+          { type: "log", level: "warn", text: `CertificateSigned rejected: ${why}` },
+          event("InvalidChargePointCertificate", why),
+        ];
+      }
+      return job({ kind: "signed", chain: p.certificateChain });
+    }
+    case "ExtendedTriggerMessage":
+      return extendedTrigger(state, msg, ctx);
+    default:
+      return [];
+  }
+}
+
+function done(msg: MessageOf<"cert.done">): Effect[] {
+  const o: CertOutcome = msg.outcome;
+  const why = "reason" in o && o.reason ? `: ${o.reason}` : "";
+  switch (o.kind) {
+    case "install": {
+      const effects: Effect[] = [
+        reply(
+          msg.ref,
+          "InstallCertificate",
+          {
+            status: o.status,
+          } satisfies V16.InstallCertificateResponse,
+        ),
+        {
+          type: "log",
+          level: o.status === "Accepted" ? "info" : "warn",
+          text: `InstallCertificate ${o.certificateType} ${o.status}${why}`,
+        },
+      ];
+      if (o.status === "Rejected" && o.certificateType === "CentralSystemRootCertificate") {
+        effects.push(event("InvalidCentralSystemCertificate", o.reason));
+      }
+      return effects;
+    }
+    case "list":
+      return [reply(
+        msg.ref,
+        "GetInstalledCertificateIds",
+        (o.hashes.length === 0 ? { status: "NotFound" } : {
+          status: "Accepted",
+          certificateHashData: [...o.hashes],
+        }) satisfies V16.GetInstalledCertificateIdsResponse,
+      )];
+    case "delete":
+      return [
+        reply(
+          msg.ref,
+          "DeleteCertificate",
+          {
+            status: o.status,
+          } satisfies V16.DeleteCertificateResponse,
+        ),
+        { type: "log", level: "info", text: `DeleteCertificate ${o.status}${why}` },
+      ];
+    case "csr":
+      if (o.csr === undefined) {
+        return [{ type: "log", level: "error", text: `Cannot make a CSR${why}` }];
+      }
+      return [{
+        type: "ocpp.call",
+        action: "SignCertificate",
+        payload: { csr: o.csr } satisfies V16.SignCertificateRequest,
+        ref: "sign-certificate",
+      }];
+    case "signed": {
+      const effects: Effect[] = [
+        reply(
+          msg.ref,
+          "CertificateSigned",
+          {
+            status: o.status,
+          } satisfies V16.CertificateSignedResponse,
+        ),
+        {
+          type: "log",
+          level: o.status === "Accepted" ? "info" : "warn",
+          text: `CertificateSigned ${o.status}${why}`,
+        },
+      ];
+      if (o.status === "Rejected") effects.push(event("InvalidChargePointCertificate", o.reason));
+      return effects;
+    }
+    default:
+      return o satisfies never;
+  }
+}
+
+/** One transition of the security actor. */
+export function transitionSecurity(
+  state: SecurityState,
+  msg: SecurityMsg,
+  ctx: Ctx,
+): [SecurityState, Effect[]] {
+  switch (msg.type) {
+    case "ocpp.request":
+      return [state, request(state, msg, ctx)];
+    case "cert.done":
+      return [state, done(msg)];
+    case "sec.event": {
+      const effects: Effect[] = [{
+        type: "store.security_log",
+        at: ctx.now,
+        event: msg.event,
+        ...(msg.techInfo !== undefined ? { techInfo: msg.techInfo } : {}),
+      }];
+      if (PUSHED.has(msg.event)) {
+        effects.push({
+          type: "ocpp.call",
+          action: "SecurityEventNotification",
+          payload: {
+            type: msg.event,
+            timestamp: new Date(ctx.now).toISOString(),
+            ...(msg.techInfo !== undefined ? { techInfo: msg.techInfo } : {}),
+          } satisfies V16.SecurityEventNotificationRequest,
+        });
+      }
+      return [state, effects];
+    }
+    case "ocpp.result": {
+      if (msg.action !== "SignCertificate") return [state, []];
+      const status = (msg.payload as unknown as V16.SignCertificateResponse).status;
+      return [state, [{
+        type: "log",
+        level: status === "Accepted" ? "info" : "warn",
+        text: `SignCertificate ${status} by the Central System`,
+      }]];
+    }
+    case "backend.state": {
+      if (msg.state === "accepted") return [{ backend: msg.state, tlsReported: false }, []];
+      const next = { ...state, backend: msg.state };
+      // A00.FR.309: the Central System's certificate could not be verified.
+      if (!state.tlsReported && /^TLS verification failed/.test(msg.reason ?? "")) {
+        return [{ ...next, tlsReported: true }, [
+          event("InvalidCentralSystemCertificate", msg.reason),
+        ]];
+      }
+      return [next, []];
+    }
+    default:
+      return [state, []];
+  }
+}
+
+/** The security actor. */
+export const securityActor: ActorLogic<SecurityState, SecurityMsg> = {
+  name: "security",
+  receives: RECEIVES,
+  handles: SECURITY_ACTIONS,
+  initial: initialSecurity,
+  transition: transitionSecurity,
+};
