@@ -23,37 +23,43 @@ globalThis.addEventListener("unload", () => {
   Deno.removeSync(pki.dir, { recursive: true });
 });
 
-for (
-  const [id, certificateType] of [
-    ["TC_075_1", "ManufacturerRootCertificate"],
-    ["TC_075_2", "CentralSystemRootCertificate"],
-  ] as const
-) {
-  Deno.test(`${id} Install a certificate on the Charge Point - ${certificateType}`, async () => {
-    await using r = await startRig();
-    const { csms } = r;
-    const root = freshRoot();
-    // Step 1-2: InstallCertificate with the certificate from the store.
-    const installed = await csms.call("InstallCertificate", {
-      certificateType,
-      certificate: root.pem,
-    });
-    assert.equal(installed.status, "Accepted");
-    // Step 3-4: the list holds it, by the tool's own calculation of the hash data.
-    const list = await csms.call("GetInstalledCertificateIds", { certificateType });
-    assert.equal(list.status, "Accepted");
-    const expected = await certs.hashData(root.file, root.file);
-    assert.deepEqual(list.certificateHashData, [expected]);
-    // The other type holds nothing.
-    const other = certificateType === "CentralSystemRootCertificate"
-      ? "ManufacturerRootCertificate"
-      : "CentralSystemRootCertificate";
-    const none = await csms.call("GetInstalledCertificateIds", { certificateType: other });
-    assert.equal(none.status, "NotFound");
-    assert.equal(none.certificateHashData, undefined);
-    assert.deepEqual(csms.invalid, []);
+/** TC_075_1 and TC_075_2: install a root of `certificateType`, find it by its hash data. */
+async function installAndList(
+  certificateType: "ManufacturerRootCertificate" | "CentralSystemRootCertificate",
+): Promise<void> {
+  await using r = await startRig();
+  const { csms } = r;
+  const root = freshRoot();
+  // Step 1-2: InstallCertificate with the certificate from the store.
+  const installed = await csms.call("InstallCertificate", {
+    certificateType,
+    certificate: root.pem,
   });
+  assert.equal(installed.status, "Accepted");
+  // Step 3-4: the list holds it, by the tool's own calculation of the hash data.
+  const list = await csms.call("GetInstalledCertificateIds", { certificateType });
+  assert.equal(list.status, "Accepted");
+  const expected = await certs.hashData(root.file, root.file);
+  assert.deepEqual(list.certificateHashData, [expected]);
+  // The other type holds nothing.
+  const other = certificateType === "CentralSystemRootCertificate"
+    ? "ManufacturerRootCertificate"
+    : "CentralSystemRootCertificate";
+  const none = await csms.call("GetInstalledCertificateIds", { certificateType: other });
+  assert.equal(none.status, "NotFound");
+  assert.equal(none.certificateHashData, undefined);
+  assert.deepEqual(csms.invalid, []);
 }
+
+Deno.test(
+  "TC_075_1 Install a certificate on the Charge Point - ManufacturerRootCertificate",
+  () => installAndList("ManufacturerRootCertificate"),
+);
+
+Deno.test(
+  "TC_075_2 Install a certificate on the Charge Point - CentralSystemRootCertificate",
+  () => installAndList("CentralSystemRootCertificate"),
+);
 
 Deno.test("TC_076 Delete a specific certificate from the Charge Point", async () => {
   await using r = await startRig();
@@ -213,5 +219,33 @@ Deno.test("An installed Central System root verifies the backend's TLS certifica
     certificateType: "CentralSystemRootCertificate",
   });
   assert.deepEqual(list.certificateHashData, [hash]);
+  assert.deepEqual(csms.invalid, []);
+});
+
+Deno.test("TC_078 (connection part) the refused Central System certificate is a security event, queued until a connection is accepted", async () => {
+  const KEY = "OCTT-initial-key-0001";
+  // No tlsCaFile: the server's certificate cannot be verified (A00.FR.309/310).
+  await using r = await startRig({
+    noWait: true,
+    settings: { securityProfile: 2, backendPassword: KEY },
+    csms: { tls: pki.server, passwords: () => [KEY] },
+  });
+  const { csms } = r;
+  await csms.until(
+    () => r.messages.some((m) => m.type === "store.outbox_put"),
+    "the security event to be queued in the outbox",
+  );
+  assert.equal(csms.upgrades, 0);
+  assert.equal(r.cp.durability().queued, 1);
+  // The operator installs the CA: the queued event is delivered (A04.FR.02).
+  await r.cp.updateSettings({ tlsCaFile: pki.ca.file });
+  const ev = await csms.next("SecurityEventNotification");
+  assert.equal(ev.params.type, "InvalidCentralSystemCertificate");
+  assert.match(ev.params.techInfo, /^TLS verification failed/);
+  await rpcIdle(r);
+  assert.equal(r.cp.durability().queued, 0);
+  // A04.FR.04: in the security log too.
+  const log = r.cp.journal.storage.db.prepare("SELECT event FROM security_log").all();
+  assert.deepEqual(log.map((l) => l.event), ["InvalidCentralSystemCertificate"]);
   assert.deepEqual(csms.invalid, []);
 });

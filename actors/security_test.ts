@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import type { Ctx, Effect } from "./bus.ts";
+import type { CertOutcome, SecurityEventType } from "./messages.ts";
+import {
+  initialSecurity,
+  PUSHED,
+  type SecurityMsg,
+  type SecurityState,
+  transitionSecurity,
+} from "./security.ts";
+import { isTransactional } from "./rpc.ts";
+import { type Value, viewOf } from "../config/registry.ts";
+import { validatePayload } from "../ocpp/schema.ts";
+import type { CsAction } from "../ocpp/types.ts";
+
+function ctxWith(entries: [string, Value][] = [], now = Date.UTC(2026, 11, 1)): Ctx {
+  return { now, config: viewOf(new Map(entries)) };
+}
+
+const accepted: SecurityState = { backend: "accepted", tlsReported: false };
+
+function req(action: CsAction, payload: Record<string, unknown>): SecurityMsg {
+  return { type: "ocpp.request", id: "m1", action, payload };
+}
+
+function run(msg: SecurityMsg, state = accepted, ctx = ctxWith()): [SecurityState, Effect[]] {
+  return transitionSecurity(state, msg, ctx);
+}
+
+/** Every ocpp.reply and ocpp.call of the effects is valid by the official schemas. */
+function schemaValid(effects: Effect[]): void {
+  for (const e of effects) {
+    if (e.type === "ocpp.reply") {
+      assert.equal(validatePayload(e.action, "Response", e.payload), undefined, e.action);
+    }
+    if (e.type === "ocpp.call") {
+      assert.equal(validatePayload(e.action, "Request", e.payload), undefined, e.action);
+    }
+  }
+}
+
+/** The status of the answer among the effects. */
+function status(effects: Effect[]): unknown {
+  const r = effects.find((e) => e.type === "ocpp.reply");
+  return r && r.type === "ocpp.reply" ? r.payload.status : undefined;
+}
+
+function done(outcome: CertOutcome): SecurityMsg {
+  return { type: "cert.done", ref: "m1", outcome };
+}
+
+Deno.test("transitionSecurity() hands the certificate requests to the service under the request's id", () => {
+  const hash = {
+    hashAlgorithm: "SHA256",
+    issuerNameHash: "aa",
+    issuerKeyHash: "bb",
+    serialNumber: "1",
+  };
+  const cases: [CsAction, Record<string, unknown>, unknown][] = [
+    ["InstallCertificate", { certificateType: "ManufacturerRootCertificate", certificate: "P" }, {
+      kind: "install",
+      certificateType: "ManufacturerRootCertificate",
+      certificate: "P",
+    }],
+    ["GetInstalledCertificateIds", { certificateType: "CentralSystemRootCertificate" }, {
+      kind: "list",
+      certificateType: "CentralSystemRootCertificate",
+    }],
+    ["DeleteCertificate", { certificateHashData: hash }, { kind: "delete", hash }],
+    ["CertificateSigned", { certificateChain: "C" }, { kind: "signed", chain: "C" }],
+  ];
+  for (const [action, payload, job] of cases) {
+    const [, effects] = run(
+      req(action, payload),
+      accepted,
+      ctxWith([["CertificateSignedMaxChainSize", 10]]),
+    );
+    assert.deepEqual(effects, [{ type: "cert.job", ref: "m1", job }], action);
+  }
+});
+
+Deno.test("transitionSecurity() answers the service's outcomes, the answer before the security event", () => {
+  const [, rejectedRoot] = run(done({
+    kind: "install",
+    status: "Rejected",
+    certificateType: "CentralSystemRootCertificate",
+    reason: "the certificate is expired on 2020-02-01",
+  }));
+  assert.deepEqual(rejectedRoot.map((e) => e.type), ["ocpp.reply", "log", "sec.event"]);
+  assert.deepEqual(rejectedRoot[2], {
+    type: "sec.event",
+    event: "InvalidCentralSystemCertificate",
+    techInfo: "the certificate is expired on 2020-02-01",
+  });
+  // A refused manufacturer root is no Central System event.
+  const [, rejectedMaker] = run(done({
+    kind: "install",
+    status: "Rejected",
+    certificateType: "ManufacturerRootCertificate",
+  }));
+  assert.ok(!rejectedMaker.some((e) => e.type === "sec.event"));
+  const [, signed] = run(done({ kind: "signed", status: "Rejected", reason: "x".repeat(300) }));
+  const ev = signed.find((e) => e.type === "sec.event");
+  assert.equal(signed[0]!.type, "ocpp.reply");
+  assert.equal(ev && "techInfo" in ev ? ev.techInfo?.length : 0, 255);
+  const [, none] = run(done({ kind: "list", hashes: [] }));
+  assert.deepEqual(none, [{
+    type: "ocpp.reply",
+    id: "m1",
+    action: "GetInstalledCertificateIds",
+    payload: { status: "NotFound" },
+  }]);
+  const [, csr] = run(done({ kind: "csr", csr: "-----BEGIN CERTIFICATE REQUEST-----" }));
+  assert.equal(csr[0]!.type === "ocpp.call" && csr[0]!.action, "SignCertificate");
+  const [, noCsr] = run(done({ kind: "csr", reason: "no data directory" }));
+  assert.deepEqual(noCsr.map((e) => e.type), ["log"]);
+  schemaValid([...rejectedRoot, ...rejectedMaker, ...signed, ...none, ...csr]);
+});
+
+Deno.test("transitionSecurity() refuses a CertificateSigned longer than CertificateSignedMaxChainSize without the service", () => {
+  const [, effects] = run(
+    req("CertificateSigned", { certificateChain: "x".repeat(11) }),
+    accepted,
+    ctxWith([["CertificateSignedMaxChainSize", 10]]),
+  );
+  assert.deepEqual(effects.map((e) => e.type), ["ocpp.reply", "log", "sec.event"]);
+  assert.ok(!effects.some((e) => e.type === "cert.job"));
+});
+
+Deno.test("transitionSecurity() ExtendedTriggerMessage: answers first, then the message; rules of TriggerMessage", () => {
+  const ctx = ctxWith([["NumberOfConnectors", 2], ["CpoName", "CPO"]]);
+  const ext = (requestedMessage: string, connectorId?: number, state = accepted) =>
+    run(
+      req("ExtendedTriggerMessage", {
+        requestedMessage,
+        ...(connectorId !== undefined ? { connectorId } : {}),
+      }),
+      state,
+      ctx,
+    )[1];
+  assert.deepEqual(ext("Heartbeat")[1], { type: "trigger", message: "Heartbeat" });
+  assert.deepEqual(ext("StatusNotification", 2)[1], {
+    type: "trigger",
+    message: "StatusNotification",
+    connectorId: 2,
+  });
+  assert.equal(
+    status(ext("StatusNotification", 3)),
+    "Rejected",
+  );
+  assert.deepEqual(ext("SignChargePointCertificate")[1], {
+    type: "cert.job",
+    ref: "m1",
+    job: { kind: "csr" },
+  });
+  const booting: SecurityState = { backend: "pending", tlsReported: false };
+  assert.equal(
+    status(ext("Heartbeat", undefined, booting)),
+    "Rejected",
+  );
+  assert.deepEqual(ext("BootNotification", undefined, booting)[1], {
+    type: "trigger",
+    message: "BootNotification",
+  });
+  for (const m of ["LogStatusNotification", "FirmwareStatusNotification"]) {
+    const effects = ext(m);
+    assert.equal(status(effects), "Accepted");
+    schemaValid(effects);
+  }
+  // Without a CpoName no CSR can be made (A02.FR.13).
+  const [, noCpo] = run(
+    req("ExtendedTriggerMessage", { requestedMessage: "SignChargePointCertificate" }),
+    accepted,
+    ctxWith([["CpoName", ""]]),
+  );
+  assert.equal(status(noCpo), "Rejected");
+  assert.ok(!noCpo.some((e) => e.type === "cert.job"));
+});
+
+Deno.test("transitionSecurity() logs every security event and sends the critical and OCTT ones", () => {
+  const all: SecurityEventType[] = [
+    "FirmwareUpdated",
+    "FailedToAuthenticateAtCentralSystem",
+    "InvalidChargePointCertificate",
+    "InvalidMessages",
+  ];
+  for (const event of all) {
+    const [, effects] = run({ type: "sec.event", event, techInfo: "why" });
+    assert.deepEqual(effects[0], {
+      type: "store.security_log",
+      at: Date.UTC(2026, 11, 1),
+      event,
+      techInfo: "why",
+    });
+    const call = effects.find((e) => e.type === "ocpp.call");
+    assert.equal(call !== undefined, PUSHED.has(event), event);
+    if (call && call.type === "ocpp.call") {
+      assert.deepEqual(call.payload, {
+        type: event,
+        timestamp: "2026-12-01T00:00:00.000Z",
+        techInfo: "why",
+      });
+      // Queued durably, delivered like transaction messages (A04.FR.02).
+      assert.ok(isTransactional(call.action, call.payload));
+      schemaValid([call]);
+    }
+  }
+});
+
+Deno.test("transitionSecurity() raises InvalidCentralSystemCertificate once per failing streak of TLS verification", () => {
+  const fail = {
+    type: "backend.state",
+    state: "backoff",
+    reason: "TLS verification failed: the backend 127.0.0.1:1 presented a certificate ...",
+    since: 0,
+  } as const;
+  let [s, effects] = run(fail, initialSecurity(ctxWith()));
+  assert.deepEqual(effects.map((e) => e.type), ["sec.event"]);
+  [s, effects] = run(fail, s);
+  assert.deepEqual(effects, []);
+  [s] = run({ type: "backend.state", state: "accepted", since: 0 }, s);
+  [, effects] = run(fail, s);
+  assert.deepEqual(effects.map((e) => e.type), ["sec.event"]);
+  const [, refused] = run({ ...fail, reason: "Connection refused: nothing listens" });
+  assert.deepEqual(refused, []);
+});
