@@ -17,8 +17,9 @@ Prints "ready PORT" (0 for serial) once serving. Then reads one JSON command per
 line on stdin and answers one JSON line on stdout:
   {"meter": {"energy_kwh": 1.5, "power_w": 7400, "voltage": [..], "current": [..]}}
   {"advance_ms": 60000}          energy += power * time
-  {"board": {"vehicle": 2, "status": 0, "relay_stuck": false}}
+  {"board": {"vehicle": 2, "status": 0, "relay_stuck": false, "fail_writes": 1}}
   {"mode": {"unit": 2, "mode": "ok" | "silent" | "exception" | "nan"}}
+  {"set": {"unit": 2, "address": 1000, "values": [0]}}  (as if written by another master)
   {"get": {"unit": 2, "address": 1000, "count": 8}}  -> {"values": [...]}
 Exits when stdin closes.
 """
@@ -38,7 +39,7 @@ logging.disable(logging.CRITICAL)
 MODES = {1: "ok", 2: "ok"}
 METER = {"energy_kwh": 1234.5, "power_w": 0.0, "voltage": [230.0, 231.0, 229.0],
          "current": [0.0, 0.0, 0.0]}
-BOARD = {"vehicle": 1, "status": 0, "relay_stuck": False}
+BOARD = {"vehicle": 1, "status": 0, "relay_stuck": False, "fail_writes": 0}
 
 
 def floats(value):
@@ -53,6 +54,9 @@ class Block(ModbusSequentialDataBlock):
         self.on_write = on_write
 
     def setValues(self, address, values):  # noqa: N802 (pymodbus API)
+        if BOARD["fail_writes"] > 0 and self is board_hr:
+            BOARD["fail_writes"] -= 1
+            raise RuntimeError("simulated write failure")
         super().setValues(address, values)
         if self.on_write:
             self.on_write()
@@ -129,6 +133,11 @@ def handle(cmd):
     if "mode" in cmd:
         MODES[cmd["mode"]["unit"]] = cmd["mode"]["mode"]
         update_meter()
+    if "set" in cmd:
+        g = cmd["set"]
+        block = board_hr if g["unit"] == 2 else meter_ir
+        block.values[g["address"]:g["address"] + len(g["values"])] = g["values"]
+        update_board()
     if "get" in cmd:
         g = cmd["get"]
         block = board_hr if g["unit"] == 2 else meter_ir
