@@ -138,6 +138,8 @@ export class EvseDinBoard {
 
   /** Starts polling every `pollMs` on the clock. */
   start(): void {
+    this.stop();
+    this.#stopped = false;
     const tick = () => {
       if (this.#stopped) return;
       this.#timer = this.#clock.setTimeout(tick, this.#pollMs);

@@ -27,6 +27,7 @@ import {
   parseTcp,
   requestPdu,
   rtuFrame,
+  strayRtuFrame,
   tcpFrame,
 } from "./modbus_frame.ts";
 
@@ -139,6 +140,15 @@ export class ModbusClient {
     return run;
   }
 
+  /** Resolves once no request is waiting or running. */
+  async idle(): Promise<void> {
+    let tail;
+    do {
+      tail = this.#tail;
+      await tail;
+    } while (tail !== this.#tail);
+  }
+
   /** Closes the connection; pending and later requests reject. */
   close(): void {
     this.#closed = true;
@@ -193,6 +203,12 @@ export class ModbusClient {
         for (;;) {
           const parsed = tcp ? parseTcp(this.#buf) : parseRtu(this.#buf, req);
           if (parsed.kind === "need") return;
+          const stray = parsed.kind === "bad" && !tcp ? strayRtuFrame(this.#buf) : 0;
+          if (stray > 0) {
+            // A late answer to an earlier request (another unit on the line): skip it.
+            this.#buf = this.#buf.slice(stray);
+            continue;
+          }
           if (parsed.kind === "bad") return finish(parsed.error);
           this.#buf = this.#buf.slice(parsed.length);
           // A late answer to an earlier, timed-out request: skip it.

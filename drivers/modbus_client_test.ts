@@ -163,6 +163,23 @@ Deno.test("ModbusClient RTU over TCP: a CRC error is retried, a good frame then 
   }
 });
 
+Deno.test("ModbusClient RTU: a late answer of another unit on the line is skipped", async () => {
+  const late = rtuFrame(2, Uint8Array.from([3, 2, 0, 9]));
+  const good = rtuFrame(3, Uint8Array.from([4, 4, 0x43, 0x66, 0, 0]));
+  const peer = scriptedPeer(() => Uint8Array.from([...late, ...good]));
+  const client = new ModbusClient({ kind: "rtu-tcp", host: "127.0.0.1", port: peer.port }, {
+    clock: new FakeClock(),
+  });
+  try {
+    assert.deepEqual(await client.readInput(3, 0, 2), [0x4366, 0]);
+    assert.equal(client.stats.retries, 0);
+    await client.idle();
+  } finally {
+    client.close();
+    await peer.close();
+  }
+});
+
 Deno.test("ModbusClient RTU over TCP: CRC errors on every attempt reject as crc, naming the device", async () => {
   const peer = scriptedPeer(() => Uint8Array.from([3, 4, 4, 1, 2, 3, 4, 0, 0]));
   const client = new ModbusClient({ kind: "rtu-tcp", host: "127.0.0.1", port: peer.port }, {

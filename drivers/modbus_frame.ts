@@ -143,6 +143,18 @@ export function parseRtu(buf: Uint8Array, req: ModbusRequest): Parsed {
   return { kind: "frame", length, unit: buf[0]!, pdu: buf.slice(1, length - 2) };
 }
 
+/**
+ * The length of a whole, CRC-valid RTU response of any unit and function at
+ * the start of `buf` (a late answer to an earlier request), else 0.
+ */
+export function strayRtuFrame(buf: Uint8Array): number {
+  if (buf.length < 2) return 0;
+  const fc = buf[1]! & 0x7f;
+  if (fc !== 3 && fc !== 4 && fc !== 6 && fc !== 16) return 0;
+  const parsed = parseRtu(buf, { unit: buf[0]!, fc, address: 0, count: 1 });
+  return parsed.kind === "frame" ? parsed.length : 0;
+}
+
 /** Parses a Modbus TCP frame from the start of `buf`. */
 export function parseTcp(buf: Uint8Array): Parsed {
   if (buf.length < 7) return NEED;
