@@ -6,7 +6,8 @@
  * The public entry for the messages and their types; each namespace is
  * declared in its own file: `_messages_hw.ts` (`hw.*`), `_messages_link.ts`
  * (`ws.*`, `ocpp.*`, `backend.*`), `_messages_auth.ts` (`auth.*`),
- * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`) and
+ * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
+ * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
  * clock, log).
  *
@@ -18,6 +19,7 @@ import type { AuthMessage } from "./_messages_auth.ts";
 import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
+import type { ScMessage } from "./_messages_sc.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
 export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
@@ -31,6 +33,7 @@ export type {
 export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
+export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 
 /** Every message on the bus. */
 export type BusMessage =
@@ -41,7 +44,8 @@ export type BusMessage =
   | AuthMessage
   | TxMessage
   | SystemMessage
-  | StoreMessage;
+  | StoreMessage
+  | ScMessage;
 
 /** A message type name. */
 export type BusMessageType = BusMessage["type"];
