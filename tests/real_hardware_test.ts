@@ -209,3 +209,32 @@ Deno.test("Real drivers: a meter reset to zero and a lost board are faults; the 
   assert.equal(csms.all("StopTransaction", m).length, 1, "one transaction, stopped once");
   assert.deepEqual(csms.invalid, []);
 });
+
+Deno.test("Real drivers: a TxDefaultProfile's limit reaches the EVSE board while charging", async () => {
+  await using rig = await startRealRig();
+  const { csms } = rig;
+  const m = csms.mark;
+  await rig.vehicle(3);
+  await rig.tap();
+  await call(rig, "StartTransaction", m);
+  await status(rig, m, "Charging");
+  await rig.advance(1000);
+  assert.equal(await rig.amps(), 16);
+  const conf = await csms.call("SetChargingProfile", {
+    connectorId: 1,
+    csChargingProfiles: {
+      chargingProfileId: 1,
+      stackLevel: 0,
+      chargingProfilePurpose: "TxDefaultProfile",
+      chargingProfileKind: "Relative",
+      chargingSchedule: {
+        chargingRateUnit: "A",
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }],
+      },
+    },
+  });
+  assert.equal(conf.status, "Accepted");
+  for (let i = 0; i < 10 && await rig.amps() !== 10; i++) await rig.advance(1000);
+  assert.equal(await rig.amps(), 10, "the board offers the profile's 10 A");
+  assert.deepEqual(csms.invalid, []);
+});
