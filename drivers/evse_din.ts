@@ -9,8 +9,9 @@
  * current in A (written: 0 = no charging, else the current), 1002 vehicle
  * state (1 A ready, 2 B vehicle present, 3 C charging, 4 D charging with
  * ventilation, 5 failure), 1007 status bits (0 relay on, 1 diode check
- * failed, 2 ventilation required, 4 RCD check error). The board is read
- * every `pollMs`.
+ * failed, 2 ventilation required, 4 RCD check error; firmware without it
+ * answers "illegal data address" and is then read without it). The board
+ * is read every `pollMs`.
  *
  * - Pilot: 1-3 are A, B, C; D (unsupported) and 5 are E; a board that does
  *   not answer (or answers garbage) is F, EVSE not available.
@@ -30,7 +31,7 @@ import type { Clock, TimerHandle } from "../actors/clock.ts";
 import type { Relay } from "./relay.ts";
 import type { EvState, Pilot } from "./pilot.ts";
 import type { Fault, FaultSource } from "./fault.ts";
-import type { ModbusClient } from "./modbus_client.ts";
+import { type ModbusClient, ModbusError } from "./modbus_client.ts";
 
 /** Options of an {@link EvseDinBoard}. */
 export interface EvseDinOptions {
@@ -86,6 +87,7 @@ export class EvseDinBoard {
   #written: number | null = null;
   #lost: string | null = null;
   #relayOnWhileOff = 0;
+  #statusRegister = true;
   #writes: Promise<unknown> = Promise.resolve();
   #polling: Promise<void> | null = null;
   #timer: TimerHandle | undefined;
@@ -163,9 +165,15 @@ export class EvseDinBoard {
   async #poll(): Promise<void> {
     let regs: number[];
     try {
-      regs = await this.#client.readHolding(this.unit, FIRST, 8);
+      regs = await this.#client.readHolding(this.unit, FIRST, this.#statusRegister ? 8 : 7);
     } catch (err) {
-      return this.#lose((err as Error).message);
+      if (!(err instanceof ModbusError && err.exceptionCode === 2 && this.#statusRegister)) {
+        return this.#lose((err as Error).message);
+      }
+      // Older firmware has no status register 1007: no RCD, diode or contactor faults from it.
+      this.#statusRegister = false;
+      this.#log("warn", `EVSE board unit ${this.unit} has no register 1007: reading 1000-1006`);
+      return await this.#poll();
     }
     const vehicle = VEHICLE[regs[2]!];
     if (!vehicle) return this.#lose(`garbage: vehicle state ${regs[2]} is not 1-5`);
@@ -183,7 +191,7 @@ export class EvseDinBoard {
       );
       void this.#queue(() => this.#write(this.#closed, "restore")).catch(() => {});
     }
-    const status = regs[7]!;
+    const status = regs[7] ?? 0;
     this.#relayOnWhileOff = (status & 1) && want === 0 ? this.#relayOnWhileOff + 1 : 0;
     this.#setState(vehicle);
     this.#setFault(

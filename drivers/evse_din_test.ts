@@ -175,3 +175,19 @@ Deno.test("EvseDinBoard: garbage in the vehicle state and a stuck contactor are 
     await r.close();
   }
 });
+
+Deno.test("EvseDinBoard: a firmware without register 1007 is read without it, not lost", async () => {
+  const r = await rig("tcp");
+  try {
+    await r.peer.send({ old_firmware: true, board: { vehicle: 2 } });
+    await r.board.poll();
+    assert.equal(r.board.pilot.state, "B");
+    assert.equal(r.board.faults.current, null);
+    assert.ok(r.logs.some((l) => /has no register 1007/.test(l)), r.logs.join("\n"));
+    await r.peer.send({ board: { vehicle: 3 } });
+    await r.board.poll();
+    assert.equal(r.board.pilot.state, "C");
+  } finally {
+    await r.close();
+  }
+});

@@ -20,6 +20,7 @@ line on stdin and answers one JSON line on stdout:
   {"board": {"vehicle": 2, "status": 0, "relay_stuck": false, "fail_writes": 1}}
   {"mode": {"unit": 2, "mode": "ok" | "silent" | "exception" | "nan"}}
   {"set": {"unit": 2, "address": 1000, "values": [0]}}  (as if written by another master)
+  {"old_firmware": true}         the board has no register 1007 (illegal data address)
   {"get": {"unit": 2, "address": 1000, "count": 8}}  -> {"values": [...]}
 Exits when stdin closes.
 """
@@ -52,6 +53,12 @@ class Block(ModbusSequentialDataBlock):
     def __init__(self, address, values, on_write=None):
         super().__init__(address, values)
         self.on_write = on_write
+        self.limit = None
+
+    def validate(self, address, count=1):
+        if self.limit is not None and address + count > self.limit:
+            return False
+        return super().validate(address, count)
 
     def setValues(self, address, values):  # noqa: N802 (pymodbus API)
         if BOARD["fail_writes"] > 0 and self is board_hr:
@@ -130,6 +137,8 @@ def handle(cmd):
     if "board" in cmd:
         BOARD.update(cmd["board"])
         update_board()
+    if "old_firmware" in cmd:
+        board_hr.limit = 1007 if cmd["old_firmware"] else None
     if "mode" in cmd:
         MODES[cmd["mode"]["unit"]] = cmd["mode"]["mode"]
         update_meter()
