@@ -202,7 +202,10 @@ async function main(): Promise<void> {
     transport: denoTransport,
     hardware,
     logger,
-    bootInfo: BOOT_INFO,
+    // Real hardware names its meter, not the simulation.
+    bootInfo: "meterType" in hardware
+      ? { ...BOOT_INFO, chargePointModel: "DenoCP", meterType: String(hardware.meterType) }
+      : BOOT_INFO,
     storage: durable.storage,
     ...(safeMode ? { safeMode } : {}),
   }).start();

@@ -29,6 +29,8 @@ export interface RealHardware extends Hardware {
   readonly meters: readonly SdmMeter[];
   readonly boards: readonly EvseDinBoard[];
   readonly rfid: EvdevRfidReader | null;
+  /** BootNotification's meterType: the first connector's meter. */
+  readonly meterType: string;
   /** Closes the buses and the reader (the end of the process, tests). */
   close(): Promise<void>;
 }
@@ -110,6 +112,7 @@ export function realHardware(config: HardwareConfig, opts: RealHardwareOptions):
   let readerStarted = false;
   return {
     connectorCount: boards.length,
+    meterType: `Eastron ${config.connectors[0]!.meter.driver.toUpperCase()}`,
     clients,
     meters,
     boards,

@@ -54,7 +54,7 @@ async function startRealRig() {
     (l, t) => logger.log(l, t),
     clock,
   ) as RealHardware;
-  assert.equal(typeof hardware.close, "function", "the real drivers were loaded");
+  assert.equal(hardware.meterType, "Eastron SDM630", "the real drivers were loaded");
   const messages: BusMessage[] = [];
   const cp = startRuntime({ store, clock, hardware, logger, inspect: (m) => messages.push(m) });
   const writer = await Deno.open(fifo, { write: true });
