@@ -230,3 +230,33 @@ Deno.test("The Charge Point's private key is in no log, frame, GetConfiguration,
   assert.ok(!leaks(securityLog), "the security log holds the key");
   assert.ok(!leaks(JSON.stringify(r.messages)), "a bus message holds the key");
 });
+
+Deno.test("A new Charge Point certificate the Central System refuses: back to the previous one (A02.FR.10)", async () => {
+  await using r = await profile3();
+  const { csms } = r;
+  await configure(r, { CpoName: CPO });
+  // A root the Charge Point trusts but the Central System does not accept clients of.
+  const a = await csms.call("InstallCertificate", {
+    certificateType: "CentralSystemRootCertificate",
+    certificate: untrusted.pem,
+  });
+  assert.equal(a.status, "Accepted");
+  const csr = await requestCsr(r);
+  const signed = await certs.sign(csr, untrusted);
+  await catchUp(r);
+  const from = csms.mark;
+  const conf = await csms.call("CertificateSigned", { certificateChain: signed });
+  assert.equal(conf.status, "Accepted");
+  // The new pair's handshake fails; the previous pair comes back and connects.
+  await csms.until(
+    () => r.store.get("TlsClientKeyFile") === pki.client.keyFile && csms.connected,
+    "the Charge Point to fall back to its previous certificate",
+  );
+  await csms.next("BootNotification", from);
+  assert.equal(r.store.get("TlsClientCertFile"), pki.client.certFile);
+  assert.equal(
+    csms.lastHandshake?.clientSerial,
+    await serialOf(await Deno.readTextFile(pki.client.certFile)),
+  );
+  assert.ok(r.logs.some((l) => l.includes("back to the previous one")));
+});
