@@ -22,10 +22,12 @@
  *   SecurityEventNotification through the durable outbox (A04.FR.02).
  * - A connection refused for the Central System's certificate (A00.FR.309,
  *   the first half of TC_078) is an InvalidCentralSystemCertificate event,
- *   once per failure until a connection is accepted again.
+ *   a refused password a FailedToAuthenticateAtCentralSystem one, each once
+ *   until a connection is accepted again; a change of a security setting
+ *   is ReconfigurationOfSecurityParameters (the key named, never its value).
  *
  * Receives: `ocpp.request`, `cert.done`, `sec.event`, `ocpp.result`,
- * `backend.state`. Emits: `ocpp.reply`, `ocpp.call`, `cert.job`, `trigger`,
+ * `backend.state`, `config.changed`. Emits: `ocpp.reply`, `ocpp.call`, `cert.job`, `trigger`,
  * `sec.event`, `store.security_log`, `log`.
  *
  * @module
@@ -41,6 +43,7 @@ import type {
   TriggerableMessage,
 } from "./messages.ts";
 import type { CsAction, Payload, V16 } from "../ocpp/types.ts";
+import { failureKind } from "../ocpp/transport.ts";
 
 /** The inbound actions this actor answers. */
 export const SECURITY_ACTIONS: readonly CsAction[] = [
@@ -78,6 +81,8 @@ export interface SecurityState {
   readonly backend: BackendState;
   /** A certificate failure of the connection was reported (until a connection is accepted). */
   readonly tlsReported: boolean;
+  /** A refusal of the credentials was reported (until a connection is accepted). */
+  readonly authReported?: boolean;
 }
 
 const RECEIVES = [
@@ -86,7 +91,19 @@ const RECEIVES = [
   "sec.event",
   "ocpp.result",
   "backend.state",
+  "config.changed",
 ] as const;
+
+/** Settings whose change is a ReconfigurationOfSecurityParameters event (their values never logged). */
+const SECURITY_KEYS: ReadonlySet<string> = new Set([
+  "SecurityProfile",
+  "AuthorizationKey",
+  "CpoName",
+  "TlsVerifyServer",
+  "TlsCaFile",
+  "TlsClientCertFile",
+  "TlsClientKeyFile",
+]);
 
 /** Messages the security actor receives. */
 export type SecurityMsg = MessageOf<(typeof RECEIVES)[number]>;
@@ -316,7 +333,9 @@ export function transitionSecurity(
         event: msg.event,
         ...(msg.techInfo !== undefined ? { techInfo: msg.techInfo } : {}),
       }];
-      if (PUSHED.has(msg.event)) {
+      // Standalone (no backend configured) there is no one to tell: the log only.
+      const backend = ctx.config.str("BackendConnectionType") !== "none";
+      if (PUSHED.has(msg.event) && backend) {
         effects.push({
           type: "ocpp.call",
           action: "SecurityEventNotification",
@@ -341,14 +360,22 @@ export function transitionSecurity(
     case "backend.state": {
       if (msg.state === "accepted") return [{ backend: msg.state, tlsReported: false }, []];
       const next = { ...state, backend: msg.state };
+      const reason = msg.reason ?? "";
       // A00.FR.309: the Central System's certificate could not be verified.
-      if (!state.tlsReported && /^TLS verification failed/.test(msg.reason ?? "")) {
-        return [{ ...next, tlsReported: true }, [
-          event("InvalidCentralSystemCertificate", msg.reason),
+      if (!state.tlsReported && reason.startsWith("TLS verification failed")) {
+        return [{ ...next, tlsReported: true }, [event("InvalidCentralSystemCertificate", reason)]];
+      }
+      // The backend refused the password (HTTP 401/403 at the handshake).
+      if (!state.authReported && failureKind(reason) === "unauthorized") {
+        return [{ ...next, authReported: true }, [
+          event("FailedToAuthenticateAtCentralSystem", reason),
         ]];
       }
       return [next, []];
     }
+    case "config.changed":
+      if (!SECURITY_KEYS.has(msg.key)) return [state, []];
+      return [state, [event("ReconfigurationOfSecurityParameters", `${msg.key} changed`)]];
     default:
       return [state, []];
   }

@@ -184,8 +184,9 @@ Deno.test("transitionSecurity() logs every security event and sends the critical
     "InvalidChargePointCertificate",
     "InvalidMessages",
   ];
+  const online = ctxWith([["BackendConnectionType", "ethernet"]]);
   for (const event of all) {
-    const [, effects] = run({ type: "sec.event", event, techInfo: "why" });
+    const [, effects] = run({ type: "sec.event", event, techInfo: "why" }, accepted, online);
     assert.deepEqual(effects[0], {
       type: "store.security_log",
       at: Date.UTC(2026, 11, 1),
@@ -223,4 +224,38 @@ Deno.test("transitionSecurity() raises InvalidCentralSystemCertificate once per 
   assert.deepEqual(effects.map((e) => e.type), ["sec.event"]);
   const [, refused] = run({ ...fail, reason: "Connection refused: nothing listens" });
   assert.deepEqual(refused, []);
+});
+
+Deno.test("transitionSecurity() sends no event without a backend configured: the security log only", () => {
+  const [, effects] = run(
+    { type: "sec.event", event: "StartupOfTheDevice" },
+    accepted,
+    ctxWith([["BackendConnectionType", "none"]]),
+  );
+  assert.deepEqual(effects.map((e) => e.type), ["store.security_log"]);
+});
+
+Deno.test("transitionSecurity() refused credentials and security setting changes are events, without values", () => {
+  const refused = {
+    type: "backend.state",
+    state: "backoff",
+    reason: "HTTP 401 Unauthorized: the backend refused the credentials",
+    since: 0,
+  } as const;
+  const [s, effects] = run(refused, initialSecurity(ctxWith()));
+  assert.deepEqual(effects.map((e) => e.type === "sec.event" && e.event), [
+    "FailedToAuthenticateAtCentralSystem",
+  ]);
+  assert.deepEqual(run(refused, s)[1], []);
+  const [, changed] = run({
+    type: "config.changed",
+    key: "AuthorizationKey",
+    value: "secret-value",
+  });
+  assert.deepEqual(changed, [{
+    type: "sec.event",
+    event: "ReconfigurationOfSecurityParameters",
+    techInfo: "AuthorizationKey changed",
+  }]);
+  assert.deepEqual(run({ type: "config.changed", key: "HeartbeatInterval", value: 60 })[1], []);
 });

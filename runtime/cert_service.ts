@@ -43,6 +43,7 @@ import type {
 import type { ConfigStore } from "../config/store.ts";
 import { writeFileAtomicSync } from "../config/atomic_write.ts";
 import type { Storage } from "./storage.ts";
+import { failureKind } from "../ocpp/transport.ts";
 
 const MIGRATION = `
 CREATE TABLE installed_certificate (
@@ -154,7 +155,7 @@ export class CertService {
     });
     bus.subscribe("backend.state", (m) => {
       if (m.state === "accepted") this.#proven(bus);
-      else if (m.state === "backoff" && /^TLS /.test(m.reason ?? "")) this.#fallBack(bus);
+      else if (m.state === "backoff" && refused(m.reason ?? "")) this.#fallBack(bus);
     });
   }
 
@@ -342,6 +343,12 @@ export class CertService {
     bus.publish({ type: "config.write", key: "TlsClientCertFile", value: s.old.cert });
     bus.publish({ type: "config.write", key: "TlsClientKeyFile", value: s.old.key });
   }
+}
+
+/** A handshake failure that says the backend refused this certificate (not the network). */
+function refused(reason: string): boolean {
+  const kind = failureKind(reason);
+  return kind === "tls" || kind === "handshake";
 }
 
 function sha256Of(hashes: string): CertificateHashData {

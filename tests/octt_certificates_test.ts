@@ -244,8 +244,13 @@ Deno.test("TC_078 (connection part) the refused Central System certificate is a 
   assert.match(ev.params.techInfo, /^TLS verification failed/);
   await rpcIdle(r);
   assert.equal(r.cp.durability().queued, 0);
-  // A04.FR.04: in the security log too.
-  const log = r.cp.journal.storage.db.prepare("SELECT event FROM security_log").all();
-  assert.deepEqual(log.map((l) => l.event), ["InvalidCentralSystemCertificate"]);
+  // A04.FR.04: in the security log too, with the (not sent) change of tlsCaFile.
+  const log = r.cp.journal.storage.db.prepare("SELECT event, tech_info FROM security_log").all();
+  assert.deepEqual(log.map((l) => l.event), [
+    "InvalidCentralSystemCertificate",
+    "ReconfigurationOfSecurityParameters",
+  ]);
+  assert.equal(log[1]!.tech_info, "TlsCaFile changed");
+  assert.equal(csms.all("SecurityEventNotification").length, 1);
   assert.deepEqual(csms.invalid, []);
 });
