@@ -92,6 +92,46 @@ export class CertMaker {
     return this.#ca(name);
   }
 
+  /** A CA signed by `issuer` (a sub-CA, or a new root signed by the old one), valid for a day. */
+  async issuedCa(
+    cn: string,
+    issuer: { readonly file: string; readonly keyFile: string },
+  ): Promise<Ca> {
+    const name = `ca${this.#n++}`;
+    await Deno.writeTextFile(
+      `${this.dir}/${name}.ext`,
+      "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    );
+    await openssl(this.dir, [
+      "req",
+      ...EC,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      `/CN=${cn}/O=OpenWallbox Test`,
+    ]);
+    await openssl(this.dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      issuer.file,
+      "-CAkey",
+      issuer.keyFile,
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+    ]);
+    return this.#ca(name);
+  }
+
   /** A self-signed root CA that expired in 2020. */
   async expiredRoot(cn: string): Promise<Ca> {
     const name = `ca${this.#n++}`;

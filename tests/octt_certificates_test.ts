@@ -17,6 +17,8 @@ const pki = await makeTestPki();
 // would not be valid yet by the Charge Point's clock.
 const ROOTS = await Promise.all(Array.from({ length: 28 }, (_, i) => certs.root(`Root ${i}`)));
 let nextRoot = 0;
+const oldRoot = ROOTS[27]!;
+const successor = await certs.issuedCa("Successor Root", oldRoot);
 const freshRoot = () => ROOTS[nextRoot++]!;
 globalThis.addEventListener("unload", () => {
   Deno.removeSync(certs.dir, { recursive: true });
@@ -253,4 +255,35 @@ Deno.test("TC_078 (connection part) the refused Central System certificate is a 
   assert.equal(log[1]!.tech_info, "TlsCaFile changed");
   assert.equal(csms.all("SecurityEventNotification").length, 1);
   assert.deepEqual(csms.invalid, []);
+});
+
+Deno.test("AdditionalRootCertificateCheck: a new Central System root must be signed by the old one, which stays until a connection", async () => {
+  await using r = await startRig();
+  const { csms } = r;
+  // A read-only key: the maker sets it.
+  await r.store.set("AdditionalRootCertificateCheck", true);
+  const install = (certificate: string) =>
+    csms.call("InstallCertificate", {
+      certificateType: "CentralSystemRootCertificate",
+      certificate,
+    });
+  assert.equal((await install(oldRoot.pem)).status, "Accepted");
+  // M05.FR.10: not signed by the installed root.
+  assert.equal((await install(ROOTS[26]!.pem)).status, "Rejected");
+  // M05.FR.11: signed by it: installed, the old one kept as fallback.
+  assert.equal((await install(successor.pem)).status, "Accepted");
+  const list = () =>
+    csms.call("GetInstalledCertificateIds", { certificateType: "CentralSystemRootCertificate" });
+  assert.equal((await list()).certificateHashData.length, 2);
+  // M05.FR.12: after a successful connection the fallback goes.
+  const from = csms.mark;
+  await csms.drop();
+  // The reconnect waits for its backoff on the Charge Point's clock.
+  for (let s = 0; s < 120 && csms.all("BootNotification", from).length === 0; s++) {
+    await r.advance(1_000);
+  }
+  await csms.next("BootNotification", from);
+  await rpcIdle(r);
+  const after = await list();
+  assert.deepEqual(after.certificateHashData, [await certs.hashData(successor.file, oldRoot.file)]);
 });

@@ -16,6 +16,10 @@ import { CertMaker } from "./_cert_pki.ts";
 const pki = await makeTestPki();
 const certs = await CertMaker.create();
 const untrusted = await certs.root("Not the CPO's CA");
+const subCa = await certs.issuedCa("CPO Sub-CA", {
+  file: pki.ca.file,
+  keyFile: `${pki.dir}/ca.key`,
+});
 globalThis.addEventListener("unload", () => {
   Deno.removeSync(pki.dir, { recursive: true });
   Deno.removeSync(certs.dir, { recursive: true });
@@ -259,4 +263,23 @@ Deno.test("A new Charge Point certificate the Central System refuses: back to th
     await serialOf(await Deno.readTextFile(pki.client.certFile)),
   );
   assert.ok(r.logs.some((l) => l.includes("back to the previous one")));
+});
+
+Deno.test("CertificateSigned with a sub-CA: the whole chain is checked and kept", async () => {
+  await using r = await profile3();
+  const { csms } = r;
+  await configure(r, { CpoName: CPO });
+  const csr = await requestCsr(r);
+  const leaf = await certs.sign(csr, subCa);
+  await catchUp(r);
+  // Without the sub-CA the leaf does not lead to the root.
+  const alone = await csms.call("CertificateSigned", { certificateChain: leaf });
+  assert.equal(alone.status, "Rejected");
+  const from = csms.mark;
+  const conf = await csms.call("CertificateSigned", { certificateChain: leaf + subCa.pem });
+  assert.equal(conf.status, "Accepted");
+  await csms.next("BootNotification", from);
+  assert.equal(csms.lastHandshake?.clientSerial, await serialOf(leaf));
+  const kept = await Deno.readTextFile(String(r.store.get("TlsClientCertFile")));
+  assert.equal(kept.match(/BEGIN CERTIFICATE/g)?.length, 2);
 });
