@@ -182,10 +182,14 @@ export class CertMaker {
     };
   }
 
-  /** Signs a CSR (PEM) with `ca` as a client certificate valid for a day; returns the PEM. */
+  /**
+   * Signs a CSR (PEM) with `ca` as a client certificate valid for a day;
+   * `subject` overrides the CSR's. Returns the PEM.
+   */
   async sign(
     csrPem: string,
     ca: { readonly file: string; readonly keyFile: string },
+    subject?: string,
   ): Promise<string> {
     const name = `leaf${this.#n++}`;
     await Deno.writeTextFile(`${this.dir}/${name}.csr`, csrPem);
@@ -210,6 +214,7 @@ export class CertMaker {
       "1",
       "-extfile",
       `${name}.ext`,
+      ...(subject ? ["-subj", subject] : []),
     ]);
     return await Deno.readTextFile(`${this.dir}/${name}.pem`);
   }
