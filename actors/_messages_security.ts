@@ -76,8 +76,31 @@ export type CertOutcome =
     readonly reason?: string;
   };
 
-/** Security events and certificate jobs. */
+/** What a GetLog upload sends (whitepaper 5.9). */
+export interface LogJob {
+  readonly requestId: number;
+  readonly logType: "DiagnosticsLog" | "SecurityLog";
+  readonly remoteLocation: string;
+  readonly fileName: string;
+  /** Only entries in this window, ms since the epoch, when given. */
+  readonly oldest?: number;
+  readonly latest?: number;
+}
+
+/** Security events, certificate jobs and log uploads. */
 export type SecurityMessage =
+  /** Upload a log (the shell's `log_upload` service); its `log.uploaded` follows. */
+  | { readonly type: "log.upload"; readonly job: LogJob }
+  /** Stop the upload of this request (a new GetLog replaced it). */
+  | { readonly type: "log.cancel"; readonly requestId: number }
+  | {
+    readonly type: "log.uploaded";
+    readonly requestId: number;
+    readonly ok: boolean;
+    readonly reason?: string;
+  }
+  /** ExtendedTriggerMessage LogStatusNotification: the log actor reports where it is. */
+  | { readonly type: "log.status_requested" }
   /** A security event happened: written to the security log, critical ones sent. */
   | {
     readonly type: "sec.event";

@@ -43,6 +43,7 @@ export type {
   CertificateUse,
   CertJob,
   CertOutcome,
+  LogJob,
   SecurityEventType,
   SecurityMessage,
 } from "./_messages_security.ts";
