@@ -3,7 +3,8 @@
  * drivers of `drivers/`.
  *
  * Receives `hw.set_relay`, `hw.lock` and `hw.unlock` and performs them on
- * that connector's drivers, one call at a time per connector, in order.
+ * that connector's drivers, one call at a time per connector, in order;
+ * `sc.limit` sets the pilot's PWM current (`Pilot.offer`) at once.
  * Emits: after each relay switch a fresh `hw.meter`, then `hw.relay` (the
  * transaction actor takes the reading it holds when the relay-open
  * confirmation arrives); `hw.locked` (a fixed cable is locked at once), then
@@ -135,6 +136,16 @@ class Bridge {
       bus.subscribe("hw.lock", (m) => {
         const port = this.#port(m.connectorId, "lock");
         if (port) void this.#enqueue(port, () => this.#lock(port));
+      }),
+      bus.subscribe("sc.limit", (m) => {
+        const port = this.#port(m.connectorId, `offer ${m.currentA} A on`);
+        const pilot = port?.hw.pilot;
+        if (pilot?.offer) {
+          this.#guard(
+            `offer ${m.currentA} A on connector ${m.connectorId}`,
+            () => pilot.offer!(m.currentA),
+          );
+        }
       }),
       bus.subscribe("hw.unlock", (m) => {
         const port = this.#ports[m.connectorId - 1];
