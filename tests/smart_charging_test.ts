@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { V16 } from "../ocpp/types.ts";
+import { createApi } from "../api/api.ts";
 import { configure, OCTT, reachCharging, type Rig, rpcIdle, startRig } from "./harness.ts";
 
 type Profile = V16.SetChargingProfileRequest["csChargingProfiles"];
@@ -190,5 +191,62 @@ Deno.test("Smart charging: bad input gets the spec's answer and changes nothing"
   assert.deepEqual(await code("ClearChargingProfile", {}), { status: "Unknown" });
   const conf = await code("GetCompositeSchedule", { connectorId: 1, duration: 60 });
   assert.deepEqual(conf.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 32 }]);
+  assert.deepEqual(rig.csms.invalid, []);
+});
+
+Deno.test("Smart charging: local limits beside OCPP: installer maxCurrentA and PUT /api/limit", async () => {
+  await using rig = await startRig();
+  const token = "k".repeat(32);
+  const api = createApi(rig.cp, { token });
+  const call = (method: string, path: string, body?: unknown) =>
+    api.request(path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  rig.station.setPowerW(1, 22_000);
+  await reachCharging(rig);
+  await rig.advance(2_000);
+  assert.equal(rig.cp.status().connectors[0]!.powerW, 22_000);
+  // A charging profile of 20 A; the installer's rating of 16 A is lower.
+  const start = new Date(rig.clock.now()).toISOString();
+  const p = amps(1, [[0, 20]]);
+  p.chargingSchedule.startSchedule = start;
+  assert.equal(await setProfile(rig, 1, p), "Accepted");
+  assert.equal((await call("PATCH", "/api/settings", { maxCurrentA: 16 })).status, 200);
+  await rig.advance(2_000);
+  let c = (await (await call("GET", "/api/status")).json()).connectors[0];
+  assert.deepEqual([c.limitA, c.limitSource, c.powerW], [16, "installer", 16 * 690]);
+  // The energy manager dims to 8 A for a minute.
+  const until = new Date(rig.clock.now() + 60_000).toISOString();
+  const put = await call("PUT", "/api/limit", { currentA: 8, until });
+  assert.deepEqual([put.status, await put.json()], [200, { currentA: 8, until }]);
+  await rig.advance(2_000);
+  c = (await (await call("GET", "/api/status")).json()).connectors[0];
+  assert.deepEqual([c.limitA, c.limitSource, c.powerW], [8, "external", 8 * 690]);
+  // The composite shows it too (a local limit, section 5.7).
+  const conf: V16.GetCompositeScheduleResponse = await rig.csms.call("GetCompositeSchedule", {
+    connectorId: 1,
+    duration: 120,
+  });
+  assert.deepEqual(conf.chargingSchedule?.chargingSchedulePeriod, [
+    { startPeriod: 0, limit: 8 },
+    { startPeriod: 58, limit: 16 },
+  ]);
+  await rig.advance(60_000);
+  c = rig.cp.status().connectors[0]!;
+  assert.deepEqual([c.limitA, c.limitSource, c.powerW], [16, "installer", 16 * 690]);
+  // Invalid: nothing changes.
+  assert.equal((await call("PUT", "/api/limit", { currentA: -3 })).status, 400);
+  assert.deepEqual(await (await call("GET", "/api/limit")).json(), { currentA: null });
+  assert.equal((await call("PATCH", "/api/settings", { maxCurrentA: 2 })).status, 400);
+  assert.equal(rig.cp.status().connectors[0]!.limitA, 16);
+  assert.equal((await call("PUT", "/api/limit", { currentA: 3 })).status, 200);
+  await rig.advance(2_000);
+  c = rig.cp.status().connectors[0]!;
+  assert.deepEqual([c.limitA, c.limitSource, c.powerW], [0, "external", 0]);
+  assert.equal((await call("DELETE", "/api/limit")).status, 200);
+  await rig.advance(2_000);
+  assert.equal(rig.cp.status().connectors[0]!.powerW, 16 * 690);
   assert.deepEqual(rig.csms.invalid, []);
 });
