@@ -44,6 +44,9 @@ import {
 import { checkSetProfile } from "./_sc_validate.ts";
 import { type LiveLimit, liveLimits } from "./_sc_limits.ts";
 import { idKey } from "./auth_decision.ts";
+import { applyChange, matching, replacedBy, sessionsMap } from "./_sc_profiles.ts";
+
+export { applyChange, matching, replacedBy };
 
 /** The longest the actor sleeps before it looks at the profiles again. */
 export const RECHECK_MS = 86_400_000;
@@ -107,43 +110,6 @@ export function initialSmartCharging(
     seq: 0,
     published: Array(n).fill(null),
   };
-}
-
-/** Applies a stored change to the installed profiles. */
-export function applyChange(profiles: readonly Installed[], c: ProfileChange): Installed[] {
-  const gone = new Set(c.kind === "put" ? c.replaces : c.ids);
-  const kept = profiles.filter((i) => !gone.has(i.profile.chargingProfileId));
-  return c.kind === "put" ? [...kept, c.installed] : kept;
-}
-
-/** The profiles a new one replaces (sections 3.13.2, 5.16.3). */
-export function replacedBy(profiles: readonly Installed[], next: Installed): number[] {
-  const p = next.profile;
-  return profiles.filter((i) =>
-    i.profile.chargingProfileId === p.chargingProfileId ||
-    (i.connectorId === next.connectorId && i.profile.stackLevel === p.stackLevel &&
-      i.profile.chargingProfilePurpose === p.chargingProfilePurpose)
-  ).map((i) => i.profile.chargingProfileId);
-}
-
-/** The profiles ClearChargingProfile matches (errata 3.25, 3.26). */
-export function matching(
-  profiles: readonly Installed[],
-  req: V16.ClearChargingProfileRequest,
-): Installed[] {
-  if (req.id !== undefined) return profiles.filter((i) => i.profile.chargingProfileId === req.id);
-  return profiles.filter((i) =>
-    (req.connectorId === undefined || i.connectorId === req.connectorId) &&
-    (req.chargingProfilePurpose === undefined ||
-      i.profile.chargingProfilePurpose === req.chargingProfilePurpose) &&
-    (req.stackLevel === undefined || i.profile.stackLevel === req.stackLevel)
-  );
-}
-
-function sessionsMap(s: SmartChargingState): Map<number, number> {
-  const m = new Map<number, number>();
-  s.sessions.forEach((x, i) => x && m.set(i + 1, x.startedAt));
-  return m;
 }
 
 /** Publishes the limits that changed and sets the timer to the next boundary. */
