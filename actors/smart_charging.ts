@@ -301,7 +301,18 @@ export function transitionSmartCharging(
         }
         return [s, effects];
       }
-      s = { ...s, profiles: applyChange(s.profiles, w.change) };
+      const c = w.change;
+      if (
+        c.kind === "put" && c.installed.profile.chargingProfilePurpose === "TxProfile" &&
+        !s.sessions[c.installed.connectorId - 1]
+      ) {
+        // Its transaction ended while it was being stored: it must not reach the next one.
+        const ids = [c.installed.profile.chargingProfileId];
+        effects.push({ type: "sc.persist", change: { kind: "delete", ids } });
+        reply({ status: "Rejected" });
+        return [s, effects];
+      }
+      s = { ...s, profiles: applyChange(s.profiles, c) };
       reply({ status: "Accepted" });
       break;
     }

@@ -6,7 +6,7 @@ import { dutyCycle } from "./pilot.ts";
 runPilotConformance("SimPilot", () => {
   const driver = new SimPilot();
   return { driver, drive: (state) => driver.set(state) };
-}, { drive: true });
+}, { drive: true, offer: true });
 
 Deno.test("SimPilot lets a listener unsubscribe while being called", () => {
   const pilot = new SimPilot("B");

@@ -57,7 +57,7 @@ runMeterConformance("SimStation connector", () => {
 runPilotConformance("SimStation connector", () => {
   const { c1 } = station();
   return { driver: c1.pilot, drive: (state) => drive(c1, state) };
-}, { drive: true });
+}, { drive: true, offer: true });
 
 runLockConformance("SimStation socket", () => {
   const { station: s, c1 } = station({ connectors: 2, fixedCable: [2] });

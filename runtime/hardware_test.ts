@@ -510,3 +510,20 @@ Deno.test("stop() unsubscribes from every driver and abandons a hanging call", a
   for (let i = 0; i < 20; i++) await Promise.resolve();
   assert.deepEqual(take(r), [{ type: "hw.lock", connectorId: 1 }]);
 });
+
+Deno.test("startHardware() gives sc.limit to the pilot's PWM; a pilot that throws is logged", async () => {
+  const r = rig({ connectors: 2 });
+  const stop = await started(r);
+  r.bus.publish({ type: "sc.limit", connectorId: 2, currentA: 13, source: "ocpp" });
+  assert.equal(r.station.connector(2).pilot.offered, 13);
+  assert.equal(r.station.connector(1).pilot.offered, Infinity);
+  take(r);
+  // SimPilot refuses a negative current: the bridge logs it and goes on.
+  r.bus.publish({ type: "sc.limit", connectorId: 1, currentA: -1, source: "ocpp" });
+  r.bus.publish({ type: "sc.limit", connectorId: 3, currentA: 6, source: "ocpp" });
+  assert.deepEqual(take(r).filter((m) => m.type === "log"), [
+    log("error", "Cannot offer -1 A on connector 1: Cannot offer -1 A: must be a number >= 0"),
+    log("error", "Cannot offer 6 A on connector 3: no such connector (1..2)"),
+  ]);
+  stop();
+});
