@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { V16 } from "../ocpp/types.ts";
 import { createApi } from "../api/api.ts";
 import { configure, OCTT, reachCharging, type Rig, rpcIdle, startRig } from "./harness.ts";
+import { startDurableRig } from "./_durability_rig.ts";
 
 type Profile = V16.SetChargingProfileRequest["csChargingProfiles"];
 
@@ -248,5 +249,34 @@ Deno.test("Smart charging: local limits beside OCPP: installer maxCurrentA and P
   assert.equal((await call("DELETE", "/api/limit")).status, 200);
   await rig.advance(2_000);
   assert.equal(rig.cp.status().connectors[0]!.powerW, 16 * 690);
+  assert.deepEqual(rig.csms.invalid, []);
+});
+
+Deno.test("Smart charging: profiles survive a power cut (errata 3.37); the TxProfile does not", async () => {
+  await using rig = await startDurableRig();
+  const start = new Date(rig.clock.now()).toISOString();
+  const cpMax = amps(1, [[0, 20]], { chargingProfilePurpose: "ChargePointMaxProfile" });
+  cpMax.chargingSchedule.startSchedule = start;
+  const def = amps(2, [[0, 11]]);
+  def.chargingSchedule.startSchedule = start;
+  assert.equal(await setProfile(rig, 0, cpMax), "Accepted");
+  assert.equal(await setProfile(rig, 1, def), "Accepted");
+  const { transactionId } = await reachCharging(rig);
+  const tx = amps(3, [[0, 7]], { chargingProfilePurpose: "TxProfile", transactionId });
+  assert.equal(await setProfile(rig, 1, tx), "Accepted");
+  const m = rig.csms.mark;
+  await rig.powerCycle();
+  await rig.csms.next("BootNotification", m);
+  await rig.csms.next("StopTransaction", m);
+  await rpcIdle(rig);
+  const conf: V16.GetCompositeScheduleResponse = await rig.csms.call("GetCompositeSchedule", {
+    connectorId: 1,
+    duration: 60,
+  });
+  assert.deepEqual(conf.chargingSchedule?.chargingSchedulePeriod, [{ startPeriod: 0, limit: 11 }]);
+  const cleared: V16.ClearChargingProfileResponse = await rig.csms.call("ClearChargingProfile", {
+    chargingProfilePurpose: "TxProfile",
+  });
+  assert.equal(cleared.status, "Unknown");
   assert.deepEqual(rig.csms.invalid, []);
 });
