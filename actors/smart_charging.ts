@@ -13,7 +13,8 @@
  *   whatever the other fields; otherwise the given fields are ANDed, none
  *   clears all; stackLevel 0 is a value. Unknown when nothing matched.
  * - GetCompositeSchedule: `composite_schedule.ts` from the moment of
- *   receipt for `duration` seconds, in the requested unit (A when absent);
+ *   receipt for `duration` seconds (at most {@link MAX_COMPOSITE_S}), in
+ *   the requested unit (A when absent);
  *   an unknown connector is Rejected (section 5.7).
  * - RemoteStartTransaction's TxProfile (`sc.remote_profile`, checked by the
  *   transaction actor) is installed when that session's transaction starts.
@@ -47,6 +48,13 @@ import { idKey } from "./auth_decision.ts";
 import { applyChange, matching, replacedBy, sessionsMap } from "./_sc_profiles.ts";
 
 export { applyChange, matching, replacedBy };
+
+/**
+ * The longest composite schedule computed (31 days): a longer request is
+ * answered for this long, its `duration` saying so (a Daily profile over
+ * years would be hundreds of thousands of periods).
+ */
+export const MAX_COMPOSITE_S = 31 * 86_400;
 
 /** The longest the actor sleeps before it looks at the profiles again. */
 export const RECHECK_MS = 86_400_000;
@@ -218,7 +226,7 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
         profiles: s.profiles,
         now: ctx.now,
         connectorId: req.connectorId,
-        durationS: req.duration,
+        durationS: Math.min(req.duration, MAX_COMPOSITE_S),
         unit: req.chargingRateUnit ?? "A",
         connectors: n,
         sessions: sessionsMap(s),

@@ -292,6 +292,10 @@ Deno.test("GetCompositeSchedule answers for connectors 0..N and rejects others",
   });
   assert.deepEqual(replies(run(s, [ask(3)])[1]), [{ status: "Rejected" }]);
   assert.deepEqual(replies(run(s, [ask(1, -1)])[1]), [{ status: "Rejected" }]);
+  const long = replies(run(s, [ask(1, 10 * 365 * 86_400)])[1])[0] as {
+    chargingSchedule: { duration: number };
+  };
+  assert.equal(long.chargingSchedule.duration, 31 * 86_400, "clamped to 31 days");
   const start = new Date(T0).toISOString();
   assert.deepEqual(replies(run(s, [ask(0)])[1]), [{
     status: "Accepted",
