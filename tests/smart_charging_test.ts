@@ -280,3 +280,37 @@ Deno.test("Smart charging: profiles survive a power cut (errata 3.37); the TxPro
   assert.equal(cleared.status, "Unknown");
   assert.deepEqual(rig.csms.invalid, []);
 });
+
+Deno.test("Smart charging: a W profile on 1 phase, asked in A and in W (libocpp#908)", async () => {
+  await using rig = await startRig();
+  const start = new Date(rig.clock.now()).toISOString();
+  const p = amps(1, [[0, 0]]);
+  p.chargingSchedule = {
+    startSchedule: start,
+    chargingRateUnit: "W",
+    chargingSchedulePeriod: [
+      { startPeriod: 0, limit: 3680, numberPhases: 1 },
+      { startPeriod: 60, limit: 6000 },
+    ],
+  };
+  assert.equal(await setProfile(rig, 1, p), "Accepted");
+  const ask = async (chargingRateUnit: "A" | "W") => {
+    const conf: V16.GetCompositeScheduleResponse = await rig.csms.call("GetCompositeSchedule", {
+      connectorId: 1,
+      duration: 120,
+      chargingRateUnit,
+    });
+    return conf.chargingSchedule?.chargingSchedulePeriod;
+  };
+  // 3680 W on 1 phase is 16 A; 6000 W on 3 phases (none given) is 8.69 A, rounded down.
+  assert.deepEqual(await ask("A"), [{ startPeriod: 0, limit: 16 }, {
+    startPeriod: 60,
+    limit: 8.6,
+  }]);
+  assert.deepEqual(await ask("W"), [{ startPeriod: 0, limit: 3680 }, {
+    startPeriod: 60,
+    limit: 6000,
+  }]);
+  assert.deepEqual(rig.cp.status().connectors[0]!.limitA, 16);
+  assert.deepEqual(rig.csms.invalid, []);
+});
