@@ -9,7 +9,7 @@
  * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
  * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
- * clock, log).
+ * clock, log) and `_messages_reservation.ts` (`reservation.*`).
  *
  * @module
  */
@@ -19,6 +19,7 @@ import type { AuthMessage } from "./_messages_auth.ts";
 import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
+import type { ReservationMessage } from "./_messages_reservation.ts";
 import type { ScMessage } from "./_messages_sc.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
@@ -33,6 +34,7 @@ export type {
 export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
+export type { Reservation, ReservationMessage } from "./_messages_reservation.ts";
 export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 
 /** Every message on the bus. */
@@ -45,6 +47,7 @@ export type BusMessage =
   | TxMessage
   | SystemMessage
   | StoreMessage
+  | ReservationMessage
   | ScMessage;
 
 /** A message type name. */

@@ -36,6 +36,7 @@ import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
+import { reservationActor, type ReservationState } from "../actors/reservation.ts";
 import type { SmartChargingState } from "../actors/smart_charging.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
@@ -46,6 +47,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -104,6 +106,7 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #reservations: ReservationStore;
   #profiles: ProfileStore;
 
   constructor(opts: RuntimeOptions) {
@@ -120,6 +123,7 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
   }
 
@@ -190,6 +194,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(connectorStatusActor);
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
+    bus.spawn(reservationActor);
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -200,6 +205,8 @@ export class Runtime implements RuntimeHandle {
     }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
+    this.#reservations.attach(bus, (t, write) => this.#persistWith(t, write), o.logger);
     if (blocked !== undefined) {
       o.logger.log("error", `Charging disabled: ${blocked}`);
       bus.publish({
@@ -263,11 +270,15 @@ export class Runtime implements RuntimeHandle {
 
   /** Performs one write of the actors; a failure is logged and shown in the status. */
   #persist(m: StoreMessage): void {
+    this.#persistWith(m.type, () => this.#journal.apply(m, this.#o.clock.now()));
+  }
+
+  #persistWith(type: string, write: () => void): void {
     try {
-      this.#journal.apply(m, this.#o.clock.now());
+      write();
       this.#storeError = null;
     } catch (err) {
-      const text = `Cannot write ${m.type} to the store: ${errorText(err)}`;
+      const text = `Cannot write ${type} to the store: ${errorText(err)}`;
       if (text !== this.#storeError) this.#o.logger.log("error", text);
       this.#storeError = text;
     }
@@ -350,6 +361,7 @@ export class Runtime implements RuntimeHandle {
     const tx = this.#bus.snapshot<TransactionState>("transaction");
     const conn = this.#bus.snapshot<ConnectionState>("connection");
     const meter = this.#bus.snapshot<MeterState>("meter");
+    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
     const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
@@ -365,6 +377,7 @@ export class Runtime implements RuntimeHandle {
         energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
         meterWh: Math.floor(c.meterWh),
         powerW: Math.round(meter.connectors[i]?.w ?? 0),
+        reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
         limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
         limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
       };
