@@ -26,6 +26,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerWhitelistRoutes } from "./whitelist.ts";
+import { registerLimitRoutes } from "./limit.ts";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { REGISTRY } from "../config/registry.ts";
@@ -173,6 +174,13 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     return c.json(runtime.status().durability);
   });
   if (runtime.whitelist) registerWhitelistRoutes(app, runtime.whitelist);
+  const { externalLimit, setExternalLimit } = runtime;
+  if (externalLimit && setExternalLimit) {
+    registerLimitRoutes(app, {
+      externalLimit: () => externalLimit.call(runtime),
+      setExternalLimit: (l) => setExternalLimit.call(runtime, l),
+    });
+  }
   web?.mount(app);
   return app;
 }
