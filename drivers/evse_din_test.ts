@@ -67,7 +67,7 @@ for (const mode of ["tcp", "rtu"] as const) {
   runPilotConformance(name, async () => {
     const r = await rig(mode);
     return { driver: r.board.pilot, drive: r.drive, close: () => r.close() };
-  }, { drive: true });
+  }, { drive: true, offer: true });
   runFaultConformance(name, async () => {
     const r = await rig(mode);
     return {

@@ -105,7 +105,7 @@ export function runPilotConformance(
       assert.equal(typeof offer, "function", "offer() is implemented");
       const seen: EvState[] = [];
       h.driver.onChange((state) => seen.push(state));
-      for (const a of [16, 0, 5.9, 6, 32, 80]) offer!.call(h.driver, a);
+      for (const a of [16, 0, 5.9, 6, 32, 80]) await offer!.call(h.driver, a);
       assert.deepEqual(seen, []);
       assert.equal(h.driver.state, driving ? "A" : h.driver.state);
     },
