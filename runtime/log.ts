@@ -57,12 +57,14 @@ export function maskFrame(text: string): string {
 }
 
 /**
- * Masks secrets: frames (`> [...]` sent, `< [...]` received) on their
- * parsed form ({@link maskFrame}), any of the given values, and the value
- * of any AuthorizationKey / password field in other JSON-looking text.
+ * Masks secrets: frames (`> [...]` sent, `< [...]` received, or quoted
+ * after `: `) on their parsed form ({@link maskFrame}), any of the given
+ * values, and the value of any AuthorizationKey / password field in other
+ * JSON-looking text.
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  const frame = /^([<>] )([\s\S]*)$/.exec(text);
+  // A frame, or a message quoting one after ": " (e.g. "Cannot parse frame: not JSON: [2,...").
+  const frame = /^((?:[\s\S]*?[<>:] )?)([[{][\s\S]*)$/.exec(text);
   let out = frame ? frame[1] + maskFrame(frame[2]!) : text;
   out = out.replace(
     /("(?:AuthorizationKey|backendPassword|password)"\s*,\s*"value"\s*:\s*|"(?:backendPassword|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,

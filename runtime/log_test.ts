@@ -76,3 +76,19 @@ Deno.test("redact() masks frames on their parsed form: JSON escapes, extra field
   );
   assert.equal(redact("< not json at all", []), "< not json at all");
 });
+
+Deno.test("redact() masks a frame quoted in a message, and withholds a broken one that could hold a secret", () => {
+  const secret = "0123456789abcdef0123";
+  const cut = `[2,"1","ChangeConfiguration",{"key":"Authoriz\\u0061tionKey","value":"${secret}"`;
+  const out = redact(`Cannot parse frame: not JSON: ${cut}`, []);
+  assert.ok(!out.includes(secret), out);
+  assert.match(out, /^Cannot parse frame: not JSON: \(\d+ characters, not JSON; not shown/);
+  assert.equal(
+    redact('Ignored: [3,"x",{"key":"authorizationkey","value":"s3cr3t"}]', []),
+    'Ignored: [3,"x",{"key":"authorizationkey","value":"***"}]',
+  );
+  assert.equal(
+    redact("Cannot parse frame: not JSON: [oops", []),
+    "Cannot parse frame: not JSON: [oops",
+  );
+});
