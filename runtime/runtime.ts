@@ -20,7 +20,13 @@
  */
 import { Bus, errorText } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type { BackendState, BusMessage, StopReason, StoreMessage } from "../actors/messages.ts";
+import type {
+  BackendState,
+  BusMessage,
+  LimitSource,
+  StopReason,
+  StoreMessage,
+} from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
@@ -30,6 +36,9 @@ import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
+import { reservationActor, type ReservationState } from "../actors/reservation.ts";
+import type { SmartChargingState } from "../actors/smart_charging.ts";
+import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { BackendClock, Link } from "./link.ts";
@@ -38,6 +47,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -45,6 +55,7 @@ import {
   type WhitelistAccess,
   whitelistAccess,
 } from "./auth_store.ts";
+import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 
 export type { DurabilityView };
 
@@ -95,6 +106,8 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #reservations: ReservationStore;
+  #profiles: ProfileStore;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -110,6 +123,8 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#reservations = new ReservationStore(this.#journal.storage);
+    this.#profiles = new ProfileStore(this.#journal.storage);
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -173,11 +188,13 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(connectionActor(o.bootInfo));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
+    spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
     bus.spawn(relayActor);
     bus.spawn(meterActor);
     bus.spawn(connectorStatusActor);
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
+    bus.spawn(reservationActor);
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -188,6 +205,8 @@ export class Runtime implements RuntimeHandle {
     }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
+    this.#reservations.attach(bus, (t, write) => this.#persistWith(t, write), o.logger);
     if (blocked !== undefined) {
       o.logger.log("error", `Charging disabled: ${blocked}`);
       bus.publish({
@@ -251,11 +270,15 @@ export class Runtime implements RuntimeHandle {
 
   /** Performs one write of the actors; a failure is logged and shown in the status. */
   #persist(m: StoreMessage): void {
+    this.#persistWith(m.type, () => this.#journal.apply(m, this.#o.clock.now()));
+  }
+
+  #persistWith(type: string, write: () => void): void {
     try {
-      this.#journal.apply(m, this.#o.clock.now());
+      write();
       this.#storeError = null;
     } catch (err) {
-      const text = `Cannot write ${m.type} to the store: ${errorText(err)}`;
+      const text = `Cannot write ${type} to the store: ${errorText(err)}`;
       if (text !== this.#storeError) this.#o.logger.log("error", text);
       this.#storeError = text;
     }
@@ -338,6 +361,8 @@ export class Runtime implements RuntimeHandle {
     const tx = this.#bus.snapshot<TransactionState>("transaction");
     const conn = this.#bus.snapshot<ConnectionState>("connection");
     const meter = this.#bus.snapshot<MeterState>("meter");
+    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
+    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
@@ -352,6 +377,9 @@ export class Runtime implements RuntimeHandle {
         energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
         meterWh: Math.floor(c.meterWh),
         powerW: Math.round(meter.connectors[i]?.w ?? 0),
+        reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
+        limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
+        limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
       };
     });
     return {
@@ -364,6 +392,16 @@ export class Runtime implements RuntimeHandle {
       durability: this.durability(),
       settings: { problems: this.#o.store.problems },
     };
+  }
+
+  /** The external limit of the local API (`PUT /api/limit`), or none. */
+  externalLimit(): LocalLimit | null {
+    return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
+  }
+
+  /** Sets (or with null removes) the external limit; the limits follow at once. */
+  setExternalLimit(limit: LocalLimit | null): void {
+    this.#bus.publish({ type: "sc.external_limit", limit });
   }
 
   settings() {
