@@ -4,6 +4,7 @@
  * secrets in the debug log whatever their JSON encoding.
  */
 import assert from "node:assert/strict";
+import { createApi } from "../api/api.ts";
 import { type Rig, startRig } from "./harness.ts";
 
 /** Sends a raw frame and returns the answer frame to `id`. */
@@ -57,4 +58,77 @@ Deno.test("the debug log never shows an AuthorizationKey sent with a JSON escape
   for (const line of rig.logs) {
     assert.ok(!line.includes(secret) && !line.includes(other), line);
   }
+});
+
+Deno.test("no route of the local API answers 500 to a request a user can make", async () => {
+  await using rig = await startRig();
+  const token = "hostile-api-token-0123456789";
+  const app = createApi(rig.cp, { token, web: { dataDir: rig.dataDir } });
+  const deep = "[".repeat(5000) + "]".repeat(5000);
+  const bodies: (string | undefined)[] = [
+    undefined,
+    "",
+    "{",
+    "null",
+    "[]",
+    "5",
+    '"x"',
+    "{}",
+    deep,
+    '{"charging":"yes"}',
+    '{"charging":true,"x":1}',
+    '{"idTag":""}',
+    '{"idTag":"\\u0000"}',
+    '{"idTag":"A","expiry":"2030-02-30T00:00:00Z"}',
+    '{"entries":null}',
+    '{"entries":[{}]}',
+    '{"entries":[{"idTag":"A","expiry":"2030-04-31T00:00:00Z"}]}',
+    '{"backendUrl":5}',
+    '{"chargePointId":"x y"}',
+    '{"__proto__":{"polluted":1},"constructor":{"prototype":{}}}',
+    '{"token":{"length":1e9}}',
+    JSON.stringify({ idTag: "\u{1F50C}".repeat(30) }),
+  ];
+  const routes: [string, string][] = [
+    ["GET", "/api/status"],
+    ["GET", "/api/settings"],
+    ["PATCH", "/api/settings"],
+    ["POST", "/api/sim/connectors/1/plug"],
+    ["POST", "/api/sim/connectors/1/unplug"],
+    ["POST", "/api/sim/connectors/1/ev"],
+    ["POST", "/api/sim/connectors/0/ev"],
+    ["POST", "/api/sim/connectors/99999999999/plug"],
+    ["POST", "/api/sim/connectors/abc/plug"],
+    ["POST", "/api/sim/rfid"],
+    ["GET", "/api/whitelist"],
+    ["PUT", "/api/whitelist"],
+    ["POST", "/api/whitelist"],
+    ["DELETE", "/api/whitelist/A"],
+    ["DELETE", "/api/whitelist/%ZZ"],
+    ["DELETE", "/api/whitelist/%00"],
+    ["GET", "/api/whitelist/ocpp"],
+    ["POST", "/api/storage/clear-safe-mode"],
+    ["POST", "/api/certs/ca"],
+    ["POST", "/api/certs/nope"],
+    ["GET", "/api/session"],
+    ["POST", "/login"],
+    ["POST", "/logout"],
+    ["GET", "/assets/..%2f..%2fmain.ts"],
+    ["GET", "/api/nope"],
+  ];
+  const seen: string[] = [];
+  for (const [method, path] of routes) {
+    for (const body of bodies) {
+      for (const type of ["application/json", "text/plain"]) {
+        const res = await app.request(`http://127.0.0.1${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": type },
+          ...(body !== undefined && method !== "GET" ? { body } : {}),
+        }, { remoteAddr: { hostname: "127.0.0.1", port: 1, transport: "tcp" } });
+        await res.body?.cancel();
+        if (res.status >= 500) seen.push(`${method} ${path} ${body?.slice(0, 40)}: ${res.status}`);
+      }
+    }
+  }
+  assert.deepEqual(seen, []);
 });
