@@ -251,3 +251,16 @@ Deno.test("ConfigStore.open() reads a settings file that starts with a UTF-8 byt
     assert.deepEqual(store.problems, []);
   });
 });
+
+Deno.test("ConfigStore.validateSettings() keeps values the backend reads within CiString500", () => {
+  const store = new ConfigStore();
+  const rotation = Array.from({ length: 100 }, (_, i) => `${i}.RST`).join(",");
+  assert.throws(
+    () => store.validateSettings({ ConnectorPhaseRotation: rotation }),
+    (e: unknown) =>
+      e instanceof SettingsError &&
+      e.errors[0]?.field === "ConnectorPhaseRotation" &&
+      /at most 500 characters/.test(e.errors[0].reason),
+  );
+  assert.equal(store.validateSettings({ ConnectorPhaseRotation: "0.RST,1.RTS" }).size, 1);
+});
