@@ -390,6 +390,7 @@ export class Runtime implements RuntimeHandle {
       },
       connectors,
       durability: this.durability(),
+      settings: { problems: this.#o.store.problems },
     };
   }
 
