@@ -131,7 +131,7 @@ Deno.test("transitionConfiguration() answers known keys and lists the others as 
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger",
+        value: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger",
       },
       { key: "HeartbeatInterval", readonly: false, value: "60" },
     ],

@@ -8,7 +8,7 @@
  * (`ws.*`, `ocpp.*`, `backend.*`), `_messages_auth.ts` (`auth.*`),
  * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
- * clock, log).
+ * clock, log) and `_messages_update.ts` (`fw.*`, `diag.*`).
  *
  * @module
  */
@@ -18,6 +18,7 @@ import type { AuthMessage } from "./_messages_auth.ts";
 import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
+import type { UpdateMessage } from "./_messages_update.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
 export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
@@ -31,6 +32,7 @@ export type {
 export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
+export type { DiagnosticsStatus, FirmwareStatus, UpdateMessage } from "./_messages_update.ts";
 
 /** Every message on the bus. */
 export type BusMessage =
@@ -41,7 +43,8 @@ export type BusMessage =
   | AuthMessage
   | TxMessage
   | SystemMessage
-  | StoreMessage;
+  | StoreMessage
+  | UpdateMessage;
 
 /** A message type name. */
 export type BusMessageType = BusMessage["type"];

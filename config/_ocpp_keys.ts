@@ -108,8 +108,10 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     key: "SupportedFeatureProfiles",
     kind: "csl",
     access: "R",
-    default: "Core,LocalAuthListManagement,RemoteTrigger",
+    default: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger",
   },
+  // Section 9.1.21 (optional): the protocols of UpdateFirmware and GetDiagnostics (runtime/transfer.ts).
+  { key: "SupportedFileTransferProtocols", kind: "csl", access: "R", default: "FTP,HTTP,HTTPS" },
   { key: "SupportedFeatureProfilesMaxLength", kind: "integer", access: "R", default: 6 },
   {
     key: "TransactionMessageAttempts",

@@ -29,6 +29,8 @@ import { meterActor, type MeterState } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
+import { diagnosticsActor } from "../actors/diagnostics.ts";
+import { firmwareActorWith } from "../actors/firmware.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
@@ -38,6 +40,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { Updates, type UpdatesOptions } from "./updates.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -78,6 +81,11 @@ export interface RuntimeOptions {
   readonly safeMode?: string;
   /** Most messages the outbox keeps (default: the rpc actor's OUTBOX_LIMIT). */
   readonly outboxLimit?: number;
+  /**
+   * Firmware Management (UpdateFirmware, GetDiagnostics): the installer
+   * and where files go. Absent: both are answered NotSupported.
+   */
+  readonly updates?: UpdatesOptions;
 }
 
 /** A running charge point. */
@@ -95,6 +103,7 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #updates: Updates | undefined;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -110,6 +119,9 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#updates = opts.updates
+      ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
+      : undefined;
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -135,6 +147,11 @@ export class Runtime implements RuntimeHandle {
   /** The journal and outbox (tests, benchmarks). */
   get journal(): Journal {
     return this.#journal;
+  }
+
+  /** The firmware management shell, when configured (tests). */
+  get updates(): Updates | undefined {
+    return this.#updates;
   }
 
   /** How many times the actors were restarted (Reset). */
@@ -170,7 +187,9 @@ export class Runtime implements RuntimeHandle {
     bus.subscribe("store.outbox_thin", persist);
     bus.subscribe("store.tx_journal", persist);
     bus.subscribe("store.tx_meter", persist);
-    bus.spawn(connectionActor(o.bootInfo));
+    // After a firmware update the version that runs now is the installer's.
+    const version = this.#updates?.runningVersion();
+    bus.spawn(connectionActor(version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
     bus.spawn(relayActor);
@@ -178,6 +197,11 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(connectorStatusActor);
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
+    if (this.#updates) {
+      bus.spawn(firmwareActorWith(this.#updates.load(), version ?? o.bootInfo.firmwareVersion));
+      bus.spawn(diagnosticsActor);
+      this.#updates.attach(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
+    }
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -242,6 +266,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopHardware?.();
     this.#stopHardware = undefined;
     bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
     await this.flushed();
     if (this.#stopped) return;
@@ -294,6 +319,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopped = true;
     this.#stopHardware?.();
     this.#bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
   }
 
