@@ -93,6 +93,8 @@ export interface FirmwareState extends FirmwareSaved {
   readonly busy: readonly number[];
   /** The version running now (BootNotification firmwareVersion). */
   readonly running: string;
+  /** `system.started` was handled (the stored update resumed once). */
+  readonly started: boolean;
 }
 
 const RECEIVES = [
@@ -237,10 +239,13 @@ function maybeInstall(s: FirmwareState, effects: Effect[]): FirmwareState {
   return report({ ...s, update: { phase: "installing", job, file } }, "Installing", effects);
 }
 
-/** Asks for the reboot once Installing (and any status before it) was delivered, or when `force`. */
+/**
+ * Asks for the reboot once Installing (and any status before it) was
+ * delivered, or when `force` ({@link REBOOT_WAIT_MS} passed, e.g. offline).
+ */
 function maybeReboot(s: FirmwareState, effects: Effect[], force = false): FirmwareState {
   if (s.update.phase !== "rebooting" || s.update.asked) return s;
-  if (!force && s.online && s.outbox.items.length > 0) return s;
+  if (!force && s.outbox.items.length > 0) return s;
   effects.push({ type: "timer.cancel", id: "reboot" }, {
     type: "fw.reboot",
     scope: s.update.scope,
@@ -321,8 +326,10 @@ export function transitionFirmware(
   switch (msg.type) {
     case "ocpp.request":
       return msg.action === "UpdateFirmware" ? updateFirmware(s, msg, ctx) : [s, []];
-    case "system.started":
-      return resume(s, ctx);
+    case "system.started": {
+      if (s.started) return [s, []];
+      return resume({ ...s, started: true }, ctx);
+    }
     case "fw.downloaded": {
       if (u.phase !== "downloading") return [s, []];
       effects.push(log("info", `Firmware downloaded: ${msg.bytes} bytes`));
@@ -432,7 +439,7 @@ export function firmwareActorWith(
     name: "firmware",
     receives: RECEIVES,
     handles: ["UpdateFirmware"],
-    initial: () => ({ ...stored, online: false, busy: [], running }),
+    initial: () => ({ ...stored, online: false, busy: [], running, started: false }),
     transition: transitionFirmware,
   };
 }

@@ -110,7 +110,7 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     access: "R",
     default: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger",
   },
-  // Section 9.1.21 (optional): the protocols of UpdateFirmware and GetDiagnostics (runtime/transfer.ts).
+  // Section 8 names this key (not in 9.1): the protocols of UpdateFirmware and GetDiagnostics.
   { key: "SupportedFileTransferProtocols", kind: "csl", access: "R", default: "FTP,HTTP,HTTPS" },
   { key: "SupportedFeatureProfilesMaxLength", kind: "integer", access: "R", default: 6 },
   {

@@ -79,6 +79,13 @@ function parseUrl(text: string, protocols: readonly string[]): URL {
   return url;
 }
 
+/** Closes `stream` when `signal` aborts (a shutdown or power cut ends the transfer at once). */
+function closeOnAbort(stream: ByteStream, signal?: AbortSignal): void {
+  if (!signal) return;
+  if (signal.aborted) return close(stream);
+  signal.addEventListener("abort", () => close(stream), { once: true });
+}
+
 /** A reader with a buffer over a byte stream. */
 class Reader {
   #stream: ByteStream;
@@ -216,6 +223,7 @@ async function httpExchange(
   } catch (err) {
     throw new TransferError(describeSocketError(err, where, "file server"), { cause: err });
   }
+  closeOnAbort(stream, o.signal);
   try {
     const auth = url.username
       ? {
@@ -307,10 +315,12 @@ class Ftp {
   #conn: ByteStream;
   #reader: Reader;
   #host: string;
-  constructor(conn: ByteStream, host: string) {
+  #signal: AbortSignal | undefined;
+  constructor(conn: ByteStream, host: string, signal?: AbortSignal) {
     this.#conn = conn;
     this.#reader = new Reader(conn);
     this.#host = host;
+    this.#signal = signal;
   }
 
   static async open(url: URL, signal?: AbortSignal): Promise<Ftp> {
@@ -322,7 +332,8 @@ class Ftp {
     } catch (err) {
       throw new TransferError(describeSocketError(err, url.host, "FTP server"), { cause: err });
     }
-    const ftp = new Ftp(conn, hostname);
+    closeOnAbort(conn, signal);
+    const ftp = new Ftp(conn, hostname, signal);
     try {
       ftp.expect(await ftp.reply(), [220], "greeting");
       const user = url.username ? decodeURIComponent(url.username) : "anonymous";
@@ -384,7 +395,9 @@ class Ftp {
     if (!m) throw new TransferError(`Protocol error: FTP PASV answer ${r.text}`);
     const port = Number(m[5]) * 256 + Number(m[6]);
     try {
-      return await Deno.connect({ hostname: this.#host, port });
+      const data = await Deno.connect({ hostname: this.#host, port });
+      closeOnAbort(data, this.#signal);
+      return data;
     } catch (err) {
       throw new TransferError(describeSocketError(err, `${this.#host}:${port}`, "FTP data port"));
     }

@@ -93,6 +93,7 @@ export class Updates {
   attach(bus: Bus, restart: () => void): void {
     this.#ac = new AbortController();
     const signal = this.#ac.signal;
+    let downloading = false;
     const publish = (m: Parameters<Bus["publish"]>[0]) => {
       if (!signal.aborted) bus.publish(m);
     };
@@ -105,10 +106,15 @@ export class Updates {
     };
     this.#offs = [
       bus.subscribe("store.fw_state", (m) => this.#save(m.state)),
-      bus.subscribe(
-        "fw.download",
-        (m) => run("download firmware", () => this.#download(m, publish, signal)),
-      ),
+      bus.subscribe("fw.download", (m) => {
+        // One download at a time: a repeated command while one runs is a no-op.
+        if (downloading) return;
+        downloading = true;
+        run(
+          "download firmware",
+          () => this.#download(m, publish, signal).finally(() => downloading = false),
+        );
+      }),
       bus.subscribe(
         "fw.install",
         (m) => run("install firmware", () => this.#install(m, publish, signal)),

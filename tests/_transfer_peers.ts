@@ -100,6 +100,16 @@ export interface HttpPeer extends AsyncDisposable {
   readonly uploads: HttpUpload[];
   /** Paths requested, in order. */
   readonly requests: string[];
+  /**
+   * Paths whose body stalls after this many bytes, until {@link release}
+   * (a download in progress); each entry serves one request, then the path
+   * is served whole.
+   */
+  readonly hold: Map<string, number>;
+  /** How many bytes of held bodies were sent (the download is under way). */
+  held: number;
+  /** Ends every stalled body with an error. */
+  release(): void;
 }
 
 /** Starts an HTTP server on an ephemeral loopback port. */
@@ -108,6 +118,8 @@ export function startHttp(): HttpPeer {
   const truncate = new Map<string, number>();
   const uploads: HttpUpload[] = [];
   const requests: string[] = [];
+  const hold = new Map<string, number>();
+  const released = Promise.withResolvers<void>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
     requests.push(`${req.method} ${path}`);
@@ -120,6 +132,19 @@ export function startHttp(): HttpPeer {
     }
     const body = files.get(path);
     if (!body) return new Response("not found", { status: 404 });
+    const stall = hold.get(path);
+    if (stall !== undefined) {
+      hold.delete(path);
+      const stream = new ReadableStream<Uint8Array>({
+        async start(c) {
+          c.enqueue(body.slice(0, stall));
+          peer.held += stall;
+          await released.promise;
+          c.error(new Error("released"));
+        },
+      });
+      return new Response(stream, { headers: { "content-length": String(body.length) } });
+    }
     const cut = truncate.get(path);
     if (cut === undefined) return new Response(body.slice());
     // Announce the whole length, send part of it, then end: a truncated download.
@@ -132,14 +157,19 @@ export function startHttp(): HttpPeer {
     return new Response(stream, { headers: { "content-length": String(body.length) } });
   });
   const port = (server.addr as Deno.NetAddr).port;
-  return {
+  const peer: HttpPeer = {
     base: `http://127.0.0.1:${port}`,
     files,
     truncate,
     uploads,
     requests,
+    hold,
+    held: 0,
+    release: () => released.resolve(),
     async [Symbol.asyncDispose]() {
+      released.resolve();
       await server.shutdown();
     },
   };
+  return peer;
 }
