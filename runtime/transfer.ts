@@ -52,13 +52,7 @@ export interface TransferOptions {
 
 /** A location without its password, for messages and logs. */
 export function safeUrl(text: string): string {
-  try {
-    const u = new URL(text);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return text.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
-  }
+  return text.replace(/(\/\/[^\s:/@]*:)[^\s@/]*@/, "$1***@");
 }
 
 function parseUrl(text: string, protocols: readonly string[]): URL {

@@ -112,15 +112,16 @@ export interface HttpPeer extends AsyncDisposable {
   release(): void;
 }
 
-/** Starts an HTTP server on an ephemeral loopback port. */
-export function startHttp(): HttpPeer {
+/** Starts an HTTP server on an ephemeral loopback port (https with `tls`). */
+export function startHttp(tls?: { cert: string; key: string }): HttpPeer {
   const files = new Map<string, Uint8Array>();
   const truncate = new Map<string, number>();
   const uploads: HttpUpload[] = [];
   const requests: string[] = [];
   const hold = new Map<string, number>();
   const released = Promise.withResolvers<void>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+  const opts = { hostname: "127.0.0.1", port: 0, onListen: () => {}, ...(tls ?? {}) };
+  const server = Deno.serve(opts, async (req) => {
     const path = new URL(req.url).pathname;
     requests.push(`${req.method} ${path}`);
     if (req.method === "POST") {
@@ -158,7 +159,7 @@ export function startHttp(): HttpPeer {
   });
   const port = (server.addr as Deno.NetAddr).port;
   const peer: HttpPeer = {
-    base: `http://127.0.0.1:${port}`,
+    base: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     files,
     truncate,
     uploads,
