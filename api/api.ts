@@ -6,6 +6,7 @@
  * - `GET /api/health`: `{ ok: true }`
  * - `GET /api/status`: the runtime status
  * - `GET /api/settings`: the settings (secrets only as `<name>Set`)
+ * - `GET /api/logs?limit=N`: the device log's last N entries (`api/logs.ts`)
  * - `PATCH /api/settings`: applies a partial settings object, all or nothing
  * - `POST /api/sim/connectors/:id/plug`, `.../unplug`, `.../ev`
  *   (`{ "charging": boolean }`) and `POST /api/sim/rfid` (`{ "idTag": "..." }`):
@@ -26,6 +27,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerWhitelistRoutes } from "./whitelist.ts";
+import { type LogSource, registerLogRoutes } from "./logs.ts";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { REGISTRY } from "../config/registry.ts";
@@ -42,6 +44,8 @@ export interface ApiOptions {
    * for the defaults. Off unless given.
    */
   readonly web?: WebOptions | boolean;
+  /** The device log for `GET /api/logs` (`api/logs.ts`); the route is absent without it. */
+  readonly logs?: LogSource;
 }
 
 /** Largest accepted request body, bytes. */
@@ -173,6 +177,7 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     return c.json(runtime.status().durability);
   });
   if (runtime.whitelist) registerWhitelistRoutes(app, runtime.whitelist);
+  if (opts.logs) registerLogRoutes(app, opts.logs);
   web?.mount(app);
   return app;
 }
