@@ -22,7 +22,6 @@ import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
 import { type Level, stderrLogger } from "./runtime/log.ts";
 import { LogFile, teeLogger } from "./runtime/log_file.ts";
-import { CommandInstaller } from "./drivers/installer_command.ts";
 import { SimInstaller } from "./drivers/installer_sim.ts";
 import type { FirmwareInstaller } from "./drivers/installer.ts";
 import { Runtime } from "./runtime/runtime.ts";
@@ -43,9 +42,11 @@ const LEVELS: readonly Level[] = ["debug", "info", "warn", "error"];
  * {file}`) with `FIRMWARE_VERSION_FILE`, else the simulated one in the
  * data directory.
  */
-function installer(dataDir: string, clock: typeof systemClock): FirmwareInstaller {
+async function installer(dataDir: string, clock: typeof systemClock): Promise<FirmwareInstaller> {
   const command = Deno.env.get("FIRMWARE_INSTALL_COMMAND");
   if (command) {
+    // Loaded only when configured.
+    const { CommandInstaller } = await import("./drivers/installer_command.ts");
     return new CommandInstaller({
       command,
       versionFile: Deno.env.get("FIRMWARE_VERSION_FILE") ?? "/etc/sw-version",
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
     ...(safeMode ? { safeMode } : {}),
     updates: {
       dataDir: args.dataDir,
-      installer: installer(args.dataDir, clock),
+      installer: await installer(args.dataDir, clock),
       logs: logFile,
       restartProcess: () => void stopAndExit("the new firmware", "Reboot", EXIT_RESTART),
     },

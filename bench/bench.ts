@@ -6,7 +6,9 @@
  *   Central System, vs. a bare script's start to exit;
  * - idle RSS of the runtime connected to a backend, vs. a bare script;
  * - RFID tap to relay closed, with local authorization (LocalPreAuthorize
- *   and a cached idTag) and with an Authorize round trip over loopback.
+ *   and a cached idTag) and with an Authorize round trip over loopback;
+ * - firmware download throughput and the memory of the transfer code
+ *   (`firmware_bench.ts`).
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { Csms } from "../tests/csms.ts";
 import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 import { authBench } from "./auth_bench.ts";
 import { durabilityBench } from "./durability_bench.ts";
+import { firmwareBench } from "./firmware_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const TAPS = Number(Deno.env.get("BENCH_TAPS") ?? 30);
@@ -192,6 +195,7 @@ rows.push(
 );
 rows.push(...await authBench());
 rows.push(...await durabilityBench());
+rows.push(...await firmwareBench());
 const width = Math.max(...rows.map(([k]) => k.length));
 const out = [
   `deno ${Deno.version.deno}, ${RUNS} process runs`,
