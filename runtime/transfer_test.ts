@@ -129,3 +129,17 @@ Deno.test("safeUrl() hides the password of a location", () => {
   assert.equal(safeUrl(`ftp://${FTP_USER}:${FTP_PASSWORD}@h:21/x`), "ftp://octt:***@h:21/x");
   assert.equal(safeUrl("http://h/x"), "http://h/x");
 });
+
+Deno.test("download() to a full disk says so and leaves nothing", async () => {
+  await using http = startHttp();
+  http.files.set("/fw.bin", enc.encode("z".repeat(10_000)));
+  await inTemp(async (dir) => {
+    // The partial file lands on /dev/full: every write fails with ENOSPC.
+    await Deno.symlink("/dev/full", `${dir}/image.bin.part`);
+    await failsWith(
+      download(`${http.base}/fw.bin`, `${dir}/image.bin`, 1e6),
+      /Disk full: cannot write/,
+    );
+    assert.equal(files(dir).includes("image.bin"), false);
+  });
+});
