@@ -6,7 +6,8 @@
  */
 import { idKey } from "./auth_decision.ts";
 import type { IdTagInfo, MessageOf } from "./messages.ts";
-import type { Payload } from "../ocpp/types.ts";
+import type { Payload, V16 } from "../ocpp/types.ts";
+import { checkRemoteProfile } from "./_sc_validate.ts";
 import type { Session } from "./transaction.ts";
 import {
   authorize,
@@ -100,7 +101,16 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
         ? (ok(want) ? want : undefined)
         : w.conns.findIndex((_, i) => ok(i + 1)) + 1 || undefined;
       if (id === undefined) return reply({ status: "Rejected" });
+      // Sections 5.11, 5.16.2: a chargingProfile must be a TxProfile without a transactionId
+      // (OCTT TC_060); it becomes the new transaction's TxProfile (smart charging actor).
+      const profile = (p as unknown as V16.RemoteStartTransactionRequest).chargingProfile;
+      const bad = profile && checkRemoteProfile(profile, w.ctx.config, w.ctx.now);
+      if (bad) {
+        w.log("info", `Rejected RemoteStartTransaction: its chargingProfile: ${bad}`);
+        return reply({ status: "Rejected" });
+      }
       reply({ status: "Accepted" });
+      if (profile) w.emit({ type: "sc.remote_profile", connectorId: id, idTag, profile });
       if (w.ctx.config.bool("AuthorizeRemoteTxRequests")) {
         w.set(id, { tx: { phase: "authorizing", idTag } });
         w.emit({ type: "auth.request", idTag, connectorId: id, purpose: "remote" });

@@ -131,7 +131,7 @@ Deno.test("transitionConfiguration() answers known keys and lists the others as 
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger",
+        value: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging",
       },
       { key: "HeartbeatInterval", readonly: false, value: "60" },
     ],

@@ -170,6 +170,9 @@ export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
   return { connectors, inoperative, scheduled: [] };
 }
 
+/** Most characters of StatusNotification.req `info` (CiString50Type). */
+const INFO_MAX = 50;
+
 function statusCall(id: number, d: Derived, status: ConnectorStatus, now: number): Effect {
   return {
     type: "ocpp.call",
@@ -179,7 +182,8 @@ function statusCall(id: number, d: Derived, status: ConnectorStatus, now: number
       errorCode: d.errorCode,
       status,
       timestamp: new Date(now).toISOString(),
-      ...(d.info ? { info: d.info } : {}),
+      // CiString50 (section 7.7): a longer text from a driver is cut, never the status lost.
+      ...(d.info ? { info: [...d.info].slice(0, INFO_MAX).join("") } : {}),
     },
   };
 }

@@ -383,3 +383,16 @@ Deno.test("deriveStatus() reports SuspendedEVSE at once when the Charge Point wi
   const unplugged = { ...active, ev: "A" as const, stopOnEvDisconnect: false, evseSuspended: true };
   assert.equal(deriveStatus(unplugged).status, "SuspendedEV");
 });
+
+Deno.test("transitionConnectorStatus() cuts a fault's info to CiString50, so the status is still sent", () => {
+  const long = "Ground fault detected by the residual current monitor, 30 mA";
+  assert.deepEqual(
+    reported(booted(), [{
+      type: "hw.fault",
+      connectorId: 1,
+      errorCode: "GroundFailure",
+      info: long,
+    }]),
+    [`1:Faulted:GroundFailure:${long.slice(0, 50)}`],
+  );
+});

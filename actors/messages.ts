@@ -6,7 +6,8 @@
  * The public entry for the messages and their types; each namespace is
  * declared in its own file: `_messages_hw.ts` (`hw.*`), `_messages_link.ts`
  * (`ws.*`, `ocpp.*`, `backend.*`), `_messages_auth.ts` (`auth.*`),
- * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`) and
+ * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
+ * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
  * clock, log) and `_messages_update.ts` (`fw.*`, `diag.*`).
  *
@@ -19,6 +20,7 @@ import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
 import type { UpdateMessage } from "./_messages_update.ts";
+import type { ScMessage } from "./_messages_sc.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
 export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
@@ -33,6 +35,7 @@ export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
 export type { DiagnosticsStatus, FirmwareStatus, UpdateMessage } from "./_messages_update.ts";
+export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 
 /** Every message on the bus. */
 export type BusMessage =
@@ -44,7 +47,8 @@ export type BusMessage =
   | TxMessage
   | SystemMessage
   | StoreMessage
-  | UpdateMessage;
+  | UpdateMessage
+  | ScMessage;
 
 /** A message type name. */
 export type BusMessageType = BusMessage["type"];

@@ -50,7 +50,7 @@
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results, OCPP
  * results, `availability.changed`, `tx.stop_all`, `system.started`, `backend.state`
- * (RemoteStart/StopTransaction are Rejected unless the boot is Accepted, section 4.2); emits `tx.*`, `auth.request`,
+ * (RemoteStart/StopTransaction are Rejected unless the boot is Accepted, section 4.2); emits `tx.*`, `auth.request`, `sc.remote_profile` (a RemoteStart TxProfile),
  * `auth.info`, `hw.lock`, `hw.unlock`, `store.tx_journal`, `ocpp.call`
  * (StartTransaction, StopTransaction), `ocpp.reply`, `log`.
  *

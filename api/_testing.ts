@@ -46,6 +46,8 @@ export function idleConnector(id: number): ConnectorView {
     energyWh: null,
     meterWh: 0,
     powerW: 0,
+    limitA: 32,
+    limitSource: "installer",
   };
 }
 

@@ -22,6 +22,8 @@ const STATUS: StatusView = {
     energyWh: null,
     meterWh: 1234,
     powerW: 0,
+    limitA: 32,
+    limitSource: "installer",
   }],
   durability: OK_DURABILITY,
 };

@@ -282,6 +282,18 @@ export const APP_KEYS: readonly KeyDef[] = [
     access: "RW",
     default: false,
   },
+  // The installation's rating (cable, breaker, house connection), A per phase: no connector and
+  // not all of them together offer more, whatever a charging profile allows.
+  {
+    key: "MaxCurrentA",
+    setting: "maxCurrentA",
+    kind: "integer",
+    access: "R",
+    default: 32,
+    min: 6,
+    max: 80,
+    appOnly: true,
+  },
   // Availability survives a reboot (section 5.2): connector ids set Inoperative, 0 = whole Charge Point.
   {
     key: "InoperativeConnectors",

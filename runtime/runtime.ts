@@ -20,7 +20,13 @@
  */
 import { Bus, errorText } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type { BackendState, BusMessage, StopReason, StoreMessage } from "../actors/messages.ts";
+import type {
+  BackendState,
+  BusMessage,
+  LimitSource,
+  StopReason,
+  StoreMessage,
+} from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
@@ -32,6 +38,8 @@ import { systemActor } from "../actors/system.ts";
 import { diagnosticsActor } from "../actors/diagnostics.ts";
 import { firmwareActorWith } from "../actors/firmware.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
+import type { SmartChargingState } from "../actors/smart_charging.ts";
+import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { BackendClock, Link } from "./link.ts";
@@ -48,6 +56,7 @@ import {
   type WhitelistAccess,
   whitelistAccess,
 } from "./auth_store.ts";
+import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 
 export type { DurabilityView };
 
@@ -104,6 +113,7 @@ export class Runtime implements RuntimeHandle {
   #storeError: string | null = null;
   #auth: AuthStore;
   #updates: Updates | undefined;
+  #profiles: ProfileStore;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -122,6 +132,7 @@ export class Runtime implements RuntimeHandle {
     this.#updates = opts.updates
       ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
       : undefined;
+    this.#profiles = new ProfileStore(this.#journal.storage);
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -192,6 +203,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(connectionActor(version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
+    spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
     bus.spawn(relayActor);
     bus.spawn(meterActor);
     bus.spawn(connectorStatusActor);
@@ -364,6 +376,7 @@ export class Runtime implements RuntimeHandle {
     const tx = this.#bus.snapshot<TransactionState>("transaction");
     const conn = this.#bus.snapshot<ConnectionState>("connection");
     const meter = this.#bus.snapshot<MeterState>("meter");
+    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
@@ -378,6 +391,8 @@ export class Runtime implements RuntimeHandle {
         energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
         meterWh: Math.floor(c.meterWh),
         powerW: Math.round(meter.connectors[i]?.w ?? 0),
+        limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
+        limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
       };
     });
     return {
@@ -389,6 +404,16 @@ export class Runtime implements RuntimeHandle {
       connectors,
       durability: this.durability(),
     };
+  }
+
+  /** The external limit of the local API (`PUT /api/limit`), or none. */
+  externalLimit(): LocalLimit | null {
+    return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
+  }
+
+  /** Sets (or with null removes) the external limit; the limits follow at once. */
+  setExternalLimit(limit: LocalLimit | null): void {
+    this.#bus.publish({ type: "sc.external_limit", limit });
   }
 
   settings() {

@@ -510,8 +510,8 @@ const REASONS_DE = [
   ],
   [/^must not contain control characters$/, "darf keine Steuerzeichen enthalten"],
   [
-    /^must be an ISO 8601 date-time with time zone, e\.g\. (.*)$/,
-    "muss Datum und Uhrzeit nach ISO 8601 mit Zeitzone sein, z. B. $1",
+    /^must be an ISO 8601 date-time with time zone of a day that exists, e\.g\. (.*)$/,
+    "muss Datum und Uhrzeit nach ISO 8601 mit Zeitzone eines existierenden Tages sein, z. B. $1",
   ],
   [
     /^appears twice \(idTags are case-insensitive\)$/,
