@@ -12,7 +12,8 @@
  * - Downloaded; installing waits while a transaction runs (errata 3.49:
  *   never interrupt a charging session), then Installing and `fw.install`.
  * - The installer accepts the image (`fw.installed`): the actor asks the
- *   shell for a reboot (`fw.reboot`, once Installing was delivered) and
+ *   shell for a reboot (`fw.reboot`, once Installing was delivered and no
+ *   session that began meanwhile runs any more) and
  *   after it compares the version that now runs with the one installed:
  *   Installed only then (MicroOcpp issue 261), else InstallationFailed with
  *   the old version still running. A refused image: InstallationFailed.
@@ -246,6 +247,8 @@ function maybeInstall(s: FirmwareState, effects: Effect[]): FirmwareState {
 function maybeReboot(s: FirmwareState, effects: Effect[], force = false): FirmwareState {
   if (s.update.phase !== "rebooting" || s.update.asked) return s;
   if (!force && s.outbox.items.length > 0) return s;
+  // A session that began while installing is never cut by the reboot (errata 3.49).
+  if (s.busy.length > 0) return s;
   effects.push({ type: "timer.cancel", id: "reboot" }, {
     type: "fw.reboot",
     scope: s.update.scope,
@@ -398,6 +401,9 @@ export function transitionFirmware(
       ];
     case "tx.stopped": {
       const next = { ...s, busy: s.busy.filter((c) => c !== msg.connectorId) };
+      if (next.busy.length === 0 && u.phase === "rebooting") {
+        return commit(maybeReboot(next, effects, true), effects);
+      }
       return next.busy.length === 0 && u.phase === "downloaded"
         ? commit(maybeInstall(next, effects), effects)
         : [next, []];

@@ -317,3 +317,30 @@ Deno.test("transitionFirmware() calls and replies satisfy the official schemas",
     "Idle",
   ]);
 });
+
+Deno.test("transitionFirmware() a session that began during the install delays the reboot until it ends", () => {
+  const [s] = run(fresh(), [update({}), { type: "fw.downloaded", file: "/f", bytes: 1 }]);
+  const started: FirmwareMsg = {
+    type: "tx.started",
+    connectorId: 1,
+    idTag: "A",
+    meterStartWh: 0,
+    timestamp: T0,
+  };
+  const [s2, e2] = run(s, [
+    started,
+    { type: "fw.installed", version: "1.2.0", reboot: "runtime" },
+    result("fw-1"),
+    result("fw-2"),
+    result("fw-3"),
+    { type: "timer.fired", id: "reboot" },
+  ]);
+  assert.deepEqual(ofType(e2, "fw.reboot"), []);
+  const [, e3] = run(s2, [{
+    type: "tx.stopped",
+    connectorId: 1,
+    transactionId: 1,
+    reason: "Local",
+  }]);
+  assert.deepEqual(ofType(e3, "fw.reboot"), [{ type: "fw.reboot", scope: "runtime" }]);
+});
