@@ -282,6 +282,15 @@ export const APP_KEYS: readonly KeyDef[] = [
     access: "RW",
     default: false,
   },
+  // The Reservation profile (section 3.11): off, ReserveNow is answered Rejected (OCTT TC_048_4).
+  {
+    key: "ReservationEnabled",
+    setting: "reservationEnabled",
+    kind: "boolean",
+    access: "R",
+    default: true,
+    appOnly: true,
+  },
   // The installation's rating (cable, breaker, house connection), A per phase: no connector and
   // not all of them together offer more, whatever a charging profile allows.
   {

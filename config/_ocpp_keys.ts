@@ -2,7 +2,7 @@
  * The configuration keys of OCPP 1.6 chapter 9 (private to `config/`;
  * `registry.ts` joins them with the app settings): every Core key of
  * section 9.1, the Local Auth List Management keys of section 9.2 and the
- * Smart Charging keys of section 9.4, with
+ * Smart Charging keys of section 9.4 and the Reservation key of section 9.3, with
  * access, default and bounds.
  *
  * @module
@@ -17,7 +17,7 @@ const SUPPORTED_MEASURANDS = [
   "Power.Offered",
 ] as const;
 
-/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), then 9.2 (Local Auth List Management). */
+/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), 9.2 (Local Auth List Management), 9.3 (Reservation). */
 export const OCPP_KEYS: readonly KeyDef[] = [
   // --- OCPP 1.6 section 9.1, Core profile ---
   { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },
@@ -112,6 +112,12 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     kind: "csl",
     access: "R",
     default: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging",
+    // Section 9.1.28: the profiles this Charge Point supports as configured now.
+    derive: (c) =>
+      ["Core", "FirmwareManagement", "LocalAuthListManagement", "RemoteTrigger", "SmartCharging"]
+        .concat(
+          c.bool("ReservationEnabled") ? ["Reservation"] : [],
+        ).join(","),
   },
   // Section 8 names this key (not in 9.1): the protocols of UpdateFirmware and GetDiagnostics.
   { key: "SupportedFileTransferProtocols", kind: "csl", access: "R", default: "FTP,HTTP,HTTPS" },
@@ -148,4 +154,12 @@ export const OCPP_KEYS: readonly KeyDef[] = [
   { key: "ChargingScheduleMaxPeriods", kind: "integer", access: "R", default: 48 },
   { key: "ConnectorSwitch3to1PhaseSupported", kind: "boolean", access: "R", default: false },
   { key: "MaxChargingProfilesInstalled", kind: "integer", access: "R", default: 64 },
+  // --- OCPP 1.6 section 9.3, Reservation profile ---
+  {
+    key: "ReserveConnectorZeroSupported",
+    setting: "reserveConnectorZeroSupported",
+    kind: "boolean",
+    access: "R",
+    default: true,
+  },
 ];

@@ -29,6 +29,16 @@ export interface ConnectorView {
   /** Meter register, Wh. */
   readonly meterWh: number;
   readonly powerW: number;
+  /** The reservation holding the connector (ReserveNow, section 5.13), or null. */
+  readonly reservation: {
+    readonly reservationId: number;
+    readonly idTag: string;
+    readonly parentIdTag?: string;
+    /** ISO time the reservation expires. */
+    readonly expiryDate: string;
+    /** Made for connector 0: the reserved idTag may charge on any connector. */
+    readonly anyConnector: boolean;
+  } | null;
   /** The current the connector may offer now, A per phase (0: paused). */
   readonly limitA: number;
   /** What sets it: a charging profile, the installer's rating, the external limit. */

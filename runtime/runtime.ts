@@ -35,9 +35,8 @@ import { meterActor, type MeterState } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
-import { diagnosticsActor } from "../actors/diagnostics.ts";
-import { firmwareActorWith } from "../actors/firmware.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
+import { reservationActor, type ReservationState } from "../actors/reservation.ts";
 import type { SmartChargingState } from "../actors/smart_charging.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
@@ -49,6 +48,7 @@ import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
 import { Updates, type UpdatesOptions } from "./updates.ts";
+import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -113,6 +113,7 @@ export class Runtime implements RuntimeHandle {
   #storeError: string | null = null;
   #auth: AuthStore;
   #updates: Updates | undefined;
+  #reservations: ReservationStore;
   #profiles: ProfileStore;
 
   constructor(opts: RuntimeOptions) {
@@ -132,6 +133,7 @@ export class Runtime implements RuntimeHandle {
     this.#updates = opts.updates
       ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
       : undefined;
+    this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
   }
 
@@ -209,11 +211,8 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(connectorStatusActor);
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
-    if (this.#updates) {
-      bus.spawn(firmwareActorWith(this.#updates.load(), version ?? o.bootInfo.firmwareVersion));
-      bus.spawn(diagnosticsActor);
-      this.#updates.attach(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
-    }
+    bus.spawn(reservationActor);
+    this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -224,6 +223,8 @@ export class Runtime implements RuntimeHandle {
     }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
+    this.#reservations.attach(bus, (t, write) => this.#persistWith(t, write), o.logger);
     if (blocked !== undefined) {
       o.logger.log("error", `Charging disabled: ${blocked}`);
       bus.publish({
@@ -288,11 +289,15 @@ export class Runtime implements RuntimeHandle {
 
   /** Performs one write of the actors; a failure is logged and shown in the status. */
   #persist(m: StoreMessage): void {
+    this.#persistWith(m.type, () => this.#journal.apply(m, this.#o.clock.now()));
+  }
+
+  #persistWith(type: string, write: () => void): void {
     try {
-      this.#journal.apply(m, this.#o.clock.now());
+      write();
       this.#storeError = null;
     } catch (err) {
-      const text = `Cannot write ${m.type} to the store: ${errorText(err)}`;
+      const text = `Cannot write ${type} to the store: ${errorText(err)}`;
       if (text !== this.#storeError) this.#o.logger.log("error", text);
       this.#storeError = text;
     }
@@ -376,6 +381,7 @@ export class Runtime implements RuntimeHandle {
     const tx = this.#bus.snapshot<TransactionState>("transaction");
     const conn = this.#bus.snapshot<ConnectionState>("connection");
     const meter = this.#bus.snapshot<MeterState>("meter");
+    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
     const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
@@ -391,6 +397,7 @@ export class Runtime implements RuntimeHandle {
         energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
         meterWh: Math.floor(c.meterWh),
         powerW: Math.round(meter.connectors[i]?.w ?? 0),
+        reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
         limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
         limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
       };

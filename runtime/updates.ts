@@ -22,7 +22,13 @@
  */
 import { type Bus, errorText } from "../actors/bus.ts";
 import type { MessageOf } from "../actors/messages.ts";
-import { type FirmwareSaved, IDLE, restoreFirmware } from "../actors/firmware.ts";
+import { diagnosticsActor } from "../actors/diagnostics.ts";
+import {
+  firmwareActorWith,
+  type FirmwareSaved,
+  IDLE,
+  restoreFirmware,
+} from "../actors/firmware.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { FirmwareInstaller } from "../drivers/installer.ts";
 import type { LogFile } from "./log_file.ts";
@@ -87,6 +93,16 @@ export class Updates {
     const { saved, problem } = restoreFirmware(raw);
     if (problem) this.#logger.log("error", problem);
     return saved;
+  }
+
+  /**
+   * Spawns the firmware actor (with the stored update and the running
+   * version) and the diagnostics actor on the bus of a boot, and attaches.
+   */
+  boot(bus: Bus, restart: () => void): void {
+    bus.spawn(firmwareActorWith(this.load(), this.runningVersion()));
+    bus.spawn(diagnosticsActor);
+    this.attach(bus, restart);
   }
 
   /** Connects to the bus of a boot; `restart` restarts the actors (reboot after an install). */
