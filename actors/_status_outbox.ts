@@ -11,6 +11,7 @@
  */
 import type { Effect } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 
 /** One status to report. */
 export interface PendingStatus<S extends string> {
@@ -33,14 +34,23 @@ export function emptyOutbox<S extends string>(): StatusOutbox<S> {
 
 type Action = "FirmwareStatusNotification" | "DiagnosticsStatusNotification";
 
-function call<S extends string>(action: Action, prefix: string, p: PendingStatus<S>): Effect {
+/** The statuses of both notifications. */
+type NotificationStatus =
+  | V16.FirmwareStatusNotificationRequest["status"]
+  | V16.DiagnosticsStatusNotificationRequest["status"];
+
+function call<S extends NotificationStatus>(
+  action: Action,
+  prefix: string,
+  p: PendingStatus<S>,
+): Effect {
   // The payload is exactly the schema's request: { status }.
-  const payload = { status: p.status };
+  const payload = { status: p.status } satisfies { status: NotificationStatus };
   return { type: "ocpp.call", action, payload, ref: `${prefix}${p.seq}` };
 }
 
 /** Adds a status; sends it at once when `online`. */
-export function push<S extends string>(
+export function push<S extends NotificationStatus>(
   box: StatusOutbox<S>,
   status: S,
   online: boolean,
@@ -54,7 +64,7 @@ export function push<S extends string>(
 }
 
 /** Sends every status not sent yet, in order (after a reconnect). */
-export function flush<S extends string>(
+export function flush<S extends NotificationStatus>(
   box: StatusOutbox<S>,
   action: Action,
   prefix: string,

@@ -147,7 +147,7 @@ Deno.test("transitionConfiguration() leaves Reservation out of SupportedFeatureP
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging",
+        value: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging",
       },
     ],
   })]);

@@ -26,6 +26,7 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { DiagnosticsStatus, MessageOf } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import { emptyOutbox, flush, push, settle, type StatusOutbox } from "./_status_outbox.ts";
 
 /** Retries when GetDiagnostics gives none. */
@@ -102,16 +103,17 @@ function getDiagnostics(
   msg: MessageOf<"ocpp.request">,
   ctx: Ctx,
 ): [DiagnosticsState, Effect[]] {
-  const p = msg.payload as {
-    location: string;
-    retries?: number;
-    retryInterval?: number;
-    startTime?: string;
-    stopTime?: string;
-  };
+  // Validated against the schema by the rpc actor.
+  const p = msg.payload as unknown as V16.GetDiagnosticsRequest;
   if (s.job) {
     return [s, [
-      { type: "ocpp.reply", id: msg.id, action: msg.action, payload: {} },
+      // No fileName: no new file will be uploaded (section 6.26).
+      {
+        type: "ocpp.reply",
+        id: msg.id,
+        action: msg.action,
+        payload: {} satisfies V16.GetDiagnosticsResponse,
+      },
       {
         type: "log",
         level: "warn",
@@ -129,7 +131,7 @@ function getDiagnostics(
     ...(startTime !== undefined ? { startTime } : {}),
     ...(stopTime !== undefined ? { stopTime } : {}),
   };
-  const payload = { fileName: job.fileName };
+  const payload = { fileName: job.fileName } satisfies V16.GetDiagnosticsResponse;
   const effects: Effect[] = [{ type: "ocpp.reply", id: msg.id, action: msg.action, payload }];
   const outbox = push(s.outbox, "Uploading", s.online, ACTION, PREFIX, effects);
   effects.push(upload(job, 1));
@@ -207,7 +209,9 @@ export function transitionDiagnostics(
     }
     case "trigger": {
       if (msg.message !== ACTION) return [s, []];
-      const payload = { status: s.job ? "Uploading" : "Idle" };
+      const payload = {
+        status: s.job ? "Uploading" : "Idle",
+      } satisfies V16.DiagnosticsStatusNotificationRequest;
       return [s, [{ type: "ocpp.call", action: ACTION, payload }]];
     }
     default:

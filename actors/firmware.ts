@@ -36,6 +36,7 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { FirmwareStatus, MessageOf } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import { emptyOutbox, flush, push, settle, type StatusOutbox, unsent } from "./_status_outbox.ts";
 
 /** Retries when UpdateFirmware gives none (section 6.55: left to the Charge Point). */
@@ -174,13 +175,10 @@ function updateFirmware(
   msg: MessageOf<"ocpp.request">,
   ctx: Ctx,
 ): [FirmwareState, Effect[]] {
-  const reply: Effect = { type: "ocpp.reply", id: msg.id, action: msg.action, payload: {} };
-  const p = msg.payload as {
-    location: string;
-    retrieveDate: string;
-    retries?: number;
-    retryInterval?: number;
-  };
+  const conf = {} satisfies V16.UpdateFirmwareResponse;
+  const reply: Effect = { type: "ocpp.reply", id: msg.id, action: msg.action, payload: conf };
+  // Validated against the schema by the rpc actor.
+  const p = msg.payload as unknown as V16.UpdateFirmwareRequest;
   if (s.update.phase !== "idle" && s.update.phase !== "waiting") {
     // UpdateFirmware.conf has no status: answer, keep the running update, say why.
     return [s, [
@@ -426,7 +424,7 @@ export function transitionFirmware(
     case "trigger": {
       if (msg.message !== ACTION) return [s, []];
       // Section 4.5: Idle only when no update runs; otherwise where it is. Not kept: it is an answer.
-      const payload = { status: s.last };
+      const payload = { status: s.last } satisfies V16.FirmwareStatusNotificationRequest;
       return [s, [{ type: "ocpp.call", action: ACTION, payload }]];
     }
     case "timer.fired":
