@@ -8,7 +8,9 @@
  * - RFID tap to relay closed, with local authorization (LocalPreAuthorize
  *   and a cached idTag) and with an Authorize round trip over loopback;
  * - firmware download throughput and the memory of the transfer code
- *   (`firmware_bench.ts`).
+ *   (`firmware_bench.ts`);
+ * - the real drivers (`hardware_bench.ts`): a meter poll over Modbus TCP,
+ *   idle RSS with the drivers loaded.
  *
  * @module
  */
@@ -20,6 +22,7 @@ import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 import { authBench } from "./auth_bench.ts";
 import { durabilityBench } from "./durability_bench.ts";
 import { firmwareBench } from "./firmware_bench.ts";
+import { hardwareBench } from "./hardware_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const TAPS = Number(Deno.env.get("BENCH_TAPS") ?? 30);
@@ -196,6 +199,7 @@ rows.push(
 rows.push(...await authBench());
 rows.push(...await durabilityBench());
 rows.push(...await firmwareBench());
+rows.push(...await hardwareBench(b.rss, r.rss));
 const width = Math.max(...rows.map(([k]) => k.length));
 const out = [
   `deno ${Deno.version.deno}, ${RUNS} process runs`,

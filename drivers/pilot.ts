@@ -41,6 +41,13 @@ export interface Pilot {
    * @returns The unsubscribe function (calling it again does nothing).
    */
   onChange(fn: (state: EvState) => void): () => void;
+  /**
+   * Smart charging input, for pilots that offer the vehicle a current (a
+   * PWM duty cycle, an EVSE board): the most the vehicle may draw now, A
+   * per phase, or `null` for the installation's maximum. Below 6 A the
+   * vehicle waits. Optional: a pilot without it cannot limit the current.
+   */
+  setCurrentLimit?(amps: number | null): Promise<void>;
 }
 
 /** Whether a value is one of {@link EV_STATES}. */

@@ -11,7 +11,8 @@
  * for a fixed cable or an unknown connector); pilot changes as
  * `hw.ev_state`; cards as `hw.rfid`; faults as `hw.fault` /
  * `hw.fault_cleared`; `hw.meter` every `meterPollMs` when register or power
- * changed; `log`. At start: `hw.ev_state`, any present `hw.fault`, and
+ * changed; `log`. Passes `sc.limit` (smart charging) to the pilot's
+ * `setCurrentLimit` where the pilot has one. At start: `hw.ev_state`, any present `hw.fault`, and
  * `hw.meter` of every connector.
  *
  * A driver that throws, hangs (past `driverTimeoutMs`) or returns garbage
@@ -136,6 +137,13 @@ class Bridge {
         const port = this.#port(m.connectorId, "lock");
         if (port) void this.#enqueue(port, () => this.#lock(port));
       }),
+      // Smart charging: the pilot offers the connector's limit, when it can (Pilot.setCurrentLimit).
+      bus.subscribe("sc.limit", (m) => {
+        const port = this.#port(m.connectorId, "limit the current of");
+        if (port?.hw.pilot.setCurrentLimit) {
+          void this.#enqueue(port, () => this.#limit(port, m.currentA));
+        }
+      }),
       bus.subscribe("hw.unlock", (m) => {
         const port = this.#ports[m.connectorId - 1];
         const result = "NotSupported";
@@ -189,6 +197,14 @@ class Bridge {
     this.#fault(port, port.faults.clear("relay"));
     await this.#readMeter(port, true);
     this.#publish({ type: "hw.relay", connectorId: port.id, closed });
+  }
+
+  async #limit(port: Port, amps: number): Promise<void> {
+    try {
+      await this.#call(() => port.hw.pilot.setCurrentLimit!(amps));
+    } catch (err) {
+      this.#log("error", `Cannot limit connector ${port.id} to ${amps} A: ${errorText(err)}`);
+    }
   }
 
   async #readMeter(port: Port, always: boolean): Promise<void> {
