@@ -47,6 +47,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { Updates, type UpdatesOptions } from "./updates.ts";
 import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
@@ -89,6 +90,11 @@ export interface RuntimeOptions {
   readonly safeMode?: string;
   /** Most messages the outbox keeps (default: the rpc actor's OUTBOX_LIMIT). */
   readonly outboxLimit?: number;
+  /**
+   * Firmware Management (UpdateFirmware, GetDiagnostics): the installer
+   * and where files go. Absent: both are answered NotSupported.
+   */
+  readonly updates?: UpdatesOptions;
 }
 
 /** A running charge point. */
@@ -106,6 +112,7 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #updates: Updates | undefined;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
 
@@ -123,6 +130,9 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#updates = opts.updates
+      ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
+      : undefined;
     this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
   }
@@ -150,6 +160,11 @@ export class Runtime implements RuntimeHandle {
   /** The journal and outbox (tests, benchmarks). */
   get journal(): Journal {
     return this.#journal;
+  }
+
+  /** The firmware management shell, when configured (tests). */
+  get updates(): Updates | undefined {
+    return this.#updates;
   }
 
   /** How many times the actors were restarted (Reset). */
@@ -185,7 +200,9 @@ export class Runtime implements RuntimeHandle {
     bus.subscribe("store.outbox_thin", persist);
     bus.subscribe("store.tx_journal", persist);
     bus.subscribe("store.tx_meter", persist);
-    bus.spawn(connectionActor(o.bootInfo));
+    // After a firmware update the version that runs now is the installer's.
+    const version = this.#updates?.runningVersion();
+    bus.spawn(connectionActor(version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
     spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
@@ -195,6 +212,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
+    this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -261,6 +279,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopHardware?.();
     this.#stopHardware = undefined;
     bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
     await this.flushed();
     if (this.#stopped) return;
@@ -317,6 +336,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopped = true;
     this.#stopHardware?.();
     this.#bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
   }
 
