@@ -9,8 +9,9 @@
  * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
  * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
- * clock, log), `_messages_reservation.ts` (`reservation.*`) and
- * `_messages_security.ts` (`sec.*`, `cert.*`, Security Whitepaper).
+ * clock, log), `_messages_reservation.ts` (`reservation.*`),
+ * `_messages_update.ts` (`fw.*`, `diag.*`) and `_messages_security.ts`
+ * (`sec.*`, `cert.*`, `log.*`, Security Whitepaper).
  *
  * @module
  */
@@ -20,6 +21,7 @@ import type { AuthMessage } from "./_messages_auth.ts";
 import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
+import type { UpdateMessage } from "./_messages_update.ts";
 import type { ReservationMessage } from "./_messages_reservation.ts";
 import type { ScMessage } from "./_messages_sc.ts";
 import type { SecurityMessage } from "./_messages_security.ts";
@@ -36,6 +38,7 @@ export type {
 export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
+export type { DiagnosticsStatus, FirmwareStatus, UpdateMessage } from "./_messages_update.ts";
 export type { Reservation, ReservationMessage } from "./_messages_reservation.ts";
 export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 export type {
@@ -58,6 +61,7 @@ export type BusMessage =
   | TxMessage
   | SystemMessage
   | StoreMessage
+  | UpdateMessage
   | ReservationMessage
   | ScMessage
   | SecurityMessage;

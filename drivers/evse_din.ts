@@ -16,7 +16,7 @@
  * - Pilot: 1-3 are A, B, C; D (unsupported) and 5 are E; a board that does
  *   not answer (or answers garbage) is F, EVSE not available.
  * - Relay: `set(true)` writes the charging current (the installation's
- *   `maxCurrentA`, lowered by {@link EvseDinPilot.setCurrentLimit}; below
+ *   `maxCurrentA`, lowered by {@link EvseDinPilot.offer}; below
  *   6 A, the least IEC 61851 allows, 0 is written and the EV waits);
  *   `set(false)` writes 0. A board that forgot the current (it restarted)
  *   gets it written again at the next poll.
@@ -48,8 +48,8 @@ export interface EvseDinOptions {
 
 /** The pilot of a board: the {@link Pilot} interface plus the smart charging input. */
 export interface EvseDinPilot extends Pilot {
-  /** See {@link Pilot.setCurrentLimit}: applied at once while charging. */
-  setCurrentLimit(amps: number | null): Promise<void>;
+  /** See {@link Pilot.offer}: applied at once while charging. */
+  offer(amps: number | null): Promise<void>;
 }
 
 /** IEC 61851-1: the least current a PWM pilot offers. */
@@ -116,7 +116,7 @@ export class EvseDinBoard {
         return state();
       },
       onChange: (fn) => subscribe(this.#pilotFns, fn),
-      setCurrentLimit: (amps) => {
+      offer: (amps) => {
         if (amps !== null && (!Number.isFinite(amps) || amps < 0)) {
           return Promise.reject(new RangeError(`current limit must be >= 0 A, got ${amps}`));
         }

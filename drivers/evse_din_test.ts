@@ -67,7 +67,7 @@ for (const mode of ["tcp", "rtu"] as const) {
   runPilotConformance(name, async () => {
     const r = await rig(mode);
     return { driver: r.board.pilot, drive: r.drive, close: () => r.close() };
-  }, { drive: true });
+  }, { drive: true, offer: true });
   runFaultConformance(name, async () => {
     const r = await rig(mode);
     return {
@@ -90,18 +90,18 @@ Deno.test("EvseDinBoard: the relay writes the charging current, the smart chargi
   try {
     await r.board.relay.set(true);
     assert.equal(await r.amps(), 16, "the installation's maximum");
-    await r.board.pilot.setCurrentLimit(10);
+    await r.board.pilot.offer(10);
     assert.equal(await r.amps(), 10, "applied at once while charging");
-    await r.board.pilot.setCurrentLimit(32);
+    await r.board.pilot.offer(32);
     assert.equal(await r.amps(), 16, "never above the installation's maximum");
-    await r.board.pilot.setCurrentLimit(4);
+    await r.board.pilot.offer(4);
     assert.equal(await r.amps(), 0, "below 6 A the EV waits");
-    await r.board.pilot.setCurrentLimit(null);
+    await r.board.pilot.offer(null);
     await r.board.relay.set(false);
     assert.equal(await r.amps(), 0);
-    await r.board.pilot.setCurrentLimit(8);
+    await r.board.pilot.offer(8);
     assert.equal(await r.amps(), 0, "a limit does not start charging");
-    await assert.rejects(r.board.pilot.setCurrentLimit(-1), /must be >= 0 A/);
+    await assert.rejects(r.board.pilot.offer(-1), /must be >= 0 A/);
   } finally {
     await r.close();
   }

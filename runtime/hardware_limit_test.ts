@@ -7,7 +7,7 @@ import type { Hardware } from "../drivers/mod.ts";
 import { SimStation } from "../drivers/sim_station.ts";
 import { startHardware } from "./hardware.ts";
 
-Deno.test("sc.limit reaches the pilot's setCurrentLimit in order; a failure is logged", async () => {
+Deno.test("sc.limit reaches the pilot's offer in order; a failure is logged", async () => {
   const clock = new FakeClock();
   const bus = new Bus({ clock, config: () => viewOf(new Map()) });
   const seen: BusMessage[] = [];
@@ -20,7 +20,7 @@ Deno.test("sc.limit reaches the pilot's setCurrentLimit in order; a failure is l
       return c1.pilot.state;
     },
     onChange: (fn: Parameters<typeof c1.pilot.onChange>[0]) => c1.pilot.onChange(fn),
-    setCurrentLimit: (amps: number | null) => {
+    offer: (amps: number | null) => {
       if (amps === 7) return Promise.reject(new Error("board does not answer"));
       limits.push(amps ?? -1);
       return Promise.resolve();

@@ -12,6 +12,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { FakeClock } from "../../actors/clock.ts";
 import { createApi } from "../../api/api.ts";
+import { LogFile, teeLogger } from "../../runtime/log_file.ts";
 import { ConfigStore } from "../../config/store.ts";
 import type { SimStation } from "../../drivers/sim_station.ts";
 import { denoTransport } from "../../ocpp/transport_deno.ts";
@@ -50,6 +51,8 @@ export interface WebRigOptions {
   readonly safeMode?: string;
   /** Give the web app the data directory (certificate upload); default true. */
   readonly certs?: boolean;
+  /** A `settings.json` to start from, as written before the start (may hold invalid values). */
+  readonly storedSettings?: Record<string, unknown>;
 }
 
 /** Starts a standalone wallbox (no backend configured) and a Central System. */
@@ -60,16 +63,23 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
   let runtime: Runtime | undefined;
   let server: Deno.HttpServer | undefined;
   try {
+    if (opts.storedSettings) {
+      await Deno.writeTextFile(`${dataDir}/settings.json`, JSON.stringify(opts.storedSettings));
+    }
     const store = await ConfigStore.open(dataDir);
     const clock = new FakeClock(Date.now());
     csms.now = () => clock.now();
     const hw = simHardware({ clock, connectors: 1 });
+    const logFile = new LogFile({ dir: `${dataDir}/logs`, now: () => clock.now() });
     runtime = new Runtime({
       store,
       clock,
       transport: denoTransport,
       hardware: hw,
-      logger: memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
+      logger: teeLogger(
+        memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
+        logFile,
+      ),
       bootInfo: BOOT_INFO,
       ...(opts.safeMode !== undefined ? { safeMode: opts.safeMode } : {}),
     }).start();
@@ -77,6 +87,7 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
     const app = createApi(runtime, {
       token,
       web: { pollMs: 100, ...(opts.certs === false ? {} : { dataDir }) },
+      logs: logFile,
     });
     const listening = Promise.withResolvers<number>();
     server = Deno.serve({
