@@ -3,7 +3,7 @@
  * its LogStatusNotifications.
  *
  * - GetLog is Accepted with the name of the file that will be uploaded
- *   (`<SecurityLog|DiagnosticsLog>-<ChargePointId>-<time>.log`); while an
+ *   (`<SecurityLog|DiagnosticsLog>-<ChargePointId>-<time>.tar.gz`); while an
  *   upload runs, the new request is answered AcceptedCanceled and the
  *   running one is cancelled (N01.FR.11, `log.cancel`).
  * - Then LogStatusNotification Uploading (N01.FR.08), the upload itself
@@ -75,7 +75,7 @@ function getLog(
   const p = msg.payload as unknown as V16.GetLogRequest;
   const oldest = p.log.oldestTimestamp ? Date.parse(p.log.oldestTimestamp) : undefined;
   const latest = p.log.latestTimestamp ? Date.parse(p.log.latestTimestamp) : undefined;
-  const fileName = `${p.logType}-${ctx.config.str("ChargePointId")}-${stamp(ctx.now)}.log`;
+  const fileName = `${p.logType}-${ctx.config.str("ChargePointId")}-${stamp(ctx.now)}.tar.gz`;
   const job: LogJob = {
     requestId: p.requestId,
     logType: p.logType,

@@ -37,7 +37,7 @@ Deno.test("transitionLogUpload() GetLog: Accepted with the file name, Uploading,
   if (reply.type === "ocpp.reply") {
     assert.deepEqual(reply.payload, {
       status: "Accepted",
-      filename: "SecurityLog-CP-1-20261201T120000Z.log",
+      filename: "SecurityLog-CP-1-20261201T120000Z.tar.gz",
     });
     assert.equal(validatePayload("GetLog", "Response", reply.payload), undefined);
   }
@@ -48,7 +48,7 @@ Deno.test("transitionLogUpload() GetLog: Accepted with the file name, Uploading,
       requestId: 7,
       logType: "SecurityLog",
       remoteLocation: "ftp://127.0.0.1/logs",
-      fileName: "SecurityLog-CP-1-20261201T120000Z.log",
+      fileName: "SecurityLog-CP-1-20261201T120000Z.tar.gz",
     },
   });
   [s, effects] = transitionLogUpload(s, { type: "log.uploaded", requestId: 7, ok: true }, ctx);

@@ -11,9 +11,10 @@
  *   (A02.FR.07, TC_077); the answer goes first, the event after it.
  * - ExtendedTriggerMessage (whitepaper 5.5): BootNotification, Heartbeat,
  *   MeterValues and StatusNotification as TriggerMessage does them
- *   (`trigger`); LogStatusNotification and FirmwareStatusNotification
- *   (SignedFirmwareStatusNotification) report Idle, as no log upload or
- *   signed update runs; SignChargePointCertificate asks the service for a
+ *   (`trigger`); LogStatusNotification is the log upload actor's
+ *   (`log.status_requested`); FirmwareStatusNotification
+ *   (SignedFirmwareStatusNotification) reports Idle, as no signed update
+ *   runs; SignChargePointCertificate asks the service for a
  *   new key and CSR and sends SignCertificate.req with it (A02.FR.02/03).
  *   It is Rejected without a CpoName (A02.FR.13 needs it for the CSR).
  * - `sec.event`: every event goes to the security log (A04.FR.04,
@@ -170,12 +171,8 @@ function extendedTrigger(
   }
   switch (p.requestedMessage) {
     case "LogStatusNotification":
-      // No upload runs, so Idle, without a requestId (whitepaper 5.13).
-      return [answer("Accepted"), {
-        type: "ocpp.call",
-        action: "LogStatusNotification",
-        payload: { status: "Idle" } satisfies V16.LogStatusNotificationRequest,
-      }];
+      // The log upload actor knows whether an upload runs (N01.FR.12).
+      return [answer("Accepted"), { type: "log.status_requested" }];
     case "FirmwareStatusNotification":
       // No signed update runs: Idle, and no requestId then (5.19).
       return [answer("Accepted"), {

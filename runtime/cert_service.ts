@@ -104,6 +104,18 @@ export class CertService {
     return this.#rows("CentralSystemRootCertificate").map((r) => r.pem);
   }
 
+  /** The security log as text, one event a line (`<time> <event> [techInfo]`), in a window. */
+  securityLogText(oldest?: number, latest?: number): string {
+    return this.securityLog()
+      .filter((l) =>
+        (oldest === undefined || l.at >= oldest) && (latest === undefined || l.at <= latest)
+      )
+      .map((l) =>
+        `${new Date(l.at).toISOString()} ${l.event}${l.techInfo ? ` ${l.techInfo}` : ""}\n`
+      )
+      .join("");
+  }
+
   /** The security log, oldest first. */
   securityLog(): SecurityLogLine[] {
     return this.#s.db.prepare("SELECT at, event, tech_info FROM security_log ORDER BY id").all()

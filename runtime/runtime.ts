@@ -59,6 +59,8 @@ import {
 import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 import { securityActor } from "../actors/security.ts";
 import { CertService } from "./cert_service.ts";
+import { logUploadActor } from "../actors/log_upload.ts";
+import { attachLogUploads } from "./log_upload.ts";
 
 export type { DurabilityView };
 
@@ -220,6 +222,8 @@ export class Runtime implements RuntimeHandle {
     this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
     bus.spawn(securityActor);
     this.#certs.attach(bus);
+    bus.spawn(logUploadActor);
+    attachLogUploads(bus, { certs: this.#certs, updates: this.#updates });
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {

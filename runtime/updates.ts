@@ -168,6 +168,18 @@ export class Updates {
     }
   }
 
+  /**
+   * Uploads a file to a location with the backend connection's TLS settings
+   * (GetLog, `log_upload.ts`).
+   *
+   * @throws {TransferError} saying what failed.
+   */
+  async upload(location: string, fileName: string, bytes: Uint8Array, signal: AbortSignal) {
+    const t = await import("./transfer.ts");
+    this.#logger.log("info", `Log upload of ${fileName} to ${t.safeUrl(location)}`);
+    await t.upload(location, fileName, bytes, { tls: this.#tls(), signal });
+  }
+
   /** The backend connection's TLS settings, for https transfers. */
   #tls(): TlsSettings {
     const get = (k: string) => String(this.#store.get(k));

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { createApi } from "../api/api.ts";
 import { configure, makeTestPki, type Rig, rpcIdle, startRig } from "./harness.ts";
 import { CertMaker } from "./_cert_pki.ts";
+import { startHttp } from "./_transfer_peers.ts";
 
 const pki = await makeTestPki();
 const certs = await CertMaker.create();
@@ -177,7 +178,7 @@ Deno.test("ExtendedTriggerMessage sends every message it names", async () => {
   assert.deepEqual(csms.invalid, []);
 });
 
-Deno.test("The Charge Point's private key is in no log, frame, GetConfiguration, API answer or security log", async () => {
+Deno.test("The Charge Point's private key is in no log, frame, GetConfiguration, API answer, security log or uploaded log", async () => {
   await using r = await profile3();
   const { csms } = r;
   await configure(r, { CpoName: CPO });
@@ -227,6 +228,26 @@ Deno.test("The Charge Point's private key is in no log, frame, GetConfiguration,
   const securityLog = JSON.stringify(
     r.cp.journal.storage.db.prepare("SELECT * FROM security_log").all(),
   );
+  // The logs GetLog uploads (N01): the security log and the diagnostics log.
+  await using http = startHttp();
+  for (const [requestId, logType] of [[1, "SecurityLog"], [2, "DiagnosticsLog"]] as const) {
+    const mark = csms.mark;
+    const got = await csms.call("GetLog", {
+      logType,
+      requestId,
+      log: { remoteLocation: `${http.base}/logs` },
+    });
+    assert.equal(got.status, "Accepted");
+    await csms.next("LogStatusNotification", mark, (p) => p.status === "Uploaded");
+  }
+  assert.equal(http.uploads.length, 2);
+  const uploaded = await Promise.all(http.uploads.map(async (u) =>
+    await new Response(
+      new Blob([new Uint8Array(u.bytes)]).stream().pipeThrough(new DecompressionStream("gzip")),
+    ).text()
+  ));
+  assert.ok(uploaded[0]!.includes("ReconfigurationOfSecurityParameters"), "the security log");
+  assert.ok(!uploaded.some(leaks), "an uploaded log holds the key");
   assert.ok(r.logs.length > 0 && !r.logs.some(leaks), "a log line holds the key");
   assert.ok(!csms.frames.some((f) => leaks(f.text)), "a frame holds the key");
   assert.ok(!leaks(JSON.stringify(everything)), "GetConfiguration holds the key");
