@@ -53,7 +53,16 @@ export type CertJob =
   /** A new key pair and a CSR for the Charge Point certificate (A02.FR.02/03). */
   | { readonly kind: "csr" }
   /** CertificateSigned.req's chain, for the key of the last CSR. */
-  | { readonly kind: "signed"; readonly chain: string };
+  | { readonly kind: "signed"; readonly chain: string }
+  /** A firmware signing certificate: must lead to an installed ManufacturerRootCertificate (L01.FR.23). */
+  | { readonly kind: "fw_certificate"; readonly certificate: string }
+  /** The signature (base64) of the downloaded image `file` by the signing certificate (L01.FR.04). */
+  | {
+    readonly kind: "fw_signature";
+    readonly file: string;
+    readonly certificate: string;
+    readonly signature: string;
+  };
 
 /** The outcome of a job; `reason` says why it is not Accepted. */
 export type CertOutcome =
@@ -74,7 +83,9 @@ export type CertOutcome =
     readonly kind: "signed";
     readonly status: "Accepted" | "Rejected";
     readonly reason?: string;
-  };
+  }
+  | { readonly kind: "fw_certificate"; readonly ok: boolean; readonly reason?: string }
+  | { readonly kind: "fw_signature"; readonly ok: boolean; readonly reason?: string };
 
 /** What a GetLog upload sends (whitepaper 5.9). */
 export interface LogJob {
@@ -101,6 +112,10 @@ export type SecurityMessage =
   }
   /** ExtendedTriggerMessage LogStatusNotification: the log actor reports where it is. */
   | { readonly type: "log.status_requested" }
+  /** ExtendedTriggerMessage FirmwareStatusNotification: the signed firmware actor reports. */
+  | { readonly type: "sfw.status_requested" }
+  /** The signed firmware actor's durable state changed (written before its effects). */
+  | { readonly type: "store.signed_fw"; readonly state: unknown }
   /** A security event happened: written to the security log, critical ones sent. */
   | {
     readonly type: "sec.event";

@@ -21,7 +21,8 @@ export interface OutboxEntry {
     | "StopTransaction"
     | "MeterValues"
     /** Security Whitepaper A04.FR.02: queued with guaranteed delivery, like transaction messages. */
-    | "SecurityEventNotification";
+    | "SecurityEventNotification"
+    | "SignedFirmwareStatusNotification";
   /** As queued: without `transactionId` when `tx` is set (filled in when sent). */
   readonly payload: Payload;
   /** Local transaction number, see `ocpp.call`. */

@@ -28,11 +28,12 @@ export interface PendingCall {
  * with a local transaction number or a transactionId) and clock-aligned
  * MeterValues (context `Sample.Clock`), with or without a transaction; and
  * SecurityEventNotification, which the Security Whitepaper (A04.FR.02)
- * wants queued with guaranteed delivery.
+ * wants queued with guaranteed delivery, and SignedFirmwareStatusNotification
+ * (the signed update's statuses, delivered in order after a reboot).
  */
 export function isTransactional(action: string, payload: Payload, tx?: number): boolean {
   return action === "StartTransaction" || action === "StopTransaction" ||
-    action === "SecurityEventNotification" ||
+    action === "SecurityEventNotification" || action === "SignedFirmwareStatusNotification" ||
     (action === "MeterValues" &&
       (tx !== undefined || payload.transactionId !== undefined || isClockAligned(payload)));
 }

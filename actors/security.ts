@@ -12,9 +12,8 @@
  * - ExtendedTriggerMessage (whitepaper 5.5): BootNotification, Heartbeat,
  *   MeterValues and StatusNotification as TriggerMessage does them
  *   (`trigger`); LogStatusNotification is the log upload actor's
- *   (`log.status_requested`); FirmwareStatusNotification
- *   (SignedFirmwareStatusNotification) reports Idle, as no signed update
- *   runs; SignChargePointCertificate asks the service for a
+ *   (`log.status_requested`), FirmwareStatusNotification the signed
+ *   firmware actor's (`sfw.status_requested`, SignedFirmwareStatusNotification); SignChargePointCertificate asks the service for a
  *   new key and CSR and sends SignCertificate.req with it (A02.FR.02/03).
  *   It is Rejected without a CpoName (A02.FR.13 needs it for the CSR).
  * - `sec.event`: every event goes to the security log (A04.FR.04,
@@ -174,12 +173,8 @@ function extendedTrigger(
       // The log upload actor knows whether an upload runs (N01.FR.12).
       return [answer("Accepted"), { type: "log.status_requested" }];
     case "FirmwareStatusNotification":
-      // No signed update runs: Idle, and no requestId then (5.19).
-      return [answer("Accepted"), {
-        type: "ocpp.call",
-        action: "SignedFirmwareStatusNotification",
-        payload: { status: "Idle" } satisfies V16.SignedFirmwareStatusNotificationRequest,
-      }];
+      // The signed firmware actor knows where an update is (5.19, L01.FR.21).
+      return [answer("Accepted"), { type: "sfw.status_requested" }];
     case "SignChargePointCertificate":
       if (ctx.config.str("CpoName") === "") {
         return rejected("CpoName is not set (the CSR needs it, A02.FR.13)");
@@ -307,6 +302,10 @@ function done(msg: MessageOf<"cert.done">): Effect[] {
       if (o.status === "Rejected") effects.push(event("InvalidChargePointCertificate", o.reason));
       return effects;
     }
+    case "fw_certificate":
+    case "fw_signature":
+      // The signed firmware actor's.
+      return [];
     default:
       return o satisfies never;
   }

@@ -54,6 +54,10 @@ CREATE TABLE security_log (
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL, tech_info TEXT);
 `;
 
+const MIGRATION_2 = `
+CREATE TABLE signed_firmware (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+`;
+
 /** Rows the security log keeps (a rolling log, A04.FR.04's note). */
 export const SECURITY_LOG_ROWS = 10_000;
 
@@ -93,6 +97,7 @@ export class CertService {
     this.#store = store;
     this.#now = now;
     storage.migrate("security_1", MIGRATION);
+    storage.migrate("security_2", MIGRATION_2);
   }
 
   #lib(): Promise<X509> {
@@ -149,6 +154,19 @@ export class CertService {
         (err) => bus.publish({ type: "cert.done", ref: m.ref, outcome: failed(m.job, err) }),
       );
     });
+    bus.subscribe("store.signed_fw", (m) => {
+      try {
+        this.#s.db.prepare(
+          "INSERT INTO signed_firmware (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+        ).run(JSON.stringify(m.state));
+      } catch (err) {
+        bus.publish({
+          type: "log",
+          level: "error",
+          text: `Cannot write the signed firmware update state: ${errorText(err)}`,
+        });
+      }
+    });
     bus.subscribe("store.security_log", (m) => {
       try {
         const db = this.#s.db;
@@ -186,8 +204,35 @@ export class CertService {
         return await this.#csr();
       case "signed":
         return await this.#signed(job.chain);
+      case "fw_certificate": {
+        const x = await this.#lib();
+        const roots = this.#rows("ManufacturerRootCertificate").map((r) => r.pem);
+        const checked = await x.checkSigningCertificate(job.certificate, roots, this.#now());
+        return checked.ok
+          ? { kind: "fw_certificate", ok: true }
+          : { kind: "fw_certificate", ok: false, reason: checked.reason };
+      }
+      case "fw_signature": {
+        const x = await this.#lib();
+        const image = await Deno.readFile(job.file);
+        const checked = await x.checkSignature(image, job.certificate, job.signature);
+        return checked.ok
+          ? { kind: "fw_signature", ok: true }
+          : { kind: "fw_signature", ok: false, reason: checked.reason };
+      }
       default:
         return job satisfies never;
+    }
+  }
+
+  /** The signed firmware update's stored state (undefined when none). */
+  signedFirmware(): unknown {
+    const row = this.#s.db.prepare("SELECT state FROM signed_firmware WHERE id = 1").get();
+    if (!row) return undefined;
+    try {
+      return JSON.parse(String(row.state));
+    } catch {
+      return undefined;
     }
   }
 
@@ -391,6 +436,9 @@ function failed(job: CertJob, err: unknown): CertOutcome {
       return { kind: "csr", reason };
     case "signed":
       return { kind: "signed", status: "Rejected", reason };
+    case "fw_certificate":
+    case "fw_signature":
+      return { kind: job.kind, ok: false, reason };
     default:
       return job satisfies never;
   }

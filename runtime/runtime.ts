@@ -60,6 +60,7 @@ import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 import { securityActor } from "../actors/security.ts";
 import { CertService } from "./cert_service.ts";
 import { logUploadActor } from "../actors/log_upload.ts";
+import { signedFirmwareActorWith } from "../actors/signed_firmware.ts";
 import { attachLogUploads } from "./log_upload.ts";
 
 export type { DurabilityView };
@@ -223,6 +224,9 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(securityActor);
     this.#certs.attach(bus);
     bus.spawn(logUploadActor);
+    bus.spawn(
+      signedFirmwareActorWith(this.#certs.signedFirmware(), version ?? o.bootInfo.firmwareVersion),
+    );
     attachLogUploads(bus, { certs: this.#certs, updates: this.#updates });
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));

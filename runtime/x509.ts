@@ -25,6 +25,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { ECDSASigValue } from "@peculiar/asn1-ecc";
 
 x509.cryptoProvider.set(crypto);
 
@@ -281,4 +282,120 @@ export async function checkSignedChain(
     }
   }
   return { ok: false, reason: "the chain does not lead to an installed Central System root" };
+}
+
+/**
+ * Checks a firmware signing certificate (L01.FR.23): one or more PEM
+ * certificates, the first valid now and signed, through the others, by one
+ * of the installed ManufacturerRootCertificates `roots`.
+ */
+export async function checkSigningCertificate(
+  pem: string,
+  roots: readonly string[],
+  now: number,
+): Promise<Checked<true>> {
+  let chain: x509.X509Certificate[];
+  try {
+    chain = parsePem(pem);
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+  if (roots.length === 0) {
+    return { ok: false, reason: "no ManufacturerRootCertificate is installed" };
+  }
+  for (const [i, cert] of chain.entries()) {
+    const when = validAt(cert, now);
+    if (when) return { ok: false, reason: `certificate ${i + 1} of the signing chain is ${when}` };
+    const next = chain[i + 1];
+    if (next && !(await cert.verify({ publicKey: next, signatureOnly: true }))) {
+      return { ok: false, reason: `certificate ${i + 1} is not signed by certificate ${i + 2}` };
+    }
+  }
+  const top = chain[chain.length - 1]!;
+  for (const rootPem of roots) {
+    const root = parsePem(rootPem)[0]!;
+    if (!validAt(root, now) && await top.verify({ publicKey: root, signatureOnly: true })) {
+      return { ok: true, value: true };
+    }
+  }
+  return {
+    ok: false,
+    reason: "the signing certificate does not lead to an installed ManufacturerRootCertificate",
+  };
+}
+
+/**
+ * Verifies `signatureB64` over `image` with the signing certificate's key
+ * (L01.FR.04), SHA-256: RSA-PSS (salt of the hash length), RSASSA-PKCS1-v1_5
+ * or ECDSA (the signature in DER, as openssl writes it).
+ */
+export async function checkSignature(
+  image: Uint8Array,
+  certificatePem: string,
+  signatureB64: string,
+): Promise<Checked<true>> {
+  let sig: Uint8Array;
+  try {
+    sig = Uint8Array.from(atob(signatureB64.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  } catch {
+    return { ok: false, reason: "the signature is not base64" };
+  }
+  let cert: x509.X509Certificate;
+  try {
+    cert = parsePem(certificatePem)[0]!;
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+  const data = new Uint8Array(image);
+  const algorithm = cert.publicKey.algorithm as { name: string; namedCurve?: string };
+  const tries: [
+    AlgorithmIdentifier | RsaPssParams | EcdsaParams,
+    RsaHashedImportParams | EcKeyImportParams,
+    Uint8Array,
+  ][] = [];
+  if (algorithm.name === "ECDSA") {
+    const imp = { name: "ECDSA", namedCurve: algorithm.namedCurve ?? "P-256" };
+    const raw = ecdsaRaw(
+      sig,
+      imp.namedCurve === "P-384" ? 48 : imp.namedCurve === "P-521" ? 66 : 32,
+    );
+    if (raw) tries.push([{ name: "ECDSA", hash: "SHA-256" }, imp, raw]);
+  } else {
+    tries.push([{ name: "RSA-PSS", saltLength: 32 }, { name: "RSA-PSS", hash: "SHA-256" }, sig]);
+    tries.push([
+      { name: "RSASSA-PKCS1-v1_5" },
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+      sig,
+    ]);
+  }
+  for (const [alg, imp, s] of tries) {
+    try {
+      const key = await cert.publicKey.export(imp, ["verify"]);
+      if (await crypto.subtle.verify(alg, key, new Uint8Array(s), data)) {
+        return { ok: true, value: true };
+      }
+    } catch { /* not this algorithm */ }
+  }
+  return { ok: false, reason: "the signature does not match the firmware image" };
+}
+
+/** An ECDSA signature from DER (SEQUENCE of two INTEGERs) to r || s of `size` bytes each. */
+function ecdsaRaw(der: Uint8Array, size: number): Uint8Array | undefined {
+  try {
+    const v = AsnConvert.parse(der, ECDSASigValue);
+    const fit = (n: ArrayBuffer) => {
+      let b = new Uint8Array(n);
+      while (b.length > size && b[0] === 0) b = b.subarray(1);
+      if (b.length > size) throw new Error("too long");
+      const out = new Uint8Array(size);
+      out.set(b, size - b.length);
+      return out;
+    };
+    const out = new Uint8Array(size * 2);
+    out.set(fit(v.r), 0);
+    out.set(fit(v.s), size);
+    return out;
+  } catch {
+    return undefined;
+  }
 }

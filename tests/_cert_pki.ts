@@ -219,6 +219,60 @@ export class CertMaker {
     return await Deno.readTextFile(`${this.dir}/${name}.pem`);
   }
 
+  /** A firmware signing certificate issued by `ca` (EC P-256) and its key file. */
+  async signingCertificate(ca: { readonly file: string; readonly keyFile: string }): Promise<Ca> {
+    const name = `sign${this.#n++}`;
+    await openssl(this.dir, [
+      "req",
+      ...EC,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      "/CN=Firmware Signing/O=OpenWallbox Test",
+    ]);
+    await Deno.writeTextFile(
+      `${this.dir}/${name}.ext`,
+      "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n",
+    );
+    await openssl(this.dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      ca.file,
+      "-CAkey",
+      ca.keyFile,
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+    ]);
+    return this.#ca(name);
+  }
+
+  /** The signature (base64) of `data` with the key `keyFile`, SHA-256, as `openssl dgst -sign` makes it. */
+  async signData(data: string, keyFile: string): Promise<string> {
+    const name = `data${this.#n++}`;
+    await Deno.writeTextFile(`${this.dir}/${name}.bin`, data);
+    await openssl(this.dir, [
+      "dgst",
+      "-sha256",
+      "-sign",
+      keyFile,
+      "-out",
+      `${name}.sig`,
+      `${name}.bin`,
+    ]);
+    const sig = await Deno.readFile(`${this.dir}/${name}.sig`);
+    return btoa(String.fromCharCode(...sig));
+  }
+
   /** The subject line and the signature check of a CSR, as `openssl req` prints them. */
   async csrFacts(csrPem: string): Promise<{ subject: string; verified: boolean }> {
     const text = await openssl(this.dir, ["req", "-noout", "-subject", "-verify"], csrPem);
