@@ -83,9 +83,8 @@ Deno.test("TC_080 Secure Firmware Update", async () => {
   )!;
   const boot = csms.all("BootNotification", installing.seq)[0]!;
   assert.equal(boot.params.firmwareVersion, "1.2.0");
-  const available = csms.all("StatusNotification", boot.seq).find((r) =>
-    r.params.connectorId === 1
-  )!;
+  // The order of steps 11, 13, 15 and 17 may vary.
+  const available = await csms.next("StatusNotification", boot.seq, (p) => p.connectorId === 1);
   assert.equal(available.params.status, "Available");
   const ev = await csms.next("SecurityEventNotification", boot.seq);
   assert.equal(ev.params.type, "FirmwareUpdated");
