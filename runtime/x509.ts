@@ -25,7 +25,6 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
-import { ECDSASigValue } from "@peculiar/asn1-ecc";
 
 x509.cryptoProvider.set(crypto);
 
@@ -355,10 +354,7 @@ export async function checkSignature(
   ][] = [];
   if (algorithm.name === "ECDSA") {
     const imp = { name: "ECDSA", namedCurve: algorithm.namedCurve ?? "P-256" };
-    const raw = ecdsaRaw(
-      sig,
-      imp.namedCurve === "P-384" ? 48 : imp.namedCurve === "P-521" ? 66 : 32,
-    );
+    const raw = ecdsaRaw(sig, imp.namedCurve);
     if (raw) tries.push([{ name: "ECDSA", hash: "SHA-256" }, imp, raw]);
   } else {
     tries.push([{ name: "RSA-PSS", saltLength: 32 }, { name: "RSA-PSS", hash: "SHA-256" }, sig]);
@@ -379,22 +375,12 @@ export async function checkSignature(
   return { ok: false, reason: "the signature does not match the firmware image" };
 }
 
-/** An ECDSA signature from DER (SEQUENCE of two INTEGERs) to r || s of `size` bytes each. */
-function ecdsaRaw(der: Uint8Array, size: number): Uint8Array | undefined {
+/** An ECDSA signature from DER (as openssl writes it) to r || s, by the library's formatter. */
+function ecdsaRaw(der: Uint8Array, namedCurve: string): Uint8Array | undefined {
   try {
-    const v = AsnConvert.parse(der, ECDSASigValue);
-    const fit = (n: ArrayBuffer) => {
-      let b = new Uint8Array(n);
-      while (b.length > size && b[0] === 0) b = b.subarray(1);
-      if (b.length > size) throw new Error("too long");
-      const out = new Uint8Array(size);
-      out.set(b, size - b.length);
-      return out;
-    };
-    const out = new Uint8Array(size * 2);
-    out.set(fit(v.r), 0);
-    out.set(fit(v.s), size);
-    return out;
+    const alg = { name: "ECDSA", namedCurve, hash: { name: "SHA-256" } } as Algorithm;
+    const raw = new x509.AsnEcSignatureFormatter().toWebSignature(alg, new Uint8Array(der));
+    return raw ? new Uint8Array(raw) : undefined;
   } catch {
     return undefined;
   }
