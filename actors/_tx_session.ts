@@ -79,7 +79,7 @@ export function session(idTag: string, parentIdTag: string | undefined): Session
 
 /** Whether a connector may take a new session. */
 export function isFree(c: ConnectorTx): boolean {
-  return c.tx.phase === "idle" && !c.faulted && c.operative;
+  return c.tx.phase === "idle" && !c.faulted && !c.cpFaulted && c.operative;
 }
 
 /** The idTag may charge on connector `id`: waits for the cable, or locks it at once. */
@@ -108,7 +108,9 @@ export function authorize(
 /** An authorized session with its cable in: lock the cable. */
 export function startIfReady(w: Work, id: number): void {
   const c = w.get(id)!;
-  if (c.tx.phase !== "authorized" || !plugged(c.ev) || c.faulted || !c.operative) return;
+  if (c.tx.phase !== "authorized" || !plugged(c.ev) || c.faulted || c.cpFaulted || !c.operative) {
+    return;
+  }
   w.set(id, { tx: { phase: "locking", ...session(c.tx.idTag, c.tx.parentIdTag) } });
   w.emit(
     { type: "timer.cancel", id: `timeout:${id}` },

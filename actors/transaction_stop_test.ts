@@ -296,6 +296,22 @@ Deno.test("transitionTransaction() only stops the energy when StartTransaction.c
   assert.equal(after.connectors[0]!.tx.phase, "active");
 });
 
+Deno.test("transitionTransaction() stops with Other on a fault of connector 0, the whole charge point (section 4.9)", () => {
+  const [state, effects] = run(charging(), [
+    { type: "hw.fault", connectorId: 0, errorCode: "InternalError" },
+    relayOpened,
+  ]);
+  assert.deepEqual(effects, stopped("Other"));
+  assert.equal(state.connectors[0]!.cpFaulted, true);
+  // Nothing starts while the charge point is faulted, and again once it is cleared.
+  assert.deepEqual(run(state, [tap("TAG2")])[1], [
+    { type: "log", level: "info", text: "Ignored card TAG2: no connector is free" },
+  ]);
+  const [cleared] = run(state, [{ type: "hw.fault_cleared", connectorId: 0 }]);
+  assert.equal(cleared.connectors[0]!.cpFaulted, false);
+  assert.equal(cleared.connectors[0]!.faulted, false);
+});
+
 Deno.test("transitionTransaction() stops with Other on a hardware fault", () => {
   const [, effects] = run(charging(), [
     { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" },

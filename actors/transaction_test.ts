@@ -251,6 +251,11 @@ const rejectedCases: [string, readonly TransactionMsg[], Record<string, unknown>
   ], {
     connectorId: 1,
   }],
+  ["a faulted charge point: connector 0 (OCTT TC_041, section 4.9)", [{
+    type: "hw.fault",
+    connectorId: 0,
+    errorCode: "InternalError",
+  }], { connectorId: 1 }],
   ["a faulted connector (OCTT TC_041)", [{
     type: "hw.fault",
     connectorId: 1,
@@ -293,6 +298,18 @@ Deno.test("transitionTransaction() drops a session that has not started when its
   assert.equal(state.connectors[0]!.operative, false);
   // And a cable plugged in now starts nothing.
   assert.deepEqual(run(state, [ev("B")])[1], []);
+});
+
+Deno.test("transitionTransaction() drops a session that has not started on a fault of connector 0", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  const [state, effects] = run(initialTransaction(c), [
+    tap("TAG"),
+    accepted("TAG", "start"),
+    { type: "hw.fault", connectorId: 0, errorCode: "InternalError" },
+  ], c);
+  assert.deepEqual(effects, dropEffects());
+  assert.deepEqual(state.connectors.map((x) => x.cpFaulted), [true, true]);
+  assert.deepEqual(run(state, [ev("B", 2)], c)[1], []);
 });
 
 Deno.test("transitionTransaction() ignores a card when no connector is free", () => {
