@@ -8,10 +8,16 @@
  * effects: bus messages are published, timers are started on the injected
  * clock and fire back to their actor as `timer.fired`.
  *
+ * Durable first: the `store.*` effects of a transition are handed to
+ * `persist` before anything else of it happens; if one cannot be written
+ * the transition is not taken at all. Errors are never swallowed: a
+ * transition, subscriber or tap that throws goes to `onError` (default:
+ * rethrow).
+ *
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
+import type { BusMessage, BusMessageType, MessageOf, StoreMessage } from "./messages.ts";
 import type { ConfigView } from "../config/registry.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
@@ -54,11 +60,37 @@ interface RunningActor {
   readonly timers: Map<string, unknown>;
 }
 
+/** An error raised inside the bus: by a transition, a subscriber or an inspection tap. */
+export interface BusError {
+  /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`. */
+  readonly where: string;
+  readonly error: unknown;
+}
+
 /** Options for {@link Bus}. */
 export interface BusOptions {
   readonly clock: Clock;
   /** Current configuration, read at each delivery. */
   readonly config: () => ConfigView;
+  /**
+   * Called for a transition, subscriber or tap that throws (a programmer
+   * error: the actor keeps its old state). Default: rethrow, so a test
+   * fails where it happened; the runtime logs and faults the charge point.
+   */
+  readonly onError?: (e: BusError) => void;
+  /**
+   * Performs a `store.*` effect durably, synchronously, before any effect of
+   * the same transition is applied; it throws when the write failed. A
+   * transition whose write fails is not taken: the actor keeps its old
+   * state, none of its effects happen (no relay closes, no frame leaves for
+   * a journal entry that is not on disk), and an error log is published.
+   */
+  readonly persist?: (m: StoreMessage) => void;
+}
+
+/** Rethrows: the default {@link BusOptions.onError}. */
+function rethrow(e: BusError): never {
+  throw e.error instanceof Error ? e.error : new Error(`${e.where}: ${String(e.error)}`);
 }
 
 /**
@@ -179,16 +211,34 @@ export class Bus {
     try {
       result = actor.logic.transition(actor.state, msg, this.#ctx());
     } catch (err) {
-      // A throwing transition is a programmer error: keep the old state, say so, go on.
-      this.publish({
-        type: "log",
-        level: "error",
-        text: `Cannot handle ${msg.type} in actor ${actor.logic.name}: ${errorText(err)}`,
-      });
+      // A throwing transition is a programmer error: the old state stays; onError decides.
+      this.#error({ where: `actor ${actor.logic.name} on ${msg.type}`, error: err });
       return;
+    }
+    const persist = this.#opts.persist;
+    if (persist) {
+      for (const effect of result[1]) {
+        if (!effect.type.startsWith("store.")) continue;
+        try {
+          persist(effect as StoreMessage);
+        } catch (err) {
+          // Not durable, not done: the transition is dropped whole.
+          this.publish({
+            type: "log",
+            level: "error",
+            text: `Cannot handle ${msg.type} in actor ${actor.logic.name}: ` +
+              `cannot write ${effect.type} to the store (${errorText(err)}); nothing done`,
+          });
+          return;
+        }
+      }
     }
     actor.state = result[0];
     for (const effect of result[1]) this.#apply(actor, effect);
+  }
+
+  #error(e: BusError): void {
+    (this.#opts.onError ?? rethrow)(e);
   }
 
   #apply(actor: RunningActor, effect: Effect): void {
@@ -215,8 +265,7 @@ export class Bus {
     try {
       fn();
     } catch (err) {
-      if (what.startsWith("tap")) return;
-      this.publish({ type: "log", level: "error", text: `Cannot run ${what}: ${errorText(err)}` });
+      this.#error({ where: what, error: err });
     }
   }
 }

@@ -12,10 +12,14 @@
  * - Secret (write-only) keys are never read out: GetConfiguration lists them
  *   as unknown, and no log line carries their value (Security Whitepaper
  *   A01.FR.12). ChangeConfiguration may set them (A01.FR.02).
- * - ChangeConfiguration answers before its `config.write`, so the reply
- *   leaves before a new AuthorizationKey makes the connection restart.
+ * - ChangeConfiguration is answered only once its value is stored: the
+ *   actor emits `config.write` with the request, the shell writes it to
+ *   disk and answers `config.written`; the reply is Accepted (or
+ *   RebootRequired) when the write succeeded and Rejected when it failed.
+ *   `config.changed` follows the reply, so it leaves before a new
+ *   AuthorizationKey makes the connection restart.
  *
- * Receives: `ocpp.request` (GetConfiguration, ChangeConfiguration).
+ * Receives: `ocpp.request` (GetConfiguration, ChangeConfiguration), `config.written`.
  * Emits: `ocpp.reply`, `config.write`, `log`.
  *
  * @module
@@ -29,7 +33,7 @@ import { type ConfigView, type KeyDef, parseText, REGISTRY, toText } from "../co
 export type ConfigurationState = Readonly<Record<string, never>>;
 
 /** Message types the configuration actor receives. */
-const RECEIVES = ["ocpp.request"] as const;
+const RECEIVES = ["ocpp.request", "config.written"] as const;
 
 /** Messages the configuration actor receives. */
 export type ConfigurationMsg = MessageOf<(typeof RECEIVES)[number]>;
@@ -71,8 +75,11 @@ function keyValue(def: KeyDef, config: ConfigView) {
   return { key: def.key, readonly: def.access !== "RW", value: valueText(def, config) };
 }
 
+/** An inbound OCPP request. */
+type Request = MessageOf<"ocpp.request">;
+
 function getConfiguration(
-  msg: ConfigurationMsg,
+  msg: Request,
   ctx: Ctx,
   defs: readonly KeyDef[],
 ): Effect[] {
@@ -123,7 +130,7 @@ function getConfiguration(
   return effects;
 }
 
-function changeConfiguration(msg: ConfigurationMsg, ctx: Ctx, defs: readonly KeyDef[]): Effect[] {
+function changeConfiguration(msg: Request, ctx: Ctx, defs: readonly KeyDef[]): Effect[] {
   const key = String(msg.payload.key);
   const text = String(msg.payload.value);
   const answer = (status: string): Effect => ({
@@ -177,20 +184,44 @@ function changeConfiguration(msg: ConfigurationMsg, ctx: Ctx, defs: readonly Key
     ];
   }
   const status = def.reboot ? "RebootRequired" : "Accepted";
-  const shown = def.secret ? "(value not logged)" : `to ${toText(parsed.value)}`;
-  // The write goes first: the runtime stores it on disk before the answer leaves,
-  // so an Accepted value is never lost (and a new AuthorizationKey still reaches
-  // the link only after the answer: config.changed is queued behind it).
-  return [
-    { type: "config.write", key: def.key, value: parsed.value },
-    answer(status),
-    log(
-      "info",
-      `Configuration key ${def.key} changed ${shown} by the Central System${
-        def.reboot ? "; takes effect after a reboot" : ""
-      }`,
-    ),
-  ];
+  // Only asked for here: the answer waits for config.written, so a value is
+  // Accepted only once it is on disk (and Rejected when it cannot be stored).
+  return [{
+    type: "config.write",
+    key: def.key,
+    value: parsed.value,
+    request: { id: msg.id, status },
+  }];
+}
+
+/** The answer to a ChangeConfiguration.req, once its value was stored or failed to be. */
+function written(msg: MessageOf<"config.written">, defs: readonly KeyDef[]): Effect[] {
+  if (!msg.request) return [];
+  const def = defs.find((d) => d.key === msg.key);
+  const shown = def?.secret ? "(value not logged)" : `to ${toText(msg.value)}`;
+  const answer = (status: string): Effect => ({
+    type: "ocpp.reply",
+    id: msg.request!.id,
+    action: "ChangeConfiguration",
+    payload: { status },
+  });
+  if (!msg.ok) {
+    return [answer("Rejected"), {
+      type: "log",
+      level: "error",
+      text: `Cannot change configuration key ${msg.key} ${shown}: cannot store it (${
+        def?.secret ? "reason not logged" : msg.reason ?? "write failed"
+      })`,
+    }];
+  }
+  const reboot = msg.request.status === "RebootRequired";
+  return [answer(msg.request.status), {
+    type: "log",
+    level: "info",
+    text: `Configuration key ${msg.key} changed ${shown} by the Central System${
+      reboot ? "; takes effect after a reboot" : ""
+    }`,
+  }];
 }
 
 /** The initial state. */
@@ -210,6 +241,7 @@ export function transitionConfiguration(
   ctx: Ctx,
   defs: readonly KeyDef[] = REGISTRY,
 ): [ConfigurationState, Effect[]] {
+  if (msg.type === "config.written") return [state, written(msg, defs)];
   if (msg.type !== "ocpp.request") return [state, []];
   switch (msg.action) {
     case "GetConfiguration":

@@ -16,7 +16,9 @@ import { simHardware } from "../runtime/sim_hardware.ts";
 import { BOOT_INFO } from "../runtime/version.ts";
 import type { SimStation } from "../drivers/sim_station.ts";
 import { Csms, type CsmsOptions } from "./csms.ts";
+import { failOnBusError } from "./_bus_errors.ts";
 
+export { failOnBusError } from "./_bus_errors.ts";
 export { makeTestPki, startProxy, type TestPki, type TestProxy } from "./_net_peers.ts";
 
 /** A charge point under test with its Central System. */
@@ -83,7 +85,12 @@ export async function openWallboxStore(dataDir: string, setup: WallboxSetup): Pr
 
 /** Starts a runtime on the real WebSocket transport, with this version's boot information. */
 export function startRuntime(opts: Omit<RuntimeOptions, "transport" | "bootInfo">): Runtime {
-  return new Runtime({ transport: denoTransport, bootInfo: BOOT_INFO, ...opts }).start();
+  return new Runtime({
+    transport: denoTransport,
+    bootInfo: BOOT_INFO,
+    onBusError: failOnBusError,
+    ...opts,
+  }).start();
 }
 
 /**

@@ -20,6 +20,7 @@ import { Runtime } from "../../runtime/runtime.ts";
 import { simHardware } from "../../runtime/sim_hardware.ts";
 import { BOOT_INFO } from "../../runtime/version.ts";
 import { Csms } from "../csms.ts";
+import { failOnBusError } from "../_bus_errors.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -71,6 +72,7 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
       hardware: hw,
       logger: memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
       bootInfo: BOOT_INFO,
+      onBusError: failOnBusError,
       ...(opts.safeMode !== undefined ? { safeMode: opts.safeMode } : {}),
     }).start();
     const token = "browser-test-token-0123456789";
