@@ -51,7 +51,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
-async function started() {
+async function started(production = false) {
   const store = new SpyStore();
   await store.apply(store.validateSettings({
     backendConnectionType: "ethernet",
@@ -68,7 +68,7 @@ async function started() {
     hardware: noHardware,
     logger: memoryLogger(logs),
     bootInfo: BOOT_INFO,
-    onBusError: failOnBusError,
+    ...(production ? {} : { onBusError: failOnBusError }),
   }).start();
   await settle();
   return { store, transport, cp, logs };
@@ -171,5 +171,32 @@ Deno.test("Runtime answers ChangeConfiguration Rejected and keeps the old value 
   assert.deepEqual(changed, []);
   assert.equal(t.store.get("MeterValueSampleInterval"), before);
   assert.ok(t.logs.some((l) => l.includes("Cannot store setting MeterValueSampleInterval")));
+  t.cp.stop();
+});
+
+Deno.test("Runtime in production: an error inside the bus is logged and faults the charge point (connector 0)", async () => {
+  const t = await started(true);
+  const c = await boot(t, 0);
+  const faults: unknown[] = [];
+  t.cp.bus.subscribe("hw.fault", (m) => faults.push(m));
+  let broken = true;
+  t.cp.bus.inspect((m) => {
+    if (broken && m.type === "ocpp.request") {
+      broken = false;
+      throw new TypeError("a broken tap");
+    }
+  });
+  c.events.onMessage(JSON.stringify([2, "d1", "DataTransfer", { vendorId: "x" }]));
+  await settle();
+  assert.ok(t.logs.some((l) => l.includes("Internal error in tap on ocpp.request: a broken tap")));
+  assert.deepEqual(faults, [{
+    type: "hw.fault",
+    connectorId: 0,
+    errorCode: "InternalError",
+    info: "Internal error: charging stopped",
+  }]);
+  // The tap is fine now: the bus goes on, in its fault state.
+  c.events.onMessage(JSON.stringify([2, "d2", "DataTransfer", { vendorId: "x" }]));
+  assert.ok(c.sent.some((f) => f[0] === 3 && f[1] === "d2"));
   t.cp.stop();
 });
