@@ -397,8 +397,8 @@ export class Runtime implements RuntimeHandle {
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
       return {
         id: i + 1,
-        status: s.reported ?? "Available",
-        errorCode: s.reportedError,
+        status: s.sent ?? "Available",
+        errorCode: s.sentError,
         evState: c.ev,
         transactionId: running?.transactionId ?? null,
         idTag: running?.idTag ?? null,
