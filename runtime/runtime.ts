@@ -97,6 +97,11 @@ export interface RuntimeOptions {
    * Faulted, no charging) instead of going on with stale state. Tests rethrow.
    */
   readonly onBusError?: (e: BusError) => void;
+  /**
+   * Seed of the reconnect jitter (a 32-bit integer). Default: random, and
+   * logged at start, so a run can be replayed with the same delays.
+   */
+  readonly seed?: number;
 }
 
 /** A running charge point. */
@@ -114,6 +119,7 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #seed: number;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -129,11 +135,13 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#seed = (opts.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!) >>> 0;
   }
 
   /** Starts the actors and connects (when a backend is configured). */
   start(): this {
     this.#lastRun = this.#journal.begin(this.#o.clock.now());
+    this.#o.logger.log("info", `Reconnect jitter seed ${this.#seed}`);
     if (this.#o.safeMode !== undefined) this.#journal.safeMode = this.#o.safeMode;
     if (!this.#lastRun.clean) {
       this.#o.logger.log("warn", "The previous run did not stop cleanly (power loss or crash)");
@@ -190,7 +198,7 @@ export class Runtime implements RuntimeHandle {
     this.#bus = bus;
     this.#faulted = false;
     if (o.inspect) bus.inspect(o.inspect);
-    bus.spawn(connectionActor(o.bootInfo));
+    bus.spawn(connectionActor(o.bootInfo, this.#seed));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
     bus.spawn(relayActor);

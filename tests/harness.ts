@@ -83,12 +83,24 @@ export async function openWallboxStore(dataDir: string, setup: WallboxSetup): Pr
   return store;
 }
 
+/**
+ * The seed of every runtime these tests start (reconnect jitter): random,
+ * printed once per test file; replay a run with `TEST_SEED=<seed>`.
+ */
+export const TEST_SEED = Number(
+  Deno.env.get("TEST_SEED") ?? crypto.getRandomValues(new Uint32Array(1))[0],
+) >>> 0;
+Deno.stderr.writeSync(
+  new TextEncoder().encode(`test seed ${TEST_SEED} (replay: TEST_SEED=${TEST_SEED})\n`),
+);
+
 /** Starts a runtime on the real WebSocket transport, with this version's boot information. */
 export function startRuntime(opts: Omit<RuntimeOptions, "transport" | "bootInfo">): Runtime {
   return new Runtime({
     transport: denoTransport,
     bootInfo: BOOT_INFO,
     onBusError: failOnBusError,
+    seed: TEST_SEED,
     ...opts,
   }).start();
 }
@@ -102,6 +114,36 @@ export async function stepClock(clock: FakeClock, ms: number): Promise<void> {
     clock.advance(Math.min(1000, left));
     await new Promise((r) => setTimeout(r, 0));
   }
+}
+
+/**
+ * Waits until the Charge Point is not in the middle of a connection attempt
+ * (its outcome is on the bus), then advances `clock` by one second; repeated
+ * for `ms`. Fake time passes only while the Charge Point waits on its own
+ * timers, so how long a real dial takes never shifts the backoff it sees.
+ */
+export async function advanceSettled(
+  clock: FakeClock,
+  cp: () => Runtime,
+  until: Csms["until"],
+  ms: number,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  const phase = () => cp().bus.snapshot<{ phase: string }>("connection").phase;
+  for (let left = ms; left > 0 && !stop(); left -= 1000) {
+    await until(() => phase() !== "connecting", "the connection attempt to end");
+    clock.advance(Math.min(1000, left));
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+/**
+ * Resolves once everything the Charge Point sent before now has reached the
+ * Central System: a CALL of the Central System and its answer travel the
+ * same connection, in order. Replaces "sleep and hope" in absence checks.
+ */
+export async function roundTrip(rig: Rig): Promise<void> {
+  await rig.csms.call("GetConfiguration", { key: ["HeartbeatInterval"] });
 }
 
 /** Starts a Central System and a Charge Point connected to it, booted and with statuses sent. */
