@@ -118,7 +118,7 @@ export async function stepClock(clock: FakeClock, ms: number): Promise<void> {
 
 /**
  * Waits until the Charge Point is not in the middle of a connection attempt
- * (its outcome is on the bus), then advances `clock` by one second; repeated
+ * or its boot (the outcome is on the bus), then advances `clock` by one second; repeated
  * for `ms`. Fake time passes only while the Charge Point waits on its own
  * timers, so how long a real dial takes never shifts the backoff it sees.
  */
@@ -131,7 +131,12 @@ export async function advanceSettled(
 ): Promise<void> {
   const phase = () => cp().bus.snapshot<{ phase: string }>("connection").phase;
   for (let left = ms; left > 0 && !stop(); left -= 1000) {
-    await until(() => phase() !== "connecting", "the connection attempt to end");
+    // Not while a dial or the BootNotification's answer is under way: time moving then
+    // would race the real I/O (a BootNotification.conf would set the clock back).
+    await until(
+      () => !["connecting", "booting"].includes(phase()),
+      "the connection attempt to end",
+    );
     clock.advance(Math.min(1000, left));
     await new Promise((r) => setTimeout(r, 0));
   }
