@@ -34,6 +34,8 @@ export type TxMessage =
     readonly timestamp: number;
     /** The transaction's local number (journal and outbox), unique across restarts. */
     readonly tx?: number;
+    /** The reservation this transaction uses (and so ends), section 5.13. */
+    readonly reservationId?: number;
   }
   /** The Central System answered StartTransaction: the transaction has its id. */
   | { readonly type: "tx.confirmed"; readonly connectorId: number; readonly transactionId: number }

@@ -6,7 +6,8 @@
  */
 import { idKey } from "./auth_decision.ts";
 import type { IdTagInfo, MessageOf } from "./messages.ts";
-import type { Payload } from "../ocpp/types.ts";
+import type { Payload, V16 } from "../ocpp/types.ts";
+import { checkRemoteProfile } from "./_sc_validate.ts";
 import type { Session } from "./transaction.ts";
 import {
   authorize,
@@ -15,9 +16,11 @@ import {
   isFree,
   plugged,
   release,
+  session,
   startIfReady,
   type Work,
 } from "./_tx_session.ts";
+import { choose, heldBy, matches, mayCharge, mightCharge } from "./_tx_reservation.ts";
 
 /** A card at the reader. */
 export function onTap(w: Work, idTag: string): void {
@@ -63,14 +66,16 @@ export function onTap(w: Work, idTag: string): void {
     w.log("warn", `Ignored card ${idTag}: charging is disabled (${w.state.blocked})`);
     return;
   }
-  const free = conns.filter(({ c }) => isFree(c) && c.lockedFor === null);
-  const target = free.find(({ c }) => plugged(c.ev)) ?? free[0];
-  if (!target) {
-    w.log("info", `Ignored card ${idTag}: no connector is free`);
+  const free = conns.filter(({ c }) => isFree(c) && c.lockedFor === null).map(({ id }) => id);
+  // Section 5.13: a reserved connector only for its idTag, or one of its group.
+  const target = choose(w, idTag, free.filter((id) => mightCharge(w, id, idTag)));
+  if (target === undefined) {
+    const why = free.length > 0 ? "every free connector is reserved" : "no connector is free";
+    w.log("info", `Ignored card ${idTag}: ${why}`);
     return;
   }
-  w.set(target.id, { tx: { phase: "authorizing", idTag } });
-  w.emit({ type: "auth.request", idTag, connectorId: target.id, purpose: "start" });
+  w.set(target, { tx: { phase: "authorizing", idTag } });
+  w.emit({ type: "auth.request", idTag, connectorId: target, purpose: "start" });
 }
 
 /** RemoteStartTransaction (5.11), RemoteStopTransaction (5.12), UnlockConnector (5.18). */
@@ -92,16 +97,30 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
       // Section 5.11: connectorId 0 is not a connector (OCTT TC_027); a busy, faulted
       // or inoperative connector cannot start one (OCTT TC_026), nor one in safe mode,
       // nor one whose cable is still held for its owner (errata 3.5, section 9.1.33).
+      // A reserved connector takes only its idTag, or one of its group (section 5.13).
       const ok = (id: number) => {
         const c = w.get(id);
-        return c !== undefined && isFree(c) && c.lockedFor === null && w.state.blocked === null;
+        return c !== undefined && isFree(c) && c.lockedFor === null && w.state.blocked === null &&
+          mightCharge(w, id, idTag);
       };
       const id = want !== undefined
         ? (ok(want) ? want : undefined)
-        : w.conns.findIndex((_, i) => ok(i + 1)) + 1 || undefined;
+        : choose(w, idTag, w.conns.map((_, i) => i + 1).filter(ok));
       if (id === undefined) return reply({ status: "Rejected" });
+      // Sections 5.11, 5.16.2: a chargingProfile must be a TxProfile without a transactionId
+      // (OCTT TC_060); it becomes the new transaction's TxProfile (smart charging actor).
+      const profile = (p as unknown as V16.RemoteStartTransactionRequest).chargingProfile;
+      const bad = profile && checkRemoteProfile(profile, w.ctx.config, w.ctx.now);
+      if (bad) {
+        w.log("info", `Rejected RemoteStartTransaction: its chargingProfile: ${bad}`);
+        return reply({ status: "Rejected" });
+      }
       reply({ status: "Accepted" });
-      if (w.ctx.config.bool("AuthorizeRemoteTxRequests")) {
+      if (profile) w.emit({ type: "sc.remote_profile", connectorId: id, idTag, profile });
+      // Another idTag on a connector reserved for a group: its parentIdTag decides.
+      const reserved = heldBy(w, id);
+      const byGroup = reserved !== undefined && !matches(reserved, idTag);
+      if (w.ctx.config.bool("AuthorizeRemoteTxRequests") || byGroup) {
         w.set(id, { tx: { phase: "authorizing", idTag } });
         w.emit({ type: "auth.request", idTag, connectorId: id, purpose: "remote" });
       } else {
@@ -211,11 +230,15 @@ export function onEvState(w: Work, msg: MessageOf<"hw.ev_state">): void {
       c.tx.phase === "authorized" && c.tx.floating === true && !plugged(c.ev)
     ) + 1;
     const free = isFree(before) && w.state.blocked === null;
+    const freeTag = w.ctx.config.str("FreeChargingIdTag");
+    const tx = waiting > 0 ? w.get(waiting)!.tx as Session : undefined;
     if (w.ctx.config.str("AuthorizationMode") === "free" && free) {
-      authorize(w, id, w.ctx.config.str("FreeChargingIdTag"), { status: "Accepted" });
-    } else if (free && before.lockedFor === null && waiting > 0) {
+      // A reserved connector does not start for anyone by plugging in (section 5.13).
+      if (mayCharge(w, id, session(freeTag, undefined))) {
+        authorize(w, id, freeTag, { status: "Accepted" });
+      }
+    } else if (free && before.lockedFor === null && tx && mayCharge(w, id, tx)) {
       // The card was presented before the cable: its session moves here.
-      const tx = w.get(waiting)!.tx as Session;
       drop(w, waiting);
       const parent = tx.parentIdTag === undefined ? {} : { parentIdTag: tx.parentIdTag };
       authorize(w, id, tx.idTag, { status: "Accepted", ...parent });

@@ -13,8 +13,9 @@
  */
 import type { Ctx, Effect } from "./bus.ts";
 import type { EvState, IdTagInfo, StopReason } from "./messages.ts";
-import type { Payload } from "../ocpp/types.ts";
+import type { Payload, V16 } from "../ocpp/types.ts";
 import type { ConnectorTx, Session, TransactionState } from "./transaction.ts";
+import { usedReservation } from "./_tx_reservation.ts";
 
 /** How long the relay may take to confirm it opened before StopTransaction is sent anyway. */
 export const RELAY_CONFIRM_MS = 5_000;
@@ -131,6 +132,9 @@ export function begin(w: Work, id: number): void {
   const meterStartWh = Math.floor(c.meterWh);
   const tx = w.nextTx++;
   const now = w.ctx.now;
+  // Section 5.13: a transaction that uses a reservation names it (and so ends it).
+  const reservationId = usedReservation(w, id, session(idTag, parentIdTag));
+  const reserved = reservationId === undefined ? {} : { reservationId };
   w.set(id, {
     tx: {
       phase: "active",
@@ -161,9 +165,15 @@ export function begin(w: Work, id: number): void {
       action: "StartTransaction",
       ref: `start:${tx}`,
       tx,
-      payload: { connectorId: id, idTag, meterStart: meterStartWh, timestamp: iso(now) },
+      payload: {
+        connectorId: id,
+        idTag,
+        meterStart: meterStartWh,
+        ...reserved,
+        timestamp: iso(now),
+      } satisfies V16.StartTransactionRequest,
     },
-    { type: "tx.started", connectorId: id, idTag, meterStartWh, timestamp: now, tx },
+    { type: "tx.started", connectorId: id, idTag, meterStartWh, timestamp: now, tx, ...reserved },
   );
 }
 

@@ -17,7 +17,7 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { BusMessage, BusMessageType, MessageOf, StoreMessage } from "./messages.ts";
+import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
 import type { ConfigView } from "../config/registry.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
@@ -60,6 +60,9 @@ interface RunningActor {
   readonly timers: Map<string, unknown>;
 }
 
+/** A write to the durable store: every bus message whose type starts with `store.`. */
+export type StoreEffect = Extract<BusMessage, { type: `store.${string}` }>;
+
 /** An error raised inside the bus: by a transition, a subscriber or an inspection tap. */
 export interface BusError {
   /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`. */
@@ -85,7 +88,7 @@ export interface BusOptions {
    * state, none of its effects happen (no relay closes, no frame leaves for
    * a journal entry that is not on disk), and an error log is published.
    */
-  readonly persist?: (m: StoreMessage) => void;
+  readonly persist?: (m: StoreEffect) => void;
 }
 
 /** Rethrows: the default {@link BusOptions.onError}. */
@@ -220,7 +223,7 @@ export class Bus {
       for (const effect of result[1]) {
         if (!effect.type.startsWith("store.")) continue;
         try {
-          persist(effect as StoreMessage);
+          persist(effect as StoreEffect);
         } catch (err) {
           // Not durable, not done: the transition is dropped whole.
           this.publish({

@@ -156,11 +156,24 @@ Deno.test("transitionConfiguration() answers known keys and lists the others as 
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger",
+        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging,Reservation",
       },
       { key: "HeartbeatInterval", readonly: false, value: "60" },
     ],
     unknownKey: ["Testing", "AuthorizationKey", "CentralSystemUrl"],
+  })]);
+});
+
+Deno.test("transitionConfiguration() leaves Reservation out of SupportedFeatureProfiles when it is switched off", () => {
+  const msg = request("GetConfiguration", { key: ["SupportedFeatureProfiles"] });
+  assert.deepEqual(run(msg, ctxWith([["ReservationEnabled", false]])), [getReply({
+    configurationKey: [
+      {
+        key: "SupportedFeatureProfiles",
+        readonly: true,
+        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging",
+      },
+    ],
   })]);
 });
 

@@ -5,10 +5,12 @@
  * (ChangeAvailability, section 5.2).
  *
  * Derivation, in order (as MicroOcpp does): Faulted; a running transaction
- * (Charging, SuspendedEV, SuspendedEVSE); Unavailable; Preparing (authorized
- * or plugged); Finishing (a transaction ended and the cable is not released
- * yet: still plugged or still locked); Available. Connector 0 is the Charge
- * Point as a whole: Available, Unavailable or Faulted.
+ * (Charging, SuspendedEV, SuspendedEVSE); Unavailable; Preparing (authorized);
+ * Finishing (a transaction ended and the cable is not released yet: still
+ * plugged or still locked); Reserved (a reservation holds the connector,
+ * `reservation.changed`, section 4.9 A7/G1/G2: a cable alone does not end
+ * it, the reserved idTag does); Preparing (plugged); Available. Connector 0
+ * is the Charge Point as a whole: Available, Unavailable or Faulted.
  *
  * Right after the contactor closes an EV gets {@link EV_RESPONSE_MS} to
  * draw current before SuspendedEV is reported, so a normal start reads
@@ -31,8 +33,8 @@
  * after every accepted boot (the current status of every connector).
  *
  * Receives hardware facts, `tx.*`, `backend.accepted`, `trigger`,
- * `ocpp.request` (ChangeAvailability), `ocpp.result` / `ocpp.failed`
- * (StatusNotification). Emits `ocpp.call`
+ * `reservation.changed`, `ocpp.request` (ChangeAvailability), `ocpp.result` /
+ * `ocpp.failed` (StatusNotification). Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
  *
@@ -66,6 +68,8 @@ export interface StatusInputs {
   /** The Charge Point withdrew the energy of the running transaction (tx.deauthorized). */
   readonly evseSuspended?: boolean;
   readonly operative: boolean;
+  /** A reservation holds the connector (section 5.13). */
+  readonly reserved?: boolean;
   /** StopTransactionOnEVSideDisconnect: an unplugged EV ends the transaction. */
   readonly stopOnEvDisconnect: boolean;
 }
@@ -109,6 +113,7 @@ export function deriveStatus(i: StatusInputs): Derived {
   if (!i.operative) return ok("Unavailable");
   if (i.tx === "authorized") return ok("Preparing");
   if (i.finishing) return ok("Finishing", i.finishInfo ?? undefined);
+  if (i.reserved) return ok("Reserved");
   if (i.ev !== "A") return ok("Preparing");
   return ok("Available");
 }
@@ -162,6 +167,7 @@ const RECEIVES = [
   "backend.accepted",
   "trigger",
   "ocpp.request",
+  "reservation.changed",
   "ocpp.result",
   "ocpp.failed",
 ] as const;
@@ -203,6 +209,9 @@ function refConnector(ref: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Most characters of StatusNotification.req `info` (CiString50Type). */
+const INFO_MAX = 50;
+
 function statusCall(
   id: number,
   d: Derived,
@@ -219,7 +228,8 @@ function statusCall(
       errorCode: d.errorCode,
       status,
       timestamp: new Date(now).toISOString(),
-      ...(d.info ? { info: d.info } : {}),
+      // CiString50 (section 7.7): a longer text from a driver is cut, never the status lost.
+      ...(d.info ? { info: [...d.info].slice(0, INFO_MAX).join("") } : {}),
     },
   };
 }
@@ -406,6 +416,11 @@ export function transitionConnectorStatus(
       if (retry) effects.push({ type: "timer.start", id: `retry:${id}`, ms: STATUS_RETRY_MS });
       break;
     }
+    case "reservation.changed":
+      for (let id = 1; id <= n; id++) {
+        set(id, { reserved: msg.reservations.some((r) => r.heldConnectorId === id) });
+      }
+      break;
     case "timer.fired":
       if (msg.id.startsWith("settle:")) set(Number(msg.id.slice(7)), { settling: false });
       if (msg.id.startsWith("retry:")) {

@@ -496,3 +496,51 @@ Deno.test("transitionConnectorStatus() sends the current status again after STAT
   );
   assert.deepEqual(effects, []);
 });
+
+Deno.test("transitionConnectorStatus() reports Reserved while a reservation holds the connector (section 4.9 A7, G1, G2)", () => {
+  const hold = (...held: number[]): ConnectorStatusMsg => ({
+    type: "reservation.changed",
+    reservations: held.map((id) => ({
+      reservationId: id,
+      connectorId: id,
+      heldConnectorId: id,
+      idTag: "RES",
+      expiresAt: T0 + 60_000,
+    })),
+  });
+  const s0 = run(initialConnectorStatus(ctx()), [{ type: "backend.accepted", currentTime: "" }])[0];
+  // A7 Reserved; a cable alone leaves it Reserved; G1 Available on expiry or cancel.
+  assert.deepEqual(
+    reported(s0, [hold(1), { type: "hw.ev_state", connectorId: 1, state: "B" }, hold()]),
+    ["1:Reserved", "1:Preparing"],
+  );
+  // G2: the reserved idTag presented: Preparing; the session ends, the reservation stands.
+  assert.deepEqual(
+    reported(s0, [
+      hold(1),
+      { type: "tx.authorized", connectorId: 1, idTag: "RES" },
+      { type: "tx.deauthorized", connectorId: 1 },
+      hold(),
+    ]),
+    ["1:Reserved", "1:Preparing", "1:Reserved", "1:Available"],
+  );
+  // G9: a fault wins over the reservation.
+  assert.deepEqual(
+    reported(s0, [hold(1), { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" }]),
+    ["1:Reserved", "1:Faulted:GroundFailure"],
+  );
+  assert.equal(deriveStatus({ ...base, reserved: true }).status, "Reserved");
+});
+
+Deno.test("transitionConnectorStatus() cuts a fault's info to CiString50, so the status is still sent", () => {
+  const long = "Ground fault detected by the residual current monitor, 30 mA";
+  assert.deepEqual(
+    reported(booted(), [{
+      type: "hw.fault",
+      connectorId: 1,
+      errorCode: "GroundFailure",
+      info: long,
+    }]),
+    [`1:Faulted:GroundFailure:${long.slice(0, 50)}`],
+  );
+});

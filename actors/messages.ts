@@ -6,9 +6,10 @@
  * The public entry for the messages and their types; each namespace is
  * declared in its own file: `_messages_hw.ts` (`hw.*`), `_messages_link.ts`
  * (`ws.*`, `ocpp.*`, `backend.*`), `_messages_auth.ts` (`auth.*`),
- * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`) and
+ * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
+ * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
- * clock, log).
+ * clock, log) and `_messages_reservation.ts` (`reservation.*`).
  *
  * @module
  */
@@ -18,6 +19,8 @@ import type { AuthMessage } from "./_messages_auth.ts";
 import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
+import type { ReservationMessage } from "./_messages_reservation.ts";
+import type { ScMessage } from "./_messages_sc.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
 export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
@@ -31,6 +34,8 @@ export type {
 export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
+export type { Reservation, ReservationMessage } from "./_messages_reservation.ts";
+export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 
 /** Every message on the bus. */
 export type BusMessage =
@@ -41,7 +46,9 @@ export type BusMessage =
   | AuthMessage
   | TxMessage
   | SystemMessage
-  | StoreMessage;
+  | StoreMessage
+  | ReservationMessage
+  | ScMessage;
 
 /** A message type name. */
 export type BusMessageType = BusMessage["type"];

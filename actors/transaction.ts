@@ -47,17 +47,24 @@
  * StopTransactionOnInvalidId is true, and otherwise only stops energy
  * (`tx.deauthorized`, errata 3.17).
  *
+ * Reservations (section 5.13, `_tx_reservation.ts`): on a reserved
+ * connector only the reserved idTag, or one of its parentIdTag, may charge,
+ * by card or RemoteStartTransaction; the StartTransaction of a transaction
+ * that uses a reservation carries its reservationId, and so does
+ * `tx.started` (which ends the reservation).
+ *
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results, OCPP
- * results, `availability.changed`, `tx.stop_all`, `system.started`, `backend.state`
- * (RemoteStart/StopTransaction are Rejected unless the boot is Accepted, section 4.2); emits `tx.*`, `auth.request`,
+ * results, `availability.changed`, `tx.stop_all`, `system.started`, `backend.state`,
+ * `reservation.changed`
+ * (RemoteStart/StopTransaction are Rejected unless the boot is Accepted, section 4.2); emits `tx.*`, `auth.request`, `sc.remote_profile` (a RemoteStart TxProfile),
  * `auth.info`, `hw.lock`, `hw.unlock`, `store.tx_journal`, `ocpp.call`
  * (StartTransaction, StopTransaction), `ocpp.reply`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { BackendState, EvState, MessageOf, StopReason } from "./messages.ts";
+import type { BackendState, EvState, MessageOf, Reservation, StopReason } from "./messages.ts";
 import { EMPTY_BOOT, type JournaledTx, type LastRun, type TxBoot } from "./boot.ts";
 import {
   authorize,
@@ -69,10 +76,12 @@ import {
   plugged,
   RELAY_CONFIRM_MS,
   release,
+  session,
   Work,
 } from "./_tx_session.ts";
 import { onEvState, onRequest, onResult, onTap } from "./_tx_events.ts";
 import { recover } from "./_tx_recovery.ts";
+import { mayCharge } from "./_tx_reservation.ts";
 
 export { LOCK_TIMEOUT_MS, RELAY_CONFIRM_MS };
 
@@ -142,6 +151,8 @@ export interface TransactionState {
   readonly blocked: string | null;
   /** The connection supervisor's last state: remote start/stop only when `accepted` (section 4.2). */
   readonly backend: BackendState;
+  /** The reservations in force (`reservation.changed`): who may charge where (section 5.13). */
+  readonly reservations: readonly Reservation[];
 }
 
 /** Message types the transaction actor receives. */
@@ -163,6 +174,7 @@ const RECEIVES = [
   "tx.stop_all",
   "system.started",
   "backend.state",
+  "reservation.changed",
 ] as const;
 
 /** Messages the transaction actor receives. */
@@ -197,6 +209,7 @@ export function initialTransaction(ctx: Ctx, boot: TxBoot = EMPTY_BOOT.tx): Tran
     lastRun: boot.lastRun,
     blocked: boot.blocked ?? null,
     backend: "disabled",
+    reservations: [],
   };
 }
 
@@ -287,7 +300,12 @@ export function transitionTransaction(
         break;
       }
       if (c.tx.phase !== "authorizing" || c.tx.idTag !== msg.idTag) break;
-      if (msg.info.status === "Accepted") {
+      const accepted = msg.info.status === "Accepted";
+      if (accepted && !mayCharge(w, msg.connectorId, session(msg.idTag, msg.info.parentIdTag))) {
+        // Section 5.13: a reserved connector takes only the reserved idTag or its group.
+        w.set(msg.connectorId, { tx: { phase: "idle" } });
+        w.log("info", `Card ${msg.idTag} refused: connector ${msg.connectorId} is reserved`);
+      } else if (accepted) {
         // A card's session without a cable goes to the connector that gets one first.
         const floating = msg.purpose === "start" && !plugged(c.ev) && w.conns.length > 1;
         authorize(w, msg.connectorId, msg.idTag, msg.info, floating);
@@ -310,6 +328,8 @@ export function transitionTransaction(
       break;
     case "backend.state":
       return w.done({ backend: msg.state });
+    case "reservation.changed":
+      return w.done({ reservations: msg.reservations });
     case "system.started":
       if (state.recovery.length === 0) break;
       recover(w, state.recovery, state.lastRun);

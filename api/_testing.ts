@@ -46,6 +46,9 @@ export function idleConnector(id: number): ConnectorView {
     energyWh: null,
     meterWh: 0,
     powerW: 0,
+    reservation: null,
+    limitA: 32,
+    limitSource: "installer",
   };
 }
 

@@ -22,6 +22,9 @@ const STATUS: StatusView = {
     energyWh: null,
     meterWh: 1234,
     powerW: 0,
+    reservation: null,
+    limitA: 32,
+    limitSource: "installer",
   }],
   durability: OK_DURABILITY,
 };

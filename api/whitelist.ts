@@ -30,6 +30,7 @@ import type { WhitelistEntry } from "../actors/messages.ts";
 import { idKey } from "../actors/auth_decision.ts";
 import type { FieldError } from "../config/store.ts";
 import type { WhitelistAccess } from "../runtime/auth_store.ts";
+import { parseDateTime } from "../ocpp/date_time.ts";
 
 /** Most entries of the local whitelist. */
 export const WHITELIST_MAX = 10_000;
@@ -84,11 +85,15 @@ export function parseEntry(
   }
   let utc: string | undefined;
   if (expiry !== undefined && expiry !== null) {
-    const ms = typeof expiry === "string" && DATE_TIME.test(expiry) ? Date.parse(expiry) : NaN;
-    if (Number.isNaN(ms)) {
+    // Date.parse would roll 2030-02-30 over to March 2: only days that exist.
+    const ms = typeof expiry === "string" && DATE_TIME.test(expiry)
+      ? parseDateTime(expiry.replace(/^(.{16})(?=Z|[+-])/i, "$1:00")) // seconds may be left out
+      : undefined;
+    if (ms === undefined) {
       errors.push({
         field: field("expiry"),
-        reason: "must be an ISO 8601 date-time with time zone, e.g. 2030-12-31T23:59:59Z",
+        reason:
+          "must be an ISO 8601 date-time with time zone of a day that exists, e.g. 2030-12-31T23:59:59Z",
       });
     } else utc = new Date(ms).toISOString();
   }

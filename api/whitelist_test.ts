@@ -145,3 +145,19 @@ Deno.test("GET /api/whitelist/ocpp shows the Central System's list read-only", a
   });
   assert.equal((await send("PUT", "/api/whitelist/ocpp", { entries: [] })).status, 404);
 });
+
+Deno.test("PUT /api/whitelist refuses days that do not exist (2030-02-30, April 31), naming the field", async () => {
+  const { send } = setup();
+  for (const expiry of ["2030-02-30T00:00:00Z", "2030-04-31T12:00:00+02:00"]) {
+    const body = await json(
+      send("PUT", "/api/whitelist", { entries: [{ idTag: "A" }, { idTag: "B", expiry }] }),
+      400,
+    ) as { fields: { field: string; reason: string }[] };
+    assert.deepEqual(body.fields.map((f) => f.field), ["entries[1].expiry"], expiry);
+  }
+  await json(send("POST", "/api/whitelist", { idTag: "C", expiry: "2030-02-29T00:00:00Z" }), 400);
+  assert.deepEqual(await json(send("GET", "/api/whitelist"), 200), {
+    source: "local",
+    entries: [],
+  });
+});

@@ -282,6 +282,27 @@ export const APP_KEYS: readonly KeyDef[] = [
     access: "RW",
     default: false,
   },
+  // The Reservation profile (section 3.11): off, ReserveNow is answered Rejected (OCTT TC_048_4).
+  {
+    key: "ReservationEnabled",
+    setting: "reservationEnabled",
+    kind: "boolean",
+    access: "R",
+    default: true,
+    appOnly: true,
+  },
+  // The installation's rating (cable, breaker, house connection), A per phase: no connector and
+  // not all of them together offer more, whatever a charging profile allows.
+  {
+    key: "MaxCurrentA",
+    setting: "maxCurrentA",
+    kind: "integer",
+    access: "R",
+    default: 32,
+    min: 6,
+    max: 80,
+    appOnly: true,
+  },
   // Availability survives a reboot (section 5.2): connector ids set Inoperative, 0 = whole Charge Point.
   {
     key: "InoperativeConnectors",

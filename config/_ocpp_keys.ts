@@ -1,7 +1,8 @@
 /**
  * The configuration keys of OCPP 1.6 chapter 9 (private to `config/`;
  * `registry.ts` joins them with the app settings): every Core key of
- * section 9.1 and the Local Auth List Management keys of section 9.2, with
+ * section 9.1, the Local Auth List Management keys of section 9.2 and the
+ * Smart Charging keys of section 9.4 and the Reservation key of section 9.3, with
  * access, default and bounds.
  *
  * @module
@@ -12,9 +13,11 @@ import type { KeyDef } from "./_types.ts";
 const SUPPORTED_MEASURANDS = [
   "Energy.Active.Import.Register",
   "Power.Active.Import",
+  "Current.Offered",
+  "Power.Offered",
 ] as const;
 
-/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), then 9.2 (Local Auth List Management). */
+/** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), 9.2 (Local Auth List Management), 9.3 (Reservation). */
 export const OCPP_KEYS: readonly KeyDef[] = [
   // --- OCPP 1.6 section 9.1, Core profile ---
   { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },
@@ -108,7 +111,12 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     key: "SupportedFeatureProfiles",
     kind: "csl",
     access: "R",
-    default: "Core,LocalAuthListManagement,RemoteTrigger",
+    default: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging",
+    // Section 9.1.28: the profiles this Charge Point supports as configured now.
+    derive: (c) =>
+      ["Core", "LocalAuthListManagement", "RemoteTrigger", "SmartCharging"].concat(
+        c.bool("ReservationEnabled") ? ["Reservation"] : [],
+      ).join(","),
   },
   { key: "SupportedFeatureProfilesMaxLength", kind: "integer", access: "R", default: 6 },
   {
@@ -132,4 +140,23 @@ export const OCPP_KEYS: readonly KeyDef[] = [
   { key: "LocalAuthListEnabled", kind: "boolean", access: "RW", default: true },
   { key: "LocalAuthListMaxLength", kind: "integer", access: "R", default: 10000 },
   { key: "SendLocalListMaxLength", kind: "integer", access: "R", default: 10000 },
+  // --- OCPP 1.6 section 9.4, Smart Charging profile ---
+  { key: "ChargeProfileMaxStackLevel", kind: "integer", access: "R", default: 32 },
+  {
+    key: "ChargingScheduleAllowedChargingRateUnit",
+    kind: "csl",
+    access: "R",
+    default: "Current,Power",
+  },
+  { key: "ChargingScheduleMaxPeriods", kind: "integer", access: "R", default: 48 },
+  { key: "ConnectorSwitch3to1PhaseSupported", kind: "boolean", access: "R", default: false },
+  { key: "MaxChargingProfilesInstalled", kind: "integer", access: "R", default: 64 },
+  // --- OCPP 1.6 section 9.3, Reservation profile ---
+  {
+    key: "ReserveConnectorZeroSupported",
+    setting: "reserveConnectorZeroSupported",
+    kind: "boolean",
+    access: "R",
+    default: true,
+  },
 ];

@@ -43,6 +43,12 @@ export interface KeyDef {
    * (Security Whitepaper A00.FR.005).
    */
   readonly checkChange?: (value: Value, current: ConfigView) => string | undefined;
+  /**
+   * The value follows from other settings and is never stored (e.g.
+   * SupportedFeatureProfiles from the profiles switched on), so it is true in
+   * every configuration. Only for read-only keys.
+   */
+  readonly derive?: (current: ConfigView) => Value;
 }
 
 /** A read-only view of the current values, as actors see it. */

@@ -44,11 +44,13 @@ export function viewOf(values: ReadonlyMap<string, Value>): ConfigView {
     if (!def || !kind.includes(def.kind)) {
       throw new TypeError(`Cannot read config key ${key}: not a ${kind[0]}`);
     }
+    if (def.derive) return def.derive(view);
     return values.get(key) ?? def.default;
   };
-  return {
+  const view: ConfigView = {
     int: (key) => get(key, ["integer"]) as number,
     bool: (key) => get(key, ["boolean"]) as boolean,
     str: (key) => String(get(key, ["string", "csl"])),
   };
+  return view;
 }

@@ -83,6 +83,7 @@ export class ConfigStore {
   get(key: string): Value {
     const def = byKey(key);
     if (!def) throw new RangeError(`Cannot read config key ${key}: unknown key`);
+    if (def.derive) return def.derive(this.#view);
     return this.#values.get(key) ?? def.default;
   }
 

@@ -12,13 +12,22 @@
  *
  * Each failure maps to the CALLERROR code of OCPP-J 1.6 section 4.2.3.
  *
+ * `typed-ocpp` widens three string limits of the schemas the OCA published
+ * (ChangeConfiguration.req `value` and GetConfiguration.conf values to 2048
+ * where CiString500 is 500, StatusNotification.req `info` to 100 where
+ * CiString50 is 50). {@link CORRECTIONS} puts the official limits back, so
+ * nothing longer is accepted inbound (a CALLERROR) or sent outbound (a
+ * strict backend would refuse it). `schema_official_test.ts` compares every
+ * schema used here with the published ones field by field.
+ *
  * @module
  */
 import * as SCHEMAS from "typed-ocpp/dist/ocpp16/schemas.js";
+import { isDateTime } from "./date_time.ts";
 import type { RpcErrorCode } from "./types.ts";
 
 /** A JSON schema node, as far as this interpreter reads it. */
-interface Node {
+export interface Node {
   readonly type?: string | readonly string[];
   readonly properties?: Readonly<Record<string, Node>>;
   readonly required?: readonly string[];
@@ -40,34 +49,8 @@ export interface Violation {
   readonly text: string;
 }
 
-// The two formats follow ajv-formats 3 ("full" mode, MIT licence) rule for rule, so that
+// The formats follow ajv-formats 3 ("full" mode, MIT licence) rule for rule, so that
 // this module accepts exactly what Ajv-based OCPP stacks accept (schema_test.ts checks it).
-const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
-const TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)$/i;
-const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** RFC 3339 date-time: real calendar days, a time zone, a leap second only at 23:59 UTC. */
-function isDateTime(s: string): boolean {
-  const parts = s.split(/t|\s/i);
-  if (parts.length !== 2) return false;
-  const d = DATE.exec(parts[0]!);
-  const t = TIME.exec(parts[1]!);
-  if (!d || !t) return false;
-  const [year, month, day] = [+d[1]!, +d[2]!, +d[3]!];
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : DAYS[month]!)) {
-    return false;
-  }
-  const [hr, min, sec] = [+t[1]!, +t[2]!, +t[3]!];
-  const sign = t[5] === "-" ? -1 : 1;
-  const [tzH, tzM] = [+(t[6] ?? 0), +(t[7] ?? 0)];
-  if (tzH > 23 || tzM > 59) return false;
-  if (hr <= 23 && min <= 59 && sec < 60) return true;
-  const utcMin = min - tzM * sign;
-  const utcHr = hr - tzH * sign - (utcMin < 0 ? 1 : 0);
-  return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
-}
-
 /** RFC 3986 absolute URI (ASCII only, as in JSON Schema draft-04). */
 // deno-fmt-ignore
 const URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
@@ -191,6 +174,47 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
+/**
+ * The official limits where `typed-ocpp` differs from the OCA's 1.6 schemas:
+ * schema name, then field paths (`a.b`, `[]` for array items) and what to set.
+ */
+export const CORRECTIONS: Readonly<Record<string, Readonly<Record<string, Node>>>> = {
+  ChangeConfigurationRequest: { value: { maxLength: 500 } },
+  GetConfigurationResponse: { "configurationKey[].value": { maxLength: 500 } },
+  StatusNotificationRequest: { info: { maxLength: 50 } },
+};
+
+const corrected = new Map<string, Node>();
+
+/** The schema of `name` with the official limits, or undefined when there is none. */
+export function schemaFor(name: string): Node | undefined {
+  const raw = (SCHEMAS as Record<string, Node | undefined>)[name];
+  const fixes = CORRECTIONS[name];
+  if (!raw || !fixes) return raw;
+  let schema = corrected.get(name);
+  if (!schema) {
+    const copy = structuredClone(raw) as Node;
+    for (const [path, patch] of Object.entries(fixes)) {
+      Object.assign(nodeAt(copy, path), patch);
+    }
+    corrected.set(name, schema = copy);
+  }
+  return schema;
+}
+
+/** The node of a field path in a schema (following `$ref`s). */
+function nodeAt(root: Node, path: string): Node {
+  let node = root;
+  for (const step of path.replace(/\[\]/g, ".[]").split(".")) {
+    while (node.$ref) node = root.definitions![node.$ref.replace("#/definitions/", "")]!;
+    const next = step === "[]" ? node.items as Node | undefined : node.properties?.[step];
+    if (!next) throw new Error(`schema has no field ${path}`);
+    node = next;
+  }
+  while (node.$ref) node = root.definitions![node.$ref.replace("#/definitions/", "")]!;
+  return node;
+}
+
 /** True when the schemas define this action (request and response). */
 export function hasSchema(action: string): boolean {
   return `${action}Request` in SCHEMAS && `${action}Response` in SCHEMAS;
@@ -211,7 +235,7 @@ export function validatePayload(
   kind: "Request" | "Response",
   payload: unknown,
 ): Violation | undefined {
-  const schema = (SCHEMAS as Record<string, Node | undefined>)[`${action}${kind}`];
+  const schema = schemaFor(`${action}${kind}`);
   if (!schema) return { code: "NotImplemented", text: `no schema for ${action}${kind}` };
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     return {

@@ -13,7 +13,7 @@ import { Ajv } from "npm:ajv@8.20.0";
 // deno-lint-ignore no-import-prefix -- test-only oracle, deliberately kept out of deno.json
 import ajvFormats from "npm:ajv-formats@3.0.1";
 import * as SCHEMAS from "typed-ocpp/dist/ocpp16/schemas.js";
-import { hasSchema, validatePayload, type Violation } from "./schema.ts";
+import { hasSchema, schemaFor, validatePayload, type Violation } from "./schema.ts";
 import type { RpcErrorCode } from "./types.ts";
 
 /** A schema node, as far as the generator reads it. */
@@ -45,7 +45,8 @@ const ajv = new Ajv({ strict: false, multipleOfPrecision: 6 });
 ajvFormats.default(ajv);
 
 const NAMES = Object.keys(SCHEMAS).filter((n) => /(Request|Response)$/.test(n)).sort();
-const SCHEMA_OF = SCHEMAS as unknown as Record<string, Node>;
+// The schemas as validatePayload uses them: typed-ocpp's with the OCA's official limits.
+const SCHEMA_OF = Object.fromEntries(NAMES.map((n) => [n, schemaFor(n)!])) as Record<string, Node>;
 
 function split(name: string): [string, "Request" | "Response"] {
   const kind = name.endsWith("Request") ? "Request" : "Response";

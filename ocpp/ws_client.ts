@@ -61,6 +61,13 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const MAX_HEAD = 16 * 1024;
 /** How long the client waits for the server's close frame before dropping the socket. */
 export const CLOSE_WAIT_MS = 2_000;
+/**
+ * Most bytes waiting to be written (beyond what the operating system took).
+ * A backend that stops reading its socket while its calls keep coming would
+ * otherwise make the replies queue without bound; past this the connection
+ * counts as dead, is dropped, and the supervisor opens a new one.
+ */
+export const MAX_SEND_BUFFER = 1024 * 1024;
 
 /** The Sec-WebSocket-Accept a server must answer to `key` (section 4.2.2). */
 export async function acceptFor(key: string): Promise<string> {
@@ -223,6 +230,8 @@ export class WsClient {
   #assembler = new MessageAssembler(MAX_PAYLOAD);
   #state: "open" | "closing" | "closed" = "open";
   #writing: Promise<void> = Promise.resolve();
+  /** Bytes handed to `#frame` and not yet written. */
+  #queued = 0;
   #reported = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -275,9 +284,25 @@ export class WsClient {
     this.#drop();
   }
 
+  /** Bytes waiting to be written (tests, status). */
+  get buffered(): number {
+    return this.#queued;
+  }
+
   #frame(opcode: number, payload: Uint8Array): void {
+    if (this.#state === "closed") return;
     const bytes = encodeFrame(opcode, payload, crypto.getRandomValues(new Uint8Array(4)));
-    this.#writing = this.#writing.then(() => writeAll(this.#stream, bytes)).catch((err) => {
+    if (this.#queued + bytes.length > MAX_SEND_BUFFER && opcode !== OP.close) {
+      this.abort(
+        `Connection lost: the backend stopped reading (over ${MAX_SEND_BUFFER} bytes waiting to be sent)`,
+      );
+      return;
+    }
+    this.#queued += bytes.length;
+    this.#writing = this.#writing.then(() => writeAll(this.#stream, bytes)).then(() => {
+      this.#queued -= bytes.length;
+    }, (err) => {
+      this.#queued -= bytes.length;
       this.#report(`Connection lost: ${err instanceof Error ? err.message : err}`);
       this.#drop();
     });

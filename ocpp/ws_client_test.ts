@@ -202,3 +202,71 @@ Deno.test("WsClient interoperates with Deno's WebSocket server (echo)", async ()
     await server.shutdown();
   }
 });
+
+Deno.test("WsClient fails the connection on a close frame with a 1-byte payload (RFC 6455 5.5.1)", async () => {
+  const peer = rawPeer(upgrade);
+  const stream = await Deno.connect({ hostname: "127.0.0.1", port: peer.port });
+  let closed = "";
+  await openWebSocket(
+    stream,
+    { url: new URL(`ws://127.0.0.1:${peer.port}/`), protocols: ["ocpp1.6"] },
+    { onMessage: () => {}, onClose: (r) => closed = r },
+  );
+  const { conn } = await peer.conn;
+  await conn.write(encodeFrame(OP.close, new Uint8Array([0x03])));
+  const close = await nextFrame(conn, new FrameDecoder({ expectMasked: true }));
+  assert.equal(parseClose(close.payload).code, 1002);
+  assert.match(closed, /^Protocol error: .*1-byte/);
+  conn.close();
+});
+
+Deno.test("WsClient closes with 1009 when one message comes in 300,000 empty fragments", async () => {
+  const peer = rawPeer(upgrade);
+  const stream = await Deno.connect({ hostname: "127.0.0.1", port: peer.port });
+  let closed = "";
+  await openWebSocket(
+    stream,
+    { url: new URL(`ws://127.0.0.1:${peer.port}/`), protocols: ["ocpp1.6"] },
+    { onMessage: () => {}, onClose: (r) => closed = r },
+  );
+  const { conn } = await peer.conn;
+  const empty = encodeFrame(OP.continuation, new Uint8Array(), undefined, false);
+  const chunk = new Uint8Array(empty.length * 10_000);
+  for (let i = 0; i < 10_000; i++) chunk.set(empty, i * empty.length);
+  await conn.write(encodeFrame(OP.text, enc.encode("["), undefined, false));
+  const writing = (async () => {
+    try {
+      for (let i = 0; i < 30; i++) await conn.write(chunk);
+      // Without a bound the client would still be waiting: end it, so the test ends either way.
+      await conn.write(encodeFrame(OP.close, closePayload(1000)));
+    } catch { /* the client dropped the socket */ }
+  })();
+  const close = await nextFrame(conn, new FrameDecoder({ expectMasked: true }));
+  assert.equal(parseClose(close.payload).code, 1009);
+  assert.match(closed, /^Protocol error: .*frames/);
+  conn.close();
+  await writing;
+});
+
+Deno.test("WsClient drops the connection when the backend stops reading (bounded send buffer)", async () => {
+  const peer = rawPeer(upgrade);
+  const stream = await Deno.connect({ hostname: "127.0.0.1", port: peer.port });
+  let closed = "";
+  const client = await openWebSocket(
+    stream,
+    { url: new URL(`ws://127.0.0.1:${peer.port}/`), protocols: ["ocpp1.6"] },
+    { onMessage: () => {}, onClose: (r) => closed = r },
+  );
+  const { conn } = await peer.conn; // and never reads again
+  const reply = "x".repeat(64 * 1024);
+  let sent = 0;
+  // At most 100 MB: far beyond the kernel's socket buffers and the client's own bound.
+  while (closed === "" && sent < 1600) {
+    client.send(reply);
+    sent++;
+    if (sent % 16 === 0) await new Promise((ok) => setTimeout(ok, 1));
+  }
+  assert.match(closed, /^Connection lost: the backend stopped reading/);
+  assert.equal(client.open, false);
+  conn.close();
+});

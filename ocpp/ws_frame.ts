@@ -78,6 +78,11 @@ export interface DecoderOptions {
 
 /** Largest message accepted by default (OCPP messages are a few kB). */
 export const MAX_PAYLOAD = 4 * 1024 * 1024;
+/**
+ * Most frames one message may come in. The byte limit alone does not bound
+ * the work: 300,000 empty continuation frames are 0.6 MB on the wire.
+ */
+export const MAX_FRAGMENTS = 1024;
 
 /**
  * Turns received bytes into frames. `push` the bytes as they come, then
@@ -172,16 +177,20 @@ export class MessageAssembler {
   #parts: Uint8Array[] = [];
   #size = 0;
   #opcode = -1;
+  #frames = 0;
   #max: number;
+  #maxFrames: number;
 
-  constructor(maxPayload = MAX_PAYLOAD) {
+  constructor(maxPayload = MAX_PAYLOAD, maxFragments = MAX_FRAGMENTS) {
     this.#max = maxPayload;
+    this.#maxFrames = maxFragments;
   }
 
   /**
    * Adds a data frame; returns the whole message once its last fragment came.
    *
-   * @throws {WsProtocolError} on a continuation without a start, a new message inside one, or an oversized message.
+   * @throws {WsProtocolError} on a continuation without a start, a new message inside one, or a
+   * message over the byte limit or in more frames than the fragment limit.
    */
   add(frame: Frame): { opcode: number; data: Uint8Array } | undefined {
     if (frame.opcode === OP.continuation) {
@@ -194,7 +203,10 @@ export class MessageAssembler {
     if (this.#size > this.#max) {
       throw new WsProtocolError(`Cannot read message: over ${this.#max} bytes`, 1009);
     }
-    this.#parts.push(frame.payload);
+    if (++this.#frames > this.#maxFrames) {
+      throw new WsProtocolError(`Cannot read message: in over ${this.#maxFrames} frames`, 1009);
+    }
+    if (frame.payload.length > 0 || this.#parts.length === 0) this.#parts.push(frame.payload);
     if (!frame.fin) return undefined;
     const data = this.#parts.length === 1 ? this.#parts[0]! : new Uint8Array(this.#size);
     if (this.#parts.length > 1) {
@@ -207,6 +219,7 @@ export class MessageAssembler {
     const opcode = this.#opcode;
     this.#parts = [];
     this.#size = 0;
+    this.#frames = 0;
     this.#opcode = -1;
     return { opcode, data };
   }
@@ -222,15 +235,30 @@ export function closePayload(code: number, reason = ""): Uint8Array {
   return out;
 }
 
-/** Reads a close frame's payload; code 1005 when it has none (section 7.1.5). */
+/**
+ * Reads a close frame's payload; code 1005 when it has none (section 7.1.5).
+ *
+ * @throws {WsProtocolError} on a 1-byte payload or a code no endpoint may send (1002), or a
+ * reason that is not UTF-8 (1007): section 5.5.1 and 7.4 say to fail the connection.
+ */
 export function parseClose(payload: Uint8Array): { code: number; reason: string } {
-  if (payload.length < 2) return { code: 1005, reason: "" };
-  const code = (payload[0]! << 8) | payload[1]!;
-  let reason = "";
-  try {
-    reason = new TextDecoder("utf-8", { fatal: true }).decode(payload.subarray(2));
-  } catch {
-    reason = "(invalid UTF-8)";
+  if (payload.length === 0) return { code: 1005, reason: "" };
+  if (payload.length === 1) {
+    throw new WsProtocolError("Cannot read close frame: a 1-byte payload has no status code");
   }
-  return { code, reason };
+  const code = (payload[0]! << 8) | payload[1]!;
+  if (!sendableCloseCode(code)) {
+    throw new WsProtocolError(`Cannot read close frame: ${code} is not a status code to send`);
+  }
+  try {
+    return { code, reason: new TextDecoder("utf-8", { fatal: true }).decode(payload.subarray(2)) };
+  } catch {
+    throw new WsProtocolError("Cannot read close frame: reason is not UTF-8", 1007);
+  }
+}
+
+/** Status codes an endpoint may put in a close frame (RFC 6455 section 7.4, IANA registry). */
+function sendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+    (code >= 3000 && code <= 4999);
 }

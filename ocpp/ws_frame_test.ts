@@ -105,3 +105,41 @@ Deno.test("closePayload() and parseClose() carry code and reason; no payload mea
   assert.deepEqual(parseClose(new Uint8Array()), { code: 1005, reason: "" });
   assert.equal(closePayload(1000, "x".repeat(200)).length, 125);
 });
+
+Deno.test("MessageAssembler.add() bounds the frames of one message, empty ones included", () => {
+  const a = new MessageAssembler(1000, 8);
+  const empty = (opcode: number, fin = false) => ({ fin, opcode, payload: new Uint8Array() });
+  a.add({ fin: false, opcode: OP.text, payload: enc.encode("[") });
+  for (let i = 0; i < 7; i++) a.add(empty(OP.continuation));
+  assert.throws(
+    () => a.add(empty(OP.continuation)),
+    (e: unknown) => e instanceof WsProtocolError && e.code === 1009 && /frames/.test(e.message),
+  );
+  // The default bound holds against 300,000 empty continuations (0.6 MB on the wire).
+  const b = new MessageAssembler();
+  b.add({ fin: false, opcode: OP.text, payload: enc.encode("[") });
+  assert.throws(() => {
+    for (let i = 0; i < 300_000; i++) b.add(empty(OP.continuation));
+  }, (e: unknown) => e instanceof WsProtocolError && e.code === 1009);
+  // Within the bound, empty fragments join to the same message.
+  const c = new MessageAssembler(1000, 8);
+  c.add(empty(OP.text));
+  c.add({ fin: false, opcode: OP.continuation, payload: enc.encode("ok") });
+  c.add(empty(OP.continuation));
+  assert.equal(new TextDecoder().decode(c.add(empty(OP.continuation, true))!.data), "ok");
+});
+
+Deno.test("parseClose() fails a 1-byte payload, an unsendable code and a reason that is not UTF-8", () => {
+  const refused = (bytes: number[], code: number) =>
+    assert.throws(
+      () => parseClose(new Uint8Array(bytes)),
+      (e: unknown) => e instanceof WsProtocolError && e.code === code,
+    );
+  refused([0x03], 1002); // RFC 6455 section 5.5.1: a body starts with a 2-byte code
+  refused([0x03, 0xe8, 0xc3, 0x28], 1007); // 1000 + invalid UTF-8 (section 8.1)
+  refused([0x03, 0xed], 1002); // 1005 must never be sent (section 7.4.1)
+  refused([0x03, 0xee], 1002); // 1006 neither
+  refused([0x03, 0xe7], 1002); // 999: not a status code
+  refused([0x13, 0x88], 1002); // 5000: out of range
+  assert.deepEqual(parseClose(closePayload(4000, "app")), { code: 4000, reason: "app" });
+});

@@ -8,7 +8,9 @@ import type {
   ChargePointErrorCode,
   ConnectorStatus,
   EvState,
+  LimitSource,
 } from "../actors/messages.ts";
+import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { Value } from "../config/registry.ts";
 import type { DurabilityView } from "./durability_view.ts";
 
@@ -27,6 +29,20 @@ export interface ConnectorView {
   /** Meter register, Wh. */
   readonly meterWh: number;
   readonly powerW: number;
+  /** The reservation holding the connector (ReserveNow, section 5.13), or null. */
+  readonly reservation: {
+    readonly reservationId: number;
+    readonly idTag: string;
+    readonly parentIdTag?: string;
+    /** ISO time the reservation expires. */
+    readonly expiryDate: string;
+    /** Made for connector 0: the reserved idTag may charge on any connector. */
+    readonly anyConnector: boolean;
+  } | null;
+  /** The current the connector may offer now, A per phase (0: paused). */
+  readonly limitA: number;
+  /** What sets it: a charging profile, the installer's rating, the external limit. */
+  readonly limitSource: LimitSource;
 }
 
 /** The answer of `/api/status`. */
@@ -67,6 +83,9 @@ export interface RuntimeHandle {
   /** Leaves safe mode (charging disabled after a damaged store was moved aside). */
   clearSafeMode(): Promise<void>;
   readonly sim?: SimControls | undefined;
+  /** The external limit (`/api/limit`), where the runtime takes one. */
+  externalLimit?(): LocalLimit | null;
+  setExternalLimit?(limit: LocalLimit | null): void;
   /** The app's whitelist (`/api/whitelist`), where the runtime keeps one. */
   readonly whitelist?: import("./auth_store.ts").WhitelistAccess | undefined;
 }

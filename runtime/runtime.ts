@@ -21,14 +21,14 @@
  *
  * @module
  */
-import { Bus, type BusError, errorText } from "../actors/bus.ts";
+import { Bus, type BusError, errorText, type StoreEffect } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
 import type {
   BackendState,
   BusMessage,
+  LimitSource,
   MessageOf,
   StopReason,
-  StoreMessage,
 } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
@@ -39,6 +39,9 @@ import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
 import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
+import { reservationActor, type ReservationState } from "../actors/reservation.ts";
+import type { SmartChargingState } from "../actors/smart_charging.ts";
+import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { BackendClock, Link } from "./link.ts";
@@ -47,6 +50,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -54,6 +58,7 @@ import {
   type WhitelistAccess,
   whitelistAccess,
 } from "./auth_store.ts";
+import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 
 export type { DurabilityView };
 
@@ -120,6 +125,8 @@ export class Runtime implements RuntimeHandle {
   #storeError: string | null = null;
   #auth: AuthStore;
   #seed: number;
+  #reservations: ReservationStore;
+  #profiles: ProfileStore;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -136,6 +143,8 @@ export class Runtime implements RuntimeHandle {
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
     this.#seed = (opts.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!) >>> 0;
+    this.#reservations = new ReservationStore(this.#journal.storage);
+    this.#profiles = new ProfileStore(this.#journal.storage);
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -201,11 +210,13 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(connectionActor(o.bootInfo, this.#seed));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
+    spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
     bus.spawn(relayActor);
     bus.spawn(meterActor);
     bus.spawn(connectorStatusActor);
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
+    bus.spawn(reservationActor);
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -216,6 +227,8 @@ export class Runtime implements RuntimeHandle {
     }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
+    this.#reservations.attach(bus, o.logger);
     if (blocked !== undefined) {
       o.logger.log("error", `Charging disabled: ${blocked}`);
       bus.publish({
@@ -297,9 +310,10 @@ export class Runtime implements RuntimeHandle {
    * Faulted / InternalError: no energy, no new session); it is rethrown so
    * the bus drops the transition that needed it.
    */
-  #persist(bus: Bus, m: StoreMessage): void {
+  #persist(bus: Bus, m: StoreEffect): void {
     try {
-      this.#journal.apply(m, this.#o.clock.now());
+      if (m.type === "store.reservation") this.#reservations.apply(m);
+      else this.#journal.apply(m, this.#o.clock.now());
       this.#storeError = null;
     } catch (err) {
       const text = `Cannot write ${m.type} to the store: ${errorText(err)}`;
@@ -400,6 +414,8 @@ export class Runtime implements RuntimeHandle {
     const tx = this.#bus.snapshot<TransactionState>("transaction");
     const conn = this.#bus.snapshot<ConnectionState>("connection");
     const meter = this.#bus.snapshot<MeterState>("meter");
+    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
+    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
@@ -414,6 +430,9 @@ export class Runtime implements RuntimeHandle {
         energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
         meterWh: Math.floor(c.meterWh),
         powerW: Math.round(meter.connectors[i]?.w ?? 0),
+        reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
+        limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
+        limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
       };
     });
     return {
@@ -425,6 +444,16 @@ export class Runtime implements RuntimeHandle {
       connectors,
       durability: this.durability(),
     };
+  }
+
+  /** The external limit of the local API (`PUT /api/limit`), or none. */
+  externalLimit(): LocalLimit | null {
+    return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
+  }
+
+  /** Sets (or with null removes) the external limit; the limits follow at once. */
+  setExternalLimit(limit: LocalLimit | null): void {
+    this.#bus.publish({ type: "sc.external_limit", limit });
   }
 
   settings() {

@@ -176,13 +176,19 @@ Deno.test("rpc: an unknown action gets CALLERROR NotImplemented", async () => {
 
 Deno.test("rpc: a Central System action without a handler gets CALLERROR NotSupported", async () => {
   await using rig = await startRig();
+  // The first of these OCPP 1.6 actions no actor answers (yet), with a valid payload.
+  const candidates = {
+    GetDiagnostics: { location: "ftp://127.0.0.1/diagnostics" },
+    ClearChargingProfile: {},
+    UpdateFirmware: { location: "ftp://127.0.0.1/fw.bin", retrieveDate: new Date().toISOString() },
+  } as const;
+  const handled = rig.cp.bus.handledActions();
+  const action = (Object.keys(candidates) as (keyof typeof candidates)[]).find((a) =>
+    !handled.has(a)
+  );
+  assert.ok(action, "an action without a handler");
   await assert.rejects(
-    rig.csms.call("ReserveNow", {
-      connectorId: 1,
-      expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
-      idTag: "TAG1",
-      reservationId: 7,
-    }),
+    rig.csms.call(action, candidates[action]),
     (err: { rpcErrorCode?: string }) => {
       assert.equal(err.rpcErrorCode, "NotSupported");
       return true;

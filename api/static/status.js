@@ -260,6 +260,17 @@ function connectorCard(c) {
       ]),
     );
   } else card.append(el("p", { class: "hint" }, [t("c.noTx")]));
+  const r = c.reservation;
+  if (r) {
+    const rows = [
+      [t("c.resIdTag"), r.idTag, `c${c.id}-res-idtag`],
+      [t("c.resExpiry"), time(r.expiryDate), `c${c.id}-res-expiry`],
+      [t("c.resId"), String(r.reservationId)],
+    ];
+    if (r.parentIdTag) rows.push([t("c.resParent"), r.parentIdTag]);
+    if (r.anyConnector) rows.push([t("c.resScope"), t("c.resAny")]);
+    card.append(el("h3", { id: `c${c.id}-res` }, [t("c.res")]), list(rows));
+  }
   return card;
 }
 

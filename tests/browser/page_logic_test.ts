@@ -145,7 +145,7 @@ Deno.test("texts: the whitelist's reasons are German on the German page", () => 
   for (
     const reason of [
       "must be 1-20 printable ASCII characters, without leading or trailing spaces",
-      "must be an ISO 8601 date-time with time zone, e.g. 2030-12-31T23:59:59Z",
+      "must be an ISO 8601 date-time with time zone of a day that exists, e.g. 2030-12-31T23:59:59Z",
       "appears twice (idTags are case-insensitive)",
       "must not contain control characters",
       "must be at most 50 characters",

@@ -1,0 +1,413 @@
+/**
+ * The smart charging actor (OCPP 1.6 sections 3.13, 5.5, 5.7, 5.16): the
+ * installed charging profiles, the composite schedule, and the current each
+ * connector may offer.
+ *
+ * - SetChargingProfile: checked (`_sc_validate.ts`: Rejected, or CALLERROR
+ *   PropertyConstraintViolation for an unknown connector, errata 3.39); a
+ *   profile replaces the one with the same chargingProfileId, or the same
+ *   stackLevel and purpose on the same connector (sections 3.13.2, 5.16.3);
+ *   at most MaxChargingProfilesInstalled, counted after the replacement.
+ *   Accepted only once the store has it (`sc.persist` -> `sc.persisted`).
+ * - ClearChargingProfile (errata 3.25, 3.26): an id clears that profile
+ *   whatever the other fields; otherwise the given fields are ANDed, none
+ *   clears all; stackLevel 0 is a value. Unknown when nothing matched.
+ * - GetCompositeSchedule: `composite_schedule.ts` from the moment of
+ *   receipt for `duration` seconds, in the requested unit (A when absent);
+ *   an unknown connector is Rejected (section 5.7).
+ * - RemoteStartTransaction's TxProfile (`sc.remote_profile`, checked by the
+ *   transaction actor) is installed when that session's transaction starts.
+ * - TxProfiles are deleted when their transaction ends (section 3.13.1).
+ * - Limits: after every change (profiles, transactions, a period boundary
+ *   on the injected clock, the installer's MaxCurrentA, the external limit)
+ *   `sc.limit` is published for each connector whose limit changed
+ *   (`_sc_limits.ts`): the pilot offers it, the meter reports it.
+ *
+ * Handles SetChargingProfile, ClearChargingProfile, GetCompositeSchedule.
+ * Receives `ocpp.request`, `sc.persisted`, `sc.remote_profile`,
+ * `sc.external_limit`, `tx.started`, `tx.confirmed`, `tx.stopped`,
+ * `config.changed`, `system.started`. Emits `sc.persist`, `sc.limit`,
+ * `ocpp.reply`, `ocpp.reply_error`, `log`.
+ *
+ * @module
+ */
+import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import type { MessageOf, ProfileChange } from "./messages.ts";
+import type { CsAction, Payload, V16 } from "../ocpp/types.ts";
+import {
+  type ChargingProfile,
+  compositeSchedule,
+  type Installed,
+  type LocalLimit,
+  nextChange,
+} from "./composite_schedule.ts";
+import { checkSetProfile } from "./_sc_validate.ts";
+import { type LiveLimit, liveLimits } from "./_sc_limits.ts";
+import { idKey } from "./auth_decision.ts";
+
+/** The longest the actor sleeps before it looks at the profiles again. */
+export const RECHECK_MS = 86_400_000;
+
+/** A transaction running on a connector, as smart charging needs it. */
+export interface ScSession {
+  readonly transactionId: number | null;
+  readonly startedAt: number;
+}
+
+/** A change waiting for the store, and the answer it gets then. */
+interface Waiting {
+  readonly ref: string;
+  readonly change: ProfileChange;
+  readonly id: string;
+  readonly action: CsAction;
+}
+
+/** The smart charging actor's state. */
+export interface SmartChargingState {
+  readonly profiles: readonly Installed[];
+  /** Index = connectorId - 1. */
+  readonly sessions: readonly (ScSession | null)[];
+  /** A RemoteStartTransaction's TxProfile, until its transaction starts. */
+  readonly remote:
+    readonly ({ readonly idTag: string; readonly profile: ChargingProfile } | null)[];
+  readonly external: LocalLimit | null;
+  readonly waiting: readonly Waiting[];
+  readonly seq: number;
+  /** What `sc.limit` last said per connector. */
+  readonly published: readonly (LiveLimit | null)[];
+}
+
+const RECEIVES = [
+  "ocpp.request",
+  "sc.persisted",
+  "sc.remote_profile",
+  "sc.external_limit",
+  "tx.started",
+  "tx.confirmed",
+  "tx.stopped",
+  "config.changed",
+  "system.started",
+] as const;
+
+/** Messages the smart charging actor receives. */
+export type SmartChargingMsg = MessageOf<(typeof RECEIVES)[number]>;
+
+/** The initial state, with the profiles of the store. */
+export function initialSmartCharging(
+  ctx: Ctx,
+  profiles: readonly Installed[] = [],
+): SmartChargingState {
+  const n = ctx.config.int("NumberOfConnectors");
+  return {
+    profiles,
+    sessions: Array(n).fill(null),
+    remote: Array(n).fill(null),
+    external: null,
+    waiting: [],
+    seq: 0,
+    published: Array(n).fill(null),
+  };
+}
+
+/** Applies a stored change to the installed profiles. */
+export function applyChange(profiles: readonly Installed[], c: ProfileChange): Installed[] {
+  const gone = new Set(c.kind === "put" ? c.replaces : c.ids);
+  const kept = profiles.filter((i) => !gone.has(i.profile.chargingProfileId));
+  return c.kind === "put" ? [...kept, c.installed] : kept;
+}
+
+/** The profiles a new one replaces (sections 3.13.2, 5.16.3). */
+export function replacedBy(profiles: readonly Installed[], next: Installed): number[] {
+  const p = next.profile;
+  return profiles.filter((i) =>
+    i.profile.chargingProfileId === p.chargingProfileId ||
+    (i.connectorId === next.connectorId && i.profile.stackLevel === p.stackLevel &&
+      i.profile.chargingProfilePurpose === p.chargingProfilePurpose)
+  ).map((i) => i.profile.chargingProfileId);
+}
+
+/** The profiles ClearChargingProfile matches (errata 3.25, 3.26). */
+export function matching(
+  profiles: readonly Installed[],
+  req: V16.ClearChargingProfileRequest,
+): Installed[] {
+  if (req.id !== undefined) return profiles.filter((i) => i.profile.chargingProfileId === req.id);
+  return profiles.filter((i) =>
+    (req.connectorId === undefined || i.connectorId === req.connectorId) &&
+    (req.chargingProfilePurpose === undefined ||
+      i.profile.chargingProfilePurpose === req.chargingProfilePurpose) &&
+    (req.stackLevel === undefined || i.profile.stackLevel === req.stackLevel)
+  );
+}
+
+function sessionsMap(s: SmartChargingState): Map<number, number> {
+  const m = new Map<number, number>();
+  s.sessions.forEach((x, i) => x && m.set(i + 1, x.startedAt));
+  return m;
+}
+
+/** Publishes the limits that changed and sets the timer to the next boundary. */
+function reevaluate(s: SmartChargingState, ctx: Ctx, effects: Effect[]): SmartChargingState {
+  const sessions = sessionsMap(s);
+  const external = s.external && (s.external.until === undefined || s.external.until > ctx.now)
+    ? s.external
+    : null;
+  const limits = liveLimits({
+    profiles: s.profiles,
+    now: ctx.now,
+    connectors: s.sessions.length,
+    sessions,
+    ratingA: ctx.config.int("MaxCurrentA"),
+    external,
+  });
+  const published = limits.map((l, i) => {
+    const before = s.published[i];
+    if (before?.currentA !== l.currentA || before.source !== l.source) {
+      effects.push({ type: "sc.limit", connectorId: i + 1, ...l });
+    }
+    return l;
+  });
+  const next = nextChange(
+    s.profiles,
+    sessions,
+    external ? [external] : [],
+    ctx.now,
+    ctx.now + RECHECK_MS,
+  );
+  effects.push({
+    type: "timer.start",
+    id: "boundary",
+    ms: (next ?? ctx.now + RECHECK_MS) - ctx.now,
+  });
+  return { ...s, published, external };
+}
+
+type Request = MessageOf<"ocpp.request">;
+
+function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effect[]) {
+  const reply = (payload: Payload) =>
+    effects.push({ type: "ocpp.reply", id: msg.id, action: msg.action, payload });
+  const n = s.sessions.length;
+  switch (msg.action) {
+    case "SetChargingProfile": {
+      const req = msg.payload as unknown as V16.SetChargingProfileRequest;
+      const p = req.csChargingProfiles;
+      const session = s.sessions[req.connectorId - 1] ?? undefined;
+      const refused = checkSetProfile(req.connectorId, p, {
+        config: ctx.config,
+        now: ctx.now,
+        tx: session,
+      });
+      if (refused) {
+        effects.push({
+          type: "log",
+          level: "info",
+          text: `SetChargingProfile refused: ${refused.reason}`,
+        });
+        if (refused.callError) {
+          effects.push({
+            type: "ocpp.reply_error",
+            id: msg.id,
+            code: refused.callError,
+            description: refused.reason,
+          });
+        } else reply({ status: "Rejected" } satisfies V16.SetChargingProfileResponse);
+        return s;
+      }
+      const installed: Installed = {
+        connectorId: req.connectorId,
+        profile: p,
+        installedAt: ctx.now,
+      };
+      const replaces = replacedBy(s.profiles, installed);
+      const max = ctx.config.int("MaxChargingProfilesInstalled");
+      if (s.profiles.length - replaces.length + 1 > max) {
+        effects.push({
+          type: "log",
+          level: "info",
+          text: `SetChargingProfile refused: MaxChargingProfilesInstalled ${max} reached`,
+        });
+        reply({ status: "Rejected" } satisfies V16.SetChargingProfileResponse);
+        return s;
+      }
+      return persist(s, { kind: "put", installed, replaces }, msg, effects);
+    }
+    case "ClearChargingProfile": {
+      const req = msg.payload as V16.ClearChargingProfileRequest;
+      const found = matching(s.profiles, req);
+      if (found.length === 0) {
+        reply({ status: "Unknown" } satisfies V16.ClearChargingProfileResponse);
+        return s;
+      }
+      const ids = found.map((i) => i.profile.chargingProfileId);
+      return persist(s, { kind: "delete", ids }, msg, effects);
+    }
+    case "GetCompositeSchedule": {
+      const req = msg.payload as unknown as V16.GetCompositeScheduleRequest;
+      if (req.connectorId < 0 || req.connectorId > n || req.duration < 0) {
+        reply({ status: "Rejected" } satisfies V16.GetCompositeScheduleResponse);
+        return s;
+      }
+      const c = compositeSchedule({
+        profiles: s.profiles,
+        now: ctx.now,
+        connectorId: req.connectorId,
+        durationS: req.duration,
+        unit: req.chargingRateUnit ?? "A",
+        connectors: n,
+        sessions: sessionsMap(s),
+        ratingA: ctx.config.int("MaxCurrentA"),
+        local: s.external ? [s.external] : [],
+      });
+      const start = new Date(c.start).toISOString();
+      reply(
+        {
+          status: "Accepted",
+          connectorId: req.connectorId,
+          scheduleStart: start,
+          chargingSchedule: {
+            duration: c.durationS,
+            startSchedule: start,
+            chargingRateUnit: c.unit,
+            chargingSchedulePeriod: c.periods.map((p) => ({ ...p })),
+          },
+        } satisfies V16.GetCompositeScheduleResponse,
+      );
+      return s;
+    }
+  }
+  return s;
+}
+
+function persist(
+  s: SmartChargingState,
+  change: ProfileChange,
+  msg: Request,
+  effects: Effect[],
+): SmartChargingState {
+  const ref = `sc:${s.seq}`;
+  effects.push({ type: "sc.persist", change, ref });
+  return {
+    ...s,
+    seq: s.seq + 1,
+    waiting: [...s.waiting, { ref, change, id: msg.id, action: msg.action }],
+  };
+}
+
+/** One transition of the smart charging actor. */
+export function transitionSmartCharging(
+  state: SmartChargingState,
+  msg: SmartChargingMsg | TimerFired,
+  ctx: Ctx,
+): [SmartChargingState, Effect[]] {
+  const effects: Effect[] = [];
+  let s = state;
+  const at = (id: number) => id >= 1 && id <= s.sessions.length;
+  const patch = <K extends "sessions" | "remote">(
+    key: K,
+    id: number,
+    v: SmartChargingState[K][number],
+  ) => {
+    const list = [...s[key]] as SmartChargingState[K][number][];
+    list[id - 1] = v;
+    s = { ...s, [key]: list };
+  };
+  switch (msg.type) {
+    case "ocpp.request":
+      s = onRequest(s, msg, ctx, effects);
+      // Nothing changes until the store answers.
+      return [s, effects];
+    case "sc.persisted": {
+      const w = s.waiting.find((x) => x.ref === msg.ref);
+      if (!w) return [s, []];
+      s = { ...s, waiting: s.waiting.filter((x) => x !== w) };
+      const reply = (payload: Payload) =>
+        effects.push({ type: "ocpp.reply", id: w.id, action: w.action, payload });
+      if (!msg.ok) {
+        if (w.action === "SetChargingProfile") reply({ status: "Rejected" });
+        else {
+          effects.push({
+            type: "ocpp.reply_error",
+            id: w.id,
+            code: "InternalError",
+            description: "cannot store the change",
+          });
+        }
+        return [s, effects];
+      }
+      s = { ...s, profiles: applyChange(s.profiles, w.change) };
+      reply({ status: "Accepted" });
+      break;
+    }
+    case "sc.remote_profile":
+      if (!at(msg.connectorId)) return [s, []];
+      patch("remote", msg.connectorId, { idTag: msg.idTag, profile: msg.profile });
+      return [s, []];
+    case "sc.external_limit":
+      s = { ...s, external: msg.limit };
+      break;
+    case "tx.started": {
+      if (!at(msg.connectorId)) return [s, []];
+      patch("sessions", msg.connectorId, { transactionId: null, startedAt: msg.timestamp });
+      const remote = s.remote[msg.connectorId - 1];
+      patch("remote", msg.connectorId, null);
+      if (remote && idKey(remote.idTag) === idKey(msg.idTag)) {
+        // Section 5.16.2: the RemoteStartTransaction's profile is this transaction's TxProfile.
+        const installed: Installed = {
+          connectorId: msg.connectorId,
+          profile: remote.profile,
+          installedAt: ctx.now,
+        };
+        const change: ProfileChange = {
+          kind: "put",
+          installed,
+          replaces: replacedBy(s.profiles, installed),
+        };
+        effects.push({ type: "sc.persist", change });
+        s = { ...s, profiles: applyChange(s.profiles, change) };
+      }
+      break;
+    }
+    case "tx.confirmed": {
+      const cur = at(msg.connectorId) ? s.sessions[msg.connectorId - 1] : null;
+      if (cur) patch("sessions", msg.connectorId, { ...cur, transactionId: msg.transactionId });
+      return [s, []];
+    }
+    case "tx.stopped": {
+      if (!at(msg.connectorId)) return [s, []];
+      patch("sessions", msg.connectorId, null);
+      const ids = s.profiles.filter((i) =>
+        i.connectorId === msg.connectorId && i.profile.chargingProfilePurpose === "TxProfile"
+      ).map((i) => i.profile.chargingProfileId);
+      if (ids.length > 0) {
+        // Section 3.13.1: a TxProfile ends with its transaction.
+        const change: ProfileChange = { kind: "delete", ids };
+        effects.push({ type: "sc.persist", change });
+        s = { ...s, profiles: applyChange(s.profiles, change) };
+      }
+      break;
+    }
+    case "config.changed":
+      if (msg.key !== "MaxCurrentA") return [s, []];
+      break;
+    case "system.started":
+      break;
+    case "timer.fired":
+      if (msg.id !== "boundary") return [s, []];
+      break;
+  }
+  return [reevaluate(s, ctx, effects), effects];
+}
+
+/** The smart charging actor with the profiles of the store. */
+export function smartChargingActor(
+  profiles: readonly Installed[] = [],
+): ActorLogic<SmartChargingState, SmartChargingMsg> {
+  return {
+    name: "smart_charging",
+    receives: RECEIVES,
+    handles: ["SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule"],
+    initial: (ctx) => initialSmartCharging(ctx, profiles),
+    transition: transitionSmartCharging,
+  };
+}
