@@ -86,7 +86,8 @@ export interface BusOptions {
    * the same transition is applied; it throws when the write failed. A
    * transition whose write fails is not taken: the actor keeps its old
    * state, none of its effects happen (no relay closes, no frame leaves for
-   * a journal entry that is not on disk), and an error log is published.
+   * a journal entry that is not on disk), and an error log is published (and,
+   * for a request of the Central System, a CALLERROR InternalError).
    */
   readonly persist?: (m: StoreEffect) => void;
 }
@@ -232,6 +233,15 @@ export class Bus {
             text: `Cannot handle ${msg.type} in actor ${actor.logic.name}: ` +
               `cannot write ${effect.type} to the store (${errorText(err)}); nothing done`,
           });
+          // A request of the Central System still gets an answer: not processed (OCPP-J 4.2.3).
+          if (msg.type === "ocpp.request") {
+            this.publish({
+              type: "ocpp.reply_error",
+              id: msg.id,
+              code: "InternalError",
+              description: "cannot store the change",
+            });
+          }
           return;
         }
       }

@@ -326,6 +326,41 @@ Deno.test("Bus persists store.* effects before any other effect; a failed write 
   assert.equal(clock.pending, 1);
 });
 
+Deno.test("Bus answers a Central System request whose store write failed with a CALLERROR InternalError", () => {
+  const clock = new FakeClock(START);
+  const bus = new Bus({
+    clock,
+    config: () => viewOf(new Map()),
+    persist: () => {
+      throw new Error("disk full");
+    },
+  });
+  const seen: BusMessage[] = [];
+  bus.inspect((m) => seen.push(m));
+  bus.spawn(
+    recorder<MessageOf<"ocpp.request">>(
+      "res",
+      ["ocpp.request"],
+      (m) =>
+        m.type === "ocpp.request"
+          ? [
+            { type: "store.tx_meter", tx: 1, wh: 0, timestamp: 0 },
+            { type: "ocpp.reply", id: m.id, action: "ReserveNow", payload: { status: "Accepted" } },
+          ]
+          : [],
+      ["ReserveNow"],
+    ),
+  );
+  bus.publish({ type: "ocpp.request", id: "r1", action: "ReserveNow", payload: {} });
+  assert.deepEqual(seen.slice(2), [{
+    type: "ocpp.reply_error",
+    id: "r1",
+    code: "InternalError",
+    description: "cannot store the change",
+  }]);
+  assert.equal(seen.some((m) => m.type === "ocpp.reply"), false);
+});
+
 Deno.test("Bus gives transitions the clock's now and the current config at each delivery", () => {
   const values = new Map<string, Value>();
   const { bus, clock } = setup(values);

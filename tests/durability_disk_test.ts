@@ -65,3 +65,21 @@ Deno.test("A journal that cannot be written: the session does not start and the 
   assert.deepEqual(csms.all("StartTransaction", m), []);
   assert.deepEqual(csms.invalid, []);
 });
+
+Deno.test("ReserveNow whose reservation cannot be stored is not Accepted: CALLERROR InternalError, nothing held", async () => {
+  await using rig = await startRig();
+  const { csms } = rig;
+  rig.cp.journal.storage.db.exec("PRAGMA query_only = 1");
+  await assert.rejects(
+    csms.call("ReserveNow", {
+      connectorId: 1,
+      expiryDate: new Date(rig.clock.now() + 3_600_000).toISOString(),
+      idTag: OCTT.validIdTag,
+      reservationId: 41,
+    }),
+    /InternalError|cannot store/,
+  );
+  const held = rig.cp.bus.snapshot<{ reservations: readonly unknown[] }>("reservation");
+  assert.deepEqual(held.reservations, []);
+  assert.deepEqual(csms.invalid, []);
+});
