@@ -7,6 +7,7 @@
  * @module
  */
 import type { ChargePointErrorCode } from "./_messages_hw.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 
 /** OCPP 1.6 ChargePointStatus (section 7.7). */
 export type ConnectorStatus =
@@ -21,13 +22,7 @@ export type ConnectorStatus =
   | "Faulted";
 
 /** Messages TriggerMessage.req can ask for (OCPP 1.6 section 5.17). */
-export type TriggerableMessage =
-  | "BootNotification"
-  | "DiagnosticsStatusNotification"
-  | "FirmwareStatusNotification"
-  | "Heartbeat"
-  | "MeterValues"
-  | "StatusNotification";
+export type TriggerableMessage = CsRequest<"TriggerMessage">["requestedMessage"];
 
 /** Availability, status and system facts. */
 /** The ChangeConfiguration.req a `config.write` answers once the value is stored. */

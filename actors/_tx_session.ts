@@ -12,8 +12,8 @@
  * @module
  */
 import type { Ctx, Effect } from "./bus.ts";
-import type { EvState, IdTagInfo, StopReason } from "./messages.ts";
-import type { Payload, V16 } from "../ocpp/types.ts";
+import type { CallPayload, EvState, IdTagInfo, StopReason } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import type { ConnectorTx, Session, TransactionState } from "./transaction.ts";
 import { usedReservation } from "./_tx_reservation.ts";
 
@@ -259,7 +259,7 @@ export function finishStop(w: Work, id: number): void {
 }
 
 /** Queues StopTransaction of local transaction `tx` (the rpc actor adds its transactionId). */
-export function sendStop(w: Work, tx: number, stop: Payload): void {
+export function sendStop(w: Work, tx: number, stop: CallPayload<"StopTransaction">): void {
   w.unsettled++;
   w.emit({ type: "ocpp.call", action: "StopTransaction", ref: `stop:${tx}`, tx, payload: stop });
 }

@@ -9,7 +9,7 @@ import {
   type TimerFired,
 } from "./bus.ts";
 import { FakeClock } from "./clock.ts";
-import type { BusMessage, MessageOf } from "./messages.ts";
+import { asRequest, type BusMessage, type MessageOf } from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
@@ -351,7 +351,12 @@ Deno.test("Bus answers a Central System request whose store write failed with a 
       ["ReserveNow"],
     ),
   );
-  bus.publish({ type: "ocpp.request", id: "r1", action: "ReserveNow", payload: {} });
+  bus.publish(asRequest("r1", "ReserveNow", {
+    connectorId: 1,
+    expiryDate: "2026-01-01T01:00:00Z",
+    idTag: "TAG",
+    reservationId: 1,
+  }));
   assert.deepEqual(seen.slice(2), [{
     type: "ocpp.reply_error",
     id: "r1",

@@ -25,8 +25,8 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { MessageOf } from "./messages.ts";
-import type { CsAction } from "../ocpp/types.ts";
+import { type MessageOf, type OcppRequest, reply } from "./messages.ts";
+import type { CsAction, CsResponse } from "../ocpp/types.ts";
 import { type ConfigView, type KeyDef, parseText, REGISTRY, toText } from "../config/registry.ts";
 
 /** The configuration actor keeps no state: every answer comes from the registry and `ctx.config`. */
@@ -75,25 +75,23 @@ function keyValue(def: KeyDef, config: ConfigView) {
   return { key: def.key, readonly: def.access !== "RW", value: valueText(def, config) };
 }
 
-/** An inbound OCPP request. */
-type Request = MessageOf<"ocpp.request">;
+/** An inbound OCPP request of one action. */
+type Request<A extends CsAction> = Extract<OcppRequest, { action: A }>;
+
+/** A ChangeConfiguration.conf status. */
+type Status = CsResponse<"ChangeConfiguration">["status"];
 
 function getConfiguration(
-  msg: Request,
+  msg: Request<"GetConfiguration">,
   ctx: Ctx,
   defs: readonly KeyDef[],
 ): Effect[] {
-  const reply = (payload: Record<string, unknown>): Effect => ({
-    type: "ocpp.reply",
-    id: msg.id,
-    action: "GetConfiguration",
-    payload,
-  });
-  const requested = (msg.payload.key as readonly string[] | undefined) ?? [];
+  const answer = (payload: CsResponse<"GetConfiguration">) => reply(msg.id, msg.action, payload);
+  const requested = msg.payload.key ?? [];
   if (requested.length === 0) {
     // Section 5.8: an empty or missing key list asks for all configuration settings.
     const all = defs.filter((d) => !d.appOnly && d.access !== "W");
-    return [reply({ configurationKey: all.map((d) => keyValue(d, ctx.config)) })];
+    return [answer({ configurationKey: all.map((d) => keyValue(d, ctx.config)) })];
   }
   const effects: Effect[] = [];
   let keys = [...new Set(requested)];
@@ -123,22 +121,20 @@ function getConfiguration(
     if (def && def.access !== "W") known.push(keyValue(def, ctx.config));
     else unknown.push(key);
   }
-  effects.unshift(reply({
+  effects.unshift(answer({
     configurationKey: known,
     ...(unknown.length > 0 ? { unknownKey: unknown } : {}),
   }));
   return effects;
 }
 
-function changeConfiguration(msg: Request, ctx: Ctx, defs: readonly KeyDef[]): Effect[] {
-  const key = String(msg.payload.key);
-  const text = String(msg.payload.value);
-  const answer = (status: string): Effect => ({
-    type: "ocpp.reply",
-    id: msg.id,
-    action: "ChangeConfiguration",
-    payload: { status },
-  });
+function changeConfiguration(
+  msg: Request<"ChangeConfiguration">,
+  ctx: Ctx,
+  defs: readonly KeyDef[],
+): Effect[] {
+  const { key, value: text } = msg.payload;
+  const answer = (status: Status) => reply(msg.id, msg.action, { status });
   const log = (level: "info" | "warn", line: string): Effect => ({
     type: "log",
     level,
@@ -199,12 +195,8 @@ function written(msg: MessageOf<"config.written">, defs: readonly KeyDef[]): Eff
   if (!msg.request) return [];
   const def = defs.find((d) => d.key === msg.key);
   const shown = def?.secret ? "(value not logged)" : `to ${toText(msg.value)}`;
-  const answer = (status: string): Effect => ({
-    type: "ocpp.reply",
-    id: msg.request!.id,
-    action: "ChangeConfiguration",
-    payload: { status },
-  });
+  const id = msg.request.id;
+  const answer = (status: Status) => reply(id, "ChangeConfiguration", { status });
   if (!msg.ok) {
     return [answer("Rejected"), {
       type: "log",

@@ -8,16 +8,18 @@ import {
 } from "./configuration.ts";
 import { type KeyDef, REGISTRY, type Value, viewOf } from "../config/registry.ts";
 import { validatePayload } from "../ocpp/schema.ts";
+import { asRequest, reply } from "./messages.ts";
+import { type CsRequest, type CsResponse, json } from "../ocpp/types.ts";
 
 function ctxWith(entries: [string, Value][] = []): Ctx {
   return { now: 1_000, config: viewOf(new Map(entries)) };
 }
 
-function request(
-  action: "GetConfiguration" | "ChangeConfiguration",
-  payload: Record<string, unknown>,
+function request<A extends "GetConfiguration" | "ChangeConfiguration">(
+  action: A,
+  payload: CsRequest<A>,
 ): Extract<ConfigurationMsg, { type: "ocpp.request" }> {
-  return { type: "ocpp.request", id: "m1", action, payload };
+  return asRequest("m1", action, payload) as Extract<ConfigurationMsg, { type: "ocpp.request" }>;
 }
 
 function run(msg: ConfigurationMsg, ctx = ctxWith(), defs?: readonly KeyDef[]): Effect[] {
@@ -53,16 +55,16 @@ function change(
 
 /** The payload of an `ocpp.reply` effect. */
 function payloadOf(effect: Effect | undefined): Record<string, unknown> {
-  assert.equal(effect?.type, "ocpp.reply");
-  return (effect as { payload: Record<string, unknown> }).payload;
+  assert.ok(effect?.type === "ocpp.reply", `an ocpp.reply, not ${effect?.type}`);
+  return json(effect.payload);
 }
 
-function getReply(payload: Record<string, unknown>): Effect {
-  return { type: "ocpp.reply", id: "m1", action: "GetConfiguration", payload };
+function getReply(payload: CsResponse<"GetConfiguration">): Effect {
+  return reply("m1", "GetConfiguration", payload);
 }
 
-function changeReply(status: string): Effect {
-  return { type: "ocpp.reply", id: "m1", action: "ChangeConfiguration", payload: { status } };
+function changeReply(status: CsResponse<"ChangeConfiguration">["status"]): Effect {
+  return reply("m1", "ChangeConfiguration", { status });
 }
 
 /** A small registry; its keys also exist in REGISTRY so `viewOf` can read them. */

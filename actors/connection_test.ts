@@ -38,7 +38,7 @@ function state(phase: ConnectionState["phase"], at: number, reason?: string): Ef
   return { type: "backend.state", state: phase, since: at, ...(reason ? { reason } : {}) };
 }
 
-function bootResult(status: string, interval: number): ConnectionMsg {
+function bootResult(status: "Accepted" | "Pending" | "Rejected", interval: number): ConnectionMsg {
   return {
     type: "ocpp.result",
     action: "BootNotification",

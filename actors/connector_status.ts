@@ -41,7 +41,14 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { ChargePointErrorCode, ConnectorStatus, EvState, MessageOf } from "./messages.ts";
+import {
+  type ChargePointErrorCode,
+  type ConnectorStatus,
+  type EvState,
+  type MessageOf,
+  reply,
+} from "./messages.ts";
+import type { CsResponse } from "../ocpp/types.ts";
 
 /** The `info` of statuses caused by an EV-side disconnect (section 4.9). */
 export const EV_DISCONNECTED_INFO = "EV side disconnected";
@@ -366,17 +373,12 @@ export function transitionConnectorStatus(
       break;
     case "ocpp.request": {
       if (msg.action !== "ChangeAvailability") break;
-      const id = msg.payload.connectorId as number;
+      const id = msg.payload.connectorId;
       const operative = msg.payload.type === "Operative";
-      const reply = (status: string) =>
-        effects.push({
-          type: "ocpp.reply",
-          id: msg.id,
-          action: "ChangeAvailability",
-          payload: { status },
-        });
+      const answer = (status: CsResponse<"ChangeAvailability">["status"]) =>
+        effects.push(reply(msg.id, msg.action, { status }));
       if (!conns[id]) {
-        reply("Rejected");
+        answer("Rejected");
         break;
       }
       const busy = conns.some((c, cid) =>
@@ -386,11 +388,11 @@ export function transitionConnectorStatus(
       if (busy && !operative) {
         // Section 5.2: a running transaction makes the change Scheduled until it ends.
         scheduled = [...scheduled, { connectorId: id, operative }];
-        reply("Scheduled");
+        answer("Scheduled");
       } else {
         // Stored before the answer leaves: an Accepted change survives a power cut (section 5.2).
         applyAvailability(id, operative);
-        reply("Accepted");
+        answer("Accepted");
       }
       break;
     }

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect, TimerFired } from "./bus.ts";
-import type { ChargePointErrorCode, ConnectorStatus, EvState, StopReason } from "./messages.ts";
+import {
+  type ChargePointErrorCode,
+  type ConnectorStatus,
+  type EvState,
+  reply,
+  type StopReason,
+} from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import {
   type ConnectorStatusMsg,
@@ -277,12 +283,8 @@ const changeAvailability = (connectorId: number, type: "Operative" | "Inoperativ
     action: "ChangeAvailability",
     payload: { connectorId, type },
   }) as const;
-const answer = (status: string): Effect => ({
-  type: "ocpp.reply",
-  id: "a1",
-  action: "ChangeAvailability",
-  payload: { status },
-});
+const answer = (status: "Accepted" | "Rejected" | "Scheduled"): Effect =>
+  reply("a1", "ChangeAvailability", { status });
 const sn = (connectorId: number, status: ConnectorStatus, atMs = 0): Effect => ({
   type: "ocpp.call",
   action: "StatusNotification",

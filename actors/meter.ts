@@ -33,7 +33,12 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
-import type { Payload } from "../ocpp/types.ts";
+import type { CpRequest } from "../ocpp/types.ts";
+
+/** A measurand of MeterValues.req (section 7.31). */
+type Measurand = NonNullable<
+  CpRequest<"MeterValues">["meterValue"][number]["sampledValue"][number]["measurand"]
+>;
 
 /** A running transaction's reading is journaled at least this often while the register moves. */
 export const METER_JOURNAL_MS = 60_000;
@@ -79,16 +84,17 @@ export function meterValues(
   measurands: readonly string[],
   context: Context,
   now: number,
-): Payload {
+): CpRequest<"MeterValues"> {
   const sampledValue = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).map((
     m,
   ) => ({
     value: String(Math.floor(m === "Power.Active.Import" ? c.w : c.wh)),
     context,
-    format: "Raw",
-    measurand: m,
-    location: "Outlet",
-    unit: m === "Power.Active.Import" ? "W" : "Wh",
+    format: "Raw" as const,
+    // The registry accepts only measurands this meter has (section 3.16.4).
+    measurand: m as Measurand,
+    location: "Outlet" as const,
+    unit: m === "Power.Active.Import" ? "W" as const : "Wh" as const,
   }));
   return {
     connectorId,

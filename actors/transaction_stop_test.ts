@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
-import type { IdTagInfo, StopReason } from "./messages.ts";
+import { asRequest, type IdTagInfo, type StopReason } from "./messages.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 import {
   initialTransaction,
   RELAY_CONFIRM_MS,
@@ -18,11 +19,11 @@ import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
 const ISO0 = "2025-01-01T00:00:00.000Z";
 
 const relayOpened: TransactionMsg = { type: "hw.relay", connectorId: 1, closed: false };
-const req = (
-  action: "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector",
-  payload: Record<string, unknown>,
+const req = <A extends "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector">(
+  action: A,
+  payload: CsRequest<A>,
   id = "r1",
-) => ({ type: "ocpp.request", id, action, payload }) as const;
+) => asRequest(id, action, payload);
 const startResult = (transactionId: number, info: IdTagInfo): TransactionMsg => ({
   type: "ocpp.result",
   action: "StartTransaction",
