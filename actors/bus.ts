@@ -19,6 +19,7 @@
 import type { Clock } from "./clock.ts";
 import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
 import type { ConfigView } from "../config/registry.ts";
+import type { ActorName, ActorStates } from "./states.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
 /** What a transition may read besides its state and message. */
@@ -130,11 +131,21 @@ export class Bus {
     });
   }
 
-  /** The current state of an actor, for status pages and tests (read-only). */
-  snapshot<S>(name: string): S {
+  /**
+   * The current state of an actor, for status pages and tests (read-only):
+   * typed from {@link ActorStates} for the runtime's actors; `unknown` for
+   * any other name (a test's own actor), which the caller must narrow.
+   */
+  snapshot<K extends ActorName>(name: K): ActorStates[K];
+  snapshot(name: string): unknown;
+  snapshot(name: string): unknown {
+    return this.#state(name);
+  }
+
+  #state(name: string): unknown {
     const actor = this.#actors.find((a) => a.logic.name === name);
     if (!actor) throw new RangeError(`Cannot read actor ${name}: no such actor`);
-    return actor.state as S;
+    return actor.state;
   }
 
   /** Every inbound OCPP action some actor answers. */

@@ -217,9 +217,9 @@ Deno.test("Bus keeps the old state and calls onError when a transition throws", 
   bus.spawn(logic);
   bus.publish(rfid("ok"));
   bus.publish(rfid("bad"));
-  assert.equal(bus.snapshot<number>("fragile"), 1);
+  assert.equal(bus.snapshot("fragile"), 1);
   bus.publish(rfid("ok"));
-  assert.equal(bus.snapshot<number>("fragile"), 2);
+  assert.equal(bus.snapshot("fragile"), 2);
   assert.deepEqual(errors.map((e) => [e.where, errorText(e.error)]), [
     ["actor fragile on hw.rfid", "boom"],
   ]);
@@ -315,13 +315,13 @@ Deno.test("Bus persists store.* effects before any other effect; a failed write 
   // Written when the transition returned, before its relay command was even queued.
   assert.deepEqual(written, ["store.tx_meter"]);
   assert.deepEqual(seen, ["hw.rfid", "hw.set_relay", "store.tx_meter"]);
-  assert.equal(bus.snapshot<number>("tx"), 1);
+  assert.equal(bus.snapshot("tx"), 1);
   assert.equal(clock.pending, 1);
   failing = true;
   seen.length = 0;
   bus.publish(rfid("B"));
   // Not durable, not done: old state, no relay command, no timer, an error log.
-  assert.equal(bus.snapshot<number>("tx"), 1);
+  assert.equal(bus.snapshot("tx"), 1);
   assert.deepEqual(seen, ["hw.rfid", "log"]);
   assert.equal(clock.pending, 1);
 });

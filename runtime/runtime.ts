@@ -31,16 +31,15 @@ import type {
   StopReason,
 } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
-import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
+import { type BootInfo, connectionActor } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
-import { connectorStatusActor, type ConnectorStatusState } from "../actors/connector_status.ts";
-import { meterActor, type MeterState } from "../actors/meter.ts";
+import { connectorStatusActor } from "../actors/connector_status.ts";
+import { meterActor } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
-import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
-import { reservationActor, type ReservationState } from "../actors/reservation.ts";
-import type { SmartChargingState } from "../actors/smart_charging.ts";
+import { transactionActorWith } from "../actors/transaction.ts";
+import { reservationActor } from "../actors/reservation.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
@@ -410,12 +409,12 @@ export class Runtime implements RuntimeHandle {
   }
 
   status(): StatusView {
-    const status = this.#bus.snapshot<ConnectorStatusState>("connector_status");
-    const tx = this.#bus.snapshot<TransactionState>("transaction");
-    const conn = this.#bus.snapshot<ConnectionState>("connection");
-    const meter = this.#bus.snapshot<MeterState>("meter");
-    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
-    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
+    const status = this.#bus.snapshot("connector_status");
+    const tx = this.#bus.snapshot("transaction");
+    const conn = this.#bus.snapshot("connection");
+    const meter = this.#bus.snapshot("meter");
+    const reservations = this.#bus.snapshot("reservation").reservations;
+    const sc = this.#bus.snapshot("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
@@ -448,7 +447,7 @@ export class Runtime implements RuntimeHandle {
 
   /** The external limit of the local API (`PUT /api/limit`), or none. */
   externalLimit(): LocalLimit | null {
-    return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
+    return this.#bus.snapshot("smart_charging").external;
   }
 
   /** Sets (or with null removes) the external limit; the limits follow at once. */

@@ -129,7 +129,7 @@ export async function advanceSettled(
   ms: number,
   stop: () => boolean = () => false,
 ): Promise<void> {
-  const phase = () => cp().bus.snapshot<{ phase: string }>("connection").phase;
+  const phase = () => cp().bus.snapshot("connection").phase;
   for (let left = ms; left > 0 && !stop(); left -= 1000) {
     // Not while a dial or the BootNotification's answer is under way: time moving then
     // would race the real I/O (a BootNotification.conf would set the clock back).
@@ -227,7 +227,7 @@ export async function configure(rig: Rig, keys: Record<string, string>): Promise
 /** Waits until every CALL of the Charge Point was sent and answered (nothing queued). */
 export async function rpcIdle(rig: Rig): Promise<void> {
   await rig.csms.until(() => {
-    const s = rig.cp.bus.snapshot<{ inflight?: unknown; queue: readonly unknown[] }>("rpc");
+    const s = rig.cp.bus.snapshot("rpc");
     return s.inflight === undefined && s.queue.length === 0;
   }, "the Charge Point's CALLs to be answered");
 }
@@ -298,10 +298,10 @@ export async function reachCharging(
     (p) => p.connectorId === connectorId && p.status === "Charging",
   );
   await rpcIdle(rig);
-  const tx = rig.cp.bus.snapshot<{ connectors: { tx: { transactionId?: number | null } }[] }>(
-    "transaction",
-  ).connectors[connectorId - 1]!.tx;
-  if (typeof tx.transactionId !== "number") throw new Error("no transactionId after start");
+  const tx = rig.cp.bus.snapshot("transaction").connectors[connectorId - 1]!.tx;
+  if (tx.phase !== "active" || typeof tx.transactionId !== "number") {
+    throw new Error("no transactionId after start");
+  }
   return { transactionId: tx.transactionId, start: start.params, from };
 }
 

@@ -32,10 +32,7 @@ Deno.test("StatusNotification answered with a CALLERROR is sent again until the 
   station.plug(1);
   await csms.next("StatusNotification", m, (p) => p.status === "Preparing");
   await rpcIdle(rig);
-  const snapshot = () =>
-    rig.cp.bus.snapshot<{ connectors: { sent: string; reported: string | null }[] }>(
-      "connector_status",
-    ).connectors[1]!;
+  const snapshot = () => rig.cp.bus.snapshot("connector_status").connectors[1]!;
   // Refused: the Central System does not know it yet.
   assert.deepEqual([snapshot().sent, snapshot().reported], ["Preparing", "Available"]);
   await advanceIdle(rig, STATUS_RETRY_MS - 2_000);
