@@ -27,7 +27,13 @@
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import { type MessageOf, type OcppRequest, reply } from "./messages.ts";
 import type { CsAction, CsResponse } from "../ocpp/types.ts";
-import { type ConfigView, type KeyDef, parseText, REGISTRY, toText } from "../config/registry.ts";
+import {
+  type AnyConfigView,
+  type KeyDef,
+  parseText,
+  REGISTRY,
+  toText,
+} from "../config/registry.ts";
 
 /** The configuration actor keeps no state: every answer comes from the registry and `ctx.config`. */
 export type ConfigurationState = Readonly<Record<string, never>>;
@@ -60,7 +66,8 @@ function ocppKeys(defs: readonly KeyDef[]): ReadonlyMap<string, KeyDef> {
 }
 
 /** The current value of a key as OCPP text. */
-function valueText(def: KeyDef, config: ConfigView): string {
+/** The current value of a key as OCPP text (by the registry entry: any key). */
+function valueText(def: KeyDef, config: AnyConfigView): string {
   switch (def.kind) {
     case "integer":
       return toText(config.int(def.key));
@@ -71,7 +78,7 @@ function valueText(def: KeyDef, config: ConfigView): string {
   }
 }
 
-function keyValue(def: KeyDef, config: ConfigView) {
+function keyValue(def: KeyDef, config: AnyConfigView) {
   return { key: def.key, readonly: def.access !== "RW", value: valueText(def, config) };
 }
 

@@ -34,6 +34,7 @@
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
 import type { CpRequest } from "../ocpp/types.ts";
+import type { StrKey } from "../config/registry.ts";
 
 /** A measurand of MeterValues.req (section 7.31). */
 type Measurand = NonNullable<
@@ -103,7 +104,7 @@ export function meterValues(
   };
 }
 
-function list(ctx: Ctx, key: string): string[] {
+function list(ctx: Ctx, key: StrKey): string[] {
   return ctx.config.str(key).split(",").map((s) => s.trim()).filter(Boolean);
 }
 
@@ -146,7 +147,7 @@ export function transitionMeter(
     effects.push({ type: "store.tx_meter", tx: c.tx, wh: Math.floor(c.wh), timestamp: ctx.now });
     patch(id, { journaledAt: ctx.now });
   };
-  const send = (id: number, context: Context, key: string) => {
+  const send = (id: number, context: Context, key: StrKey) => {
     const c = connectors[id - 1]!;
     journal(id);
     // A transaction's values carry its local number; the rpc actor adds the transactionId.

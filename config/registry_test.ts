@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type AnyConfigView,
   byKey,
   bySetting,
   type KeyDef,
@@ -195,13 +196,22 @@ Deno.test("viewOf() reads values by kind, with defaults for missing keys", () =>
   assert.equal(view.str("MeterValuesSampledData"), "Energy.Active.Import.Register");
 });
 
-Deno.test("viewOf() throws TypeError for an unknown key or the wrong kind", () => {
+Deno.test("viewOf() reads are typed by the registry's keys; an unknown key or the wrong kind does not compile, and throws TypeError", () => {
   const view = viewOf(new Map());
+  const interval: number = view.int("HeartbeatInterval");
+  assert.equal(interval, 86400);
+  // @ts-expect-error: not a key of the registry
   assert.throws(() => view.int("Testing"), {
     name: "TypeError",
     message: /^Cannot read config key Testing: /,
   });
+  // @ts-expect-error: a boolean key read as an integer
   assert.throws(() => view.int("LocalAuthorizeOffline"), TypeError);
+  // @ts-expect-error: an integer key read as a boolean
   assert.throws(() => view.bool("HeartbeatInterval"), TypeError);
+  // @ts-expect-error: an integer key read as a string
   assert.throws(() => view.str("HeartbeatInterval"), TypeError);
+  // Registry-driven readers (GetConfiguration) read any key through AnyConfigView.
+  const any: AnyConfigView = view;
+  assert.equal(any.int("HeartbeatInterval"), 86400);
 });
