@@ -185,7 +185,7 @@ export function drop(w: Work, id: number): void {
     w.emit(
       { type: "timer.cancel", id: `timeout:${id}` },
       { type: "timer.cancel", id: `lock:${id}` },
-      { type: "tx.deauthorized", connectorId: id },
+      { type: "tx.dropped", connectorId: id },
     );
   }
 }

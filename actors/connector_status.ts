@@ -49,6 +49,7 @@ import {
   reply,
 } from "./messages.ts";
 import type { CsResponse } from "../ocpp/types.ts";
+import { inoperativeConnectors, operativeIn } from "../config/registry.ts";
 
 /** The `info` of statuses caused by an EV-side disconnect (section 4.9). */
 export const EV_DISCONNECTED_INFO = "EV side disconnected";
@@ -167,6 +168,7 @@ const RECEIVES = [
   "hw.fault",
   "hw.fault_cleared",
   "tx.authorized",
+  "tx.dropped",
   "tx.deauthorized",
   "tx.started",
   "tx.stopping",
@@ -184,9 +186,7 @@ export type ConnectorStatusMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The initial state, availability read from InoperativeConnectors. */
 export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
-  const inoperative = ctx.config.str("InoperativeConnectors").split(",").filter(Boolean).map(
-    Number,
-  );
+  const inoperative = inoperativeConnectors(ctx.config);
   const n = ctx.config.int("NumberOfConnectors");
   const connectors = Array.from({ length: n + 1 }, (_, id): Conn => ({
     ev: "A",
@@ -198,7 +198,7 @@ export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
     locked: false,
     finishing: false,
     finishInfo: null,
-    operative: !inoperative.includes(0) && !inoperative.includes(id),
+    operative: operativeIn(inoperative, id),
     sent: null,
     sentError: "NoError",
     sentInfo: null,
@@ -275,7 +275,7 @@ export function transitionConnectorStatus(
       value: inoperative.join(","),
     });
     for (let id = 0; id <= n; id++) {
-      const op = !inoperative.includes(0) && !inoperative.includes(id);
+      const op = operativeIn(inoperative, id);
       if (op !== conns[id]!.operative) {
         set(id, { operative: op });
         if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
@@ -322,9 +322,11 @@ export function transitionConnectorStatus(
     case "tx.authorized":
       set(msg.connectorId, { tx: "authorized", finishing: false, finishInfo: null });
       break;
-    case "tx.deauthorized":
+    case "tx.dropped":
       if (conns[msg.connectorId]?.tx === "authorized") set(msg.connectorId, { tx: "none" });
-      else if (conns[msg.connectorId]?.tx === "active") {
+      break;
+    case "tx.deauthorized":
+      if (conns[msg.connectorId]?.tx === "active") {
         set(msg.connectorId, { evseSuspended: true });
       }
       break;

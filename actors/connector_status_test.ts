@@ -240,7 +240,7 @@ Deno.test("transitionConnectorStatus() reports Faulted ConnectorLockFailure and 
     reported(state, [
       ev("B"),
       { type: "hw.locked", connectorId: 1, ok: false },
-      { type: "tx.deauthorized", connectorId: 1 },
+      { type: "tx.dropped", connectorId: 1 },
       fault("ConnectorLockFailure"),
       ev("A"),
     ]),
@@ -248,11 +248,32 @@ Deno.test("transitionConnectorStatus() reports Faulted ConnectorLockFailure and 
   );
 });
 
-Deno.test("transitionConnectorStatus() goes back to Available when an authorization without cable ends (OCTT TC_004_2)", () => {
+Deno.test("transitionConnectorStatus(): tx.dropped ends a pending session, tx.deauthorized suspends a running one (one message per meaning)", () => {
+  // A refusal of a transaction that is not running changes nothing (it used to end the session).
   assert.deepEqual(
     reported(booted(), [
       { type: "tx.authorized", connectorId: 1, idTag: "TAG" },
       { type: "tx.deauthorized", connectorId: 1 },
+    ]),
+    ["1:Preparing"],
+  );
+  const [charging] = run(booted(), [
+    ev("C"),
+    { type: "tx.started", connectorId: 1, idTag: "TAG", meterStartWh: 0, timestamp: T0 },
+    { type: "hw.relay", connectorId: 1, closed: true },
+  ]);
+  assert.deepEqual(reported(charging, [{ type: "tx.deauthorized", connectorId: 1 }]), [
+    "1:SuspendedEVSE",
+  ]);
+  // tx.dropped of a running transaction is not a thing: nothing changes.
+  assert.deepEqual(reported(charging, [{ type: "tx.dropped", connectorId: 1 }]), []);
+});
+
+Deno.test("transitionConnectorStatus() goes back to Available when an authorization without cable ends (OCTT TC_004_2)", () => {
+  assert.deepEqual(
+    reported(booted(), [
+      { type: "tx.authorized", connectorId: 1, idTag: "TAG" },
+      { type: "tx.dropped", connectorId: 1 },
     ]),
     ["1:Preparing", "1:Available"],
   );
@@ -521,7 +542,7 @@ Deno.test("transitionConnectorStatus() reports Reserved while a reservation hold
     reported(s0, [
       hold(1),
       { type: "tx.authorized", connectorId: 1, idTag: "RES" },
-      { type: "tx.deauthorized", connectorId: 1 },
+      { type: "tx.dropped", connectorId: 1 },
       hold(),
     ]),
     ["1:Reserved", "1:Preparing", "1:Reserved", "1:Available"],

@@ -205,7 +205,7 @@ Deno.test("transitionRelay() MaxEnergyOnInvalidId: a transaction already past it
   const zero = ctx({ MaxEnergyOnInvalidId: 0 });
   const [, none] = runWith(zero, initialRelay(zero), [ev("C"), startedAt(0), deauthorized]);
   assert.deepEqual(none, [set(true), set(false)]);
-  // A session dropped before it started (tx.deauthorized without a transaction) closes nothing.
+  // A refusal on a connector without a transaction closes nothing.
   const [, idle] = runWith(c, initialRelay(c), [ev("B"), deauthorized, meter(5)]);
   assert.deepEqual(idle, []);
 });

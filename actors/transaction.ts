@@ -82,6 +82,7 @@ import {
 import { onEvState, onRequest, onResult, onTap } from "./_tx_events.ts";
 import { recover } from "./_tx_recovery.ts";
 import { mayCharge } from "./_tx_reservation.ts";
+import { inoperativeConnectors, operativeIn } from "../config/registry.ts";
 
 export { LOCK_TIMEOUT_MS, RELAY_CONFIRM_MS };
 
@@ -186,9 +187,7 @@ export type TransactionMsg = MessageOf<(typeof RECEIVES)[number]>;
  */
 export function initialTransaction(ctx: Ctx, boot: TxBoot = EMPTY_BOOT.tx): TransactionState {
   const n = ctx.config.int("NumberOfConnectors");
-  const inoperative = ctx.config.str("InoperativeConnectors").split(",").filter(Boolean).map(
-    Number,
-  );
+  const inoperative = inoperativeConnectors(ctx.config);
   return {
     connectors: Array.from({ length: n }, (_, i) => ({
       tx: { phase: "idle" },
@@ -196,7 +195,7 @@ export function initialTransaction(ctx: Ctx, boot: TxBoot = EMPTY_BOOT.tx): Tran
       relayClosed: false,
       faulted: false,
       cpFaulted: false,
-      operative: !inoperative.includes(0) && !inoperative.includes(i + 1),
+      operative: operativeIn(inoperative, i + 1),
       meterWh: 0,
       unlockRequests: [],
       fixedCable: false,

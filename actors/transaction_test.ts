@@ -29,7 +29,7 @@ const lockEffects = (id = 1): Effect[] => [
 const dropEffects = (id = 1): Effect[] => [
   { type: "timer.cancel", id: `timeout:${id}` },
   { type: "timer.cancel", id: `lock:${id}` },
-  { type: "tx.deauthorized", connectorId: id },
+  { type: "tx.dropped", connectorId: id },
 ];
 /** Journal first, then StartTransaction into the outbox, then tx.started (relay). */
 const started = (idTag: string, meterStart = 0): Effect[] => [

@@ -75,3 +75,17 @@ export function viewOf(values: ReadonlyMap<string, Value>): ConfigView {
   };
   return view;
 }
+
+/**
+ * The stored availability (section 5.2): the connector ids set Inoperative
+ * (0: the whole Charge Point), read from InoperativeConnectors. The one
+ * reader of that key; the connector status actor writes it.
+ */
+export function inoperativeConnectors(view: ConfigView): readonly number[] {
+  return view.str("InoperativeConnectors").split(",").filter(Boolean).map(Number);
+}
+
+/** Whether connector `id` is operative given the {@link inoperativeConnectors}. */
+export function operativeIn(inoperative: readonly number[], id: number): boolean {
+  return !inoperative.includes(0) && !inoperative.includes(id);
+}

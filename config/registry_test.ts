@@ -3,7 +3,9 @@ import {
   type AnyConfigView,
   byKey,
   bySetting,
+  inoperativeConnectors,
   type KeyDef,
+  operativeIn,
   type Parsed,
   parseJson,
   parseText,
@@ -214,4 +216,13 @@ Deno.test("viewOf() reads are typed by the registry's keys; an unknown key or th
   // Registry-driven readers (GetConfiguration) read any key through AnyConfigView.
   const any: AnyConfigView = view;
   assert.equal(any.int("HeartbeatInterval"), 86400);
+});
+
+Deno.test("inoperativeConnectors() is the one reader of InoperativeConnectors; operativeIn() applies connector 0 to all", () => {
+  const view = (v: string) => viewOf(new Map([["InoperativeConnectors", v]]));
+  assert.deepEqual(inoperativeConnectors(view("")), []);
+  assert.deepEqual(inoperativeConnectors(view("1,3")), [1, 3]);
+  assert.equal(operativeIn([1, 3], 2), true);
+  assert.equal(operativeIn([1, 3], 3), false);
+  assert.equal(operativeIn([0], 2), false);
 });
