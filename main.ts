@@ -1,8 +1,8 @@
 /**
  * The wallbox: `deno task start [--data-dir DIR] [--config FILE] [--http HOST:PORT]`.
  *
- * Starts the OCPP 1.6-J charge point runtime with simulated hardware and the
- * local API. With no backend configured it runs standalone.
+ * Starts the OCPP 1.6-J charge point runtime with the hardware of the
+ * `hardware` setting (simulated when empty) and the local API. With no backend configured it runs standalone.
  *
  * State on disk in the data directory: `settings.json`, `state.db` (the
  * transaction journal and outbox; a damaged one is moved aside and the
@@ -15,13 +15,14 @@
  *
  * @module
  */
-import { systemClock } from "./actors/clock.ts";
+import { type Clock, systemClock } from "./actors/clock.ts";
 import { createApi } from "./api/api.ts";
-import { loadApiToken } from "./api/token.ts";
+import { openApiToken } from "./api/token.ts";
 import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
 import { type Level, stderrLogger } from "./runtime/log.ts";
-import { Runtime } from "./runtime/runtime.ts";
+import { type Hardware, Runtime } from "./runtime/runtime.ts";
+import { parseHardware } from "./config/hardware.ts";
 import { openStore } from "./runtime/open_store.ts";
 import { simHardware } from "./runtime/sim_hardware.ts";
 import { BOOT_INFO } from "./runtime/version.ts";
@@ -95,7 +96,8 @@ async function applyConfigFile(
 ): Promise<void> {
   let data: unknown;
   try {
-    data = JSON.parse(await Deno.readTextFile(path));
+    // A byte order mark (some editors write one) is not part of the JSON.
+    data = JSON.parse((await Deno.readTextFile(path)).replace(/^\uFEFF/, ""));
   } catch (err) {
     log(
       "error",
@@ -116,6 +118,38 @@ async function applyConfigFile(
       }; starting with the stored settings`,
     );
   }
+}
+
+/**
+ * The hardware the `hardware` setting names (its drivers loaded only then),
+ * else the simulated station.
+ */
+export async function openHardware(
+  store: ConfigStore,
+  dataDir: string,
+  log: (l: Level, t: string) => void,
+  clock: Clock = systemClock,
+): Promise<Hardware> {
+  const text = store.view.str("Hardware");
+  if (text !== "") {
+    const parsed = parseHardware(JSON.parse(text));
+    if (parsed.ok) {
+      const { realHardware } = await import("./runtime/real_hardware.ts");
+      const n = parsed.config.connectors.length;
+      // The station has as many connectors as the setting names (as the maker sets it).
+      if (store.view.int("NumberOfConnectors") !== n) await store.set("NumberOfConnectors", n);
+      log("info", `Hardware: ${n} connector(s) from the hardware setting`);
+      return realHardware(parsed.config, { clock, log });
+    }
+    log("error", `Cannot use the hardware setting: ${parsed.errors.join("; ")}; simulating`);
+  }
+  const sim = simHardware({
+    clock,
+    connectors: store.view.int("NumberOfConnectors"),
+    stateFile: `${dataDir}/sim-station.json`,
+  });
+  if (sim.station.stateError) log("warn", `${sim.station.stateError}; ignored`);
+  return sim;
 }
 
 async function main(): Promise<void> {
@@ -156,31 +190,41 @@ async function main(): Promise<void> {
       `Uncaught error: ${e.error instanceof Error ? e.error.stack ?? e.error.message : e.message}`,
     );
   });
+  for (const p of store.problems) {
+    log("error", `Stored setting ${p.field} is invalid: ${p.reason}`);
+  }
   if (args.config) await applyConfigFile(store, args.config, log);
+  // Before anything starts: the local API must come up with a usable token, or not at all.
+  let token: string;
+  try {
+    const opened = await openApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
+    token = opened.token;
+    if (opened.problem) log("error", opened.problem);
+  } catch (err) {
+    log("error", `${(err as Error).message}; not starting`);
+    Deno.exit(1);
+  }
 
   if (opened.problem) log("error", `${opened.problem}; starting with default settings`);
   const clock = systemClock;
   const durable = openStore(args.dataDir, log);
   const safeMode = [opened.problem, durable.safeMode].filter(Boolean).join("; ");
-  const hardware = simHardware({
-    clock,
-    connectors: store.view.int("NumberOfConnectors"),
-    stateFile: `${args.dataDir}/sim-station.json`,
-  });
-  if (hardware.station.stateError) log("warn", `${hardware.station.stateError}; ignored`);
+  const hardware = await openHardware(store, args.dataDir, log);
   const runtime = new Runtime({
     store,
     clock,
     transport: denoTransport,
     hardware,
     logger,
-    bootInfo: BOOT_INFO,
+    // Real hardware names its meter, not the simulation.
+    bootInfo: "meterType" in hardware
+      ? { ...BOOT_INFO, chargePointModel: "DenoCP", meterType: String(hardware.meterType) }
+      : BOOT_INFO,
     storage: durable.storage,
     ...(safeMode ? { safeMode } : {}),
   }).start();
 
-  const token = await loadApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
-  const api = createApi(runtime, { token, web: { dataDir: args.dataDir } });
+  const api = createApi(runtime, { token, web: { dataDir: args.dataDir }, log });
   Deno.serve({
     hostname: args.hostname,
     port: args.port,

@@ -32,7 +32,8 @@
  * current then; one lost with the connection is covered by the full report
  * after every accepted boot (the current status of every connector).
  *
- * Receives hardware facts, `tx.*`, `backend.accepted`, `trigger`,
+ * Receives hardware facts, `tx.*`, `sc.limit` (0 A: SuspendedEVSE, section
+ * 7.7 "due to a smart charging restriction"), `backend.accepted`, `trigger`,
  * `reservation.changed`, `ocpp.request` (ChangeAvailability), `ocpp.result` /
  * `ocpp.failed` (StatusNotification). Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
@@ -75,6 +76,8 @@ export interface StatusInputs {
   readonly finishInfo: string | null;
   /** The Charge Point withdrew the energy of the running transaction (tx.deauthorized). */
   readonly evseSuspended?: boolean;
+  /** Smart charging offers 0 A (a limit below 6 A): the EVSE holds the energy back. */
+  readonly limitPaused?: boolean;
   readonly operative: boolean;
   /** A reservation holds the connector (section 5.13). */
   readonly reserved?: boolean;
@@ -112,7 +115,7 @@ export function deriveStatus(i: StatusInputs): Derived {
       // The stop is on its way; otherwise the transaction waits (OCTT TC_005_3 checks the info).
       return i.stopOnEvDisconnect ? ok(undefined) : ok("SuspendedEV", EV_DISCONNECTED_INFO);
     }
-    if (i.evseSuspended) return ok("SuspendedEVSE");
+    if (i.evseSuspended || i.limitPaused) return ok("SuspendedEVSE");
     // Until the contactor first closes, the start is still under way: no change.
     if (!i.relayClosed) return ok(i.energized ? "SuspendedEVSE" : undefined);
     if (i.ev === "C") return ok("Charging");
@@ -173,6 +176,7 @@ const RECEIVES = [
   "tx.started",
   "tx.stopping",
   "tx.stopped",
+  "sc.limit",
   "backend.accepted",
   "trigger",
   "ocpp.request",
@@ -295,6 +299,9 @@ export function transitionConnectorStatus(
       if (msg.state === "C") set(msg.connectorId, { settling: false });
       break;
     }
+    case "sc.limit":
+      if (msg.connectorId > 0) set(msg.connectorId, { limitPaused: msg.currentA === 0 });
+      break;
     case "hw.relay":
       if (!conns[msg.connectorId] || msg.connectorId === 0) break;
       set(msg.connectorId, {

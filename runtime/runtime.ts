@@ -442,6 +442,7 @@ export class Runtime implements RuntimeHandle {
       },
       connectors,
       durability: this.durability(),
+      settings: { problems: this.#o.store.problems },
     };
   }
 
@@ -450,8 +451,17 @@ export class Runtime implements RuntimeHandle {
     return this.#bus.snapshot("smart_charging").external;
   }
 
-  /** Sets (or with null removes) the external limit; the limits follow at once. */
+  /**
+   * Sets (or with null removes) the external limit; the limits follow at once.
+   *
+   * @throws {RangeError} when `until` is not after the runtime's time.
+   */
   setExternalLimit(limit: LocalLimit | null): void {
+    if (limit?.until !== undefined && limit.until <= this.#o.clock.now()) {
+      throw new RangeError(
+        `must be in the future (now ${new Date(this.#o.clock.now()).toISOString()})`,
+      );
+    }
     this.#bus.publish({ type: "sc.external_limit", limit });
   }
 

@@ -146,6 +146,14 @@ function render() {
   badge.className = `badge state-${b.state}`;
   const rows = [[t("backend.since"), time(b.since)]];
   if (b.reason && b.state !== "accepted") rows.push([t("backend.reason"), b.reason]);
+  // Stored settings that were invalid at start (the runtime's own words, like the reason).
+  const problems = Array.isArray(status.settings?.problems) ? status.settings.problems : [];
+  if (problems.length > 0) {
+    rows.push([
+      t("settings.problems"),
+      problems.map((/** @type {any} */ p) => `${p.field}: ${p.reason}`).join("; "),
+    ]);
+  }
   $("backend").replaceWith(Object.assign(list(rows), { id: "backend" }));
   renderStore(status.durability);
   $("connectors").replaceChildren(...status.connectors.map(connectorCard));
