@@ -188,3 +188,12 @@ export function reply<A extends CsAction>(
 ): OcppReply {
   return { type: "ocpp.reply", id, action, payload } as OcppReply;
 }
+
+/** A CALL of the Charge Point, typed by its action. */
+export function call<A extends CpAction>(
+  action: A,
+  payload: CallPayload<A>,
+  opts: { readonly ref?: string; readonly tx?: number } = {},
+): OcppCall {
+  return { type: "ocpp.call", action, payload, ...opts } as OcppCall;
+}

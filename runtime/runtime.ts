@@ -49,6 +49,7 @@ import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./ha
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { Updates, type UpdatesOptions } from "./updates.ts";
 import { ReservationStore, reservationView } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
@@ -106,6 +107,11 @@ export interface RuntimeOptions {
    * logged at start, so a run can be replayed with the same delays.
    */
   readonly seed?: number;
+  /**
+   * Firmware Management (UpdateFirmware, GetDiagnostics): the installer
+   * and where files go. Absent: both are answered NotSupported.
+   */
+  readonly updates?: UpdatesOptions;
 }
 
 /** A running charge point. */
@@ -124,6 +130,7 @@ export class Runtime implements RuntimeHandle {
   #storeError: string | null = null;
   #auth: AuthStore;
   #seed: number;
+  #updates: Updates | undefined;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
 
@@ -142,6 +149,9 @@ export class Runtime implements RuntimeHandle {
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
     this.#seed = (opts.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!) >>> 0;
+    this.#updates = opts.updates
+      ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
+      : undefined;
     this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
   }
@@ -170,6 +180,11 @@ export class Runtime implements RuntimeHandle {
   /** The journal and outbox (tests, benchmarks). */
   get journal(): Journal {
     return this.#journal;
+  }
+
+  /** The firmware management shell, when configured (tests). */
+  get updates(): Updates | undefined {
+    return this.#updates;
   }
 
   /** How many times the actors were restarted (Reset). */
@@ -206,7 +221,14 @@ export class Runtime implements RuntimeHandle {
     this.#bus = bus;
     this.#faulted = false;
     if (o.inspect) bus.inspect(o.inspect);
-    bus.spawn(connectionActor(o.bootInfo, this.#seed));
+    // After a firmware update the version that runs now is the installer's.
+    const version = this.#updates?.runningVersion();
+    bus.spawn(
+      connectionActor(
+        version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo,
+        this.#seed,
+      ),
+    );
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
     spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
@@ -216,6 +238,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
+    this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -296,6 +319,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopHardware?.();
     this.#stopHardware = undefined;
     bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
     await this.flushed();
     if (this.#stopped) return;
@@ -312,6 +336,8 @@ export class Runtime implements RuntimeHandle {
   #persist(bus: Bus, m: StoreEffect): void {
     try {
       if (m.type === "store.reservation") this.#reservations.apply(m);
+      // The firmware job's state is written by runtime/updates.ts when it is delivered.
+      else if (m.type === "store.fw_state") return;
       else this.#journal.apply(m, this.#o.clock.now());
       this.#storeError = null;
     } catch (err) {
@@ -369,6 +395,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopped = true;
     this.#stopHardware?.();
     this.#bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
   }
 
