@@ -21,7 +21,7 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { LogJob, MessageOf } from "./messages.ts";
+import { call, type LogJob, type MessageOf, reply } from "./messages.ts";
 import type { CsAction, V16 } from "../ocpp/types.ts";
 
 /** The inbound actions this actor answers. */
@@ -53,14 +53,13 @@ function status(
   s: V16.LogStatusNotificationRequest["status"],
   requestId?: number,
 ): Effect {
-  return {
-    type: "ocpp.call",
-    action: "LogStatusNotification",
-    payload: {
+  return call(
+    "LogStatusNotification",
+    {
       status: s,
       ...(requestId !== undefined ? { requestId } : {}),
     } satisfies V16.LogStatusNotificationRequest,
-  };
+  );
 }
 
 function stamp(ms: number): string {
@@ -86,15 +85,10 @@ function getLog(
   };
   const effects: Effect[] = [];
   const replaced = state.running;
-  effects.push({
-    type: "ocpp.reply",
-    id: msg.id,
-    action: msg.action,
-    payload: {
-      status: replaced ? "AcceptedCanceled" : "Accepted",
-      filename: fileName,
-    } satisfies V16.GetLogResponse,
-  });
+  effects.push(reply(msg.id, "GetLog", {
+    status: replaced ? "AcceptedCanceled" : "Accepted",
+    filename: fileName,
+  }));
   if (replaced) {
     effects.push(
       { type: "log.cancel", requestId: replaced.job.requestId },

@@ -60,7 +60,11 @@ Deno.test("transitionLogUpload() a new GetLog while one runs: AcceptedCanceled, 
   let [s] = transitionLogUpload({}, getLog(1), ctx);
   let effects: Effect[];
   [s, effects] = transitionLogUpload(s, getLog(2), ctx);
-  assert.equal(effects[0]!.type === "ocpp.reply" && effects[0]!.payload.status, "AcceptedCanceled");
+  const answer = effects[0]!;
+  assert.equal(
+    answer.type === "ocpp.reply" && (answer.payload as { status?: string }).status,
+    "AcceptedCanceled",
+  );
   assert.ok(effects.some((e) => e.type === "log.cancel" && e.requestId === 1));
   assert.deepEqual(statuses(effects), [{ status: "Uploading", requestId: 2 }]);
   [s, effects] = transitionLogUpload(s, { type: "log.uploaded", requestId: 1, ok: true }, ctx);

@@ -27,7 +27,19 @@ import type { ScMessage } from "./_messages_sc.ts";
 import type { SecurityMessage } from "./_messages_security.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
-export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
+export type {
+  BackendMessage,
+  BackendState,
+  CallPayload,
+  OcppCall,
+  OcppFailed,
+  OcppMessage,
+  OcppReply,
+  OcppRequest,
+  OcppResult,
+  WsMessage,
+} from "./_messages_link.ts";
+export { asFailed, asRequest, asResult, call, reply } from "./_messages_link.ts";
 export type {
   AuthChange,
   AuthEntry,

@@ -33,16 +33,18 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect } from "./bus.ts";
-import type {
-  BackendState,
-  CertificateHashData,
-  CertificateUse,
-  CertOutcome,
-  MessageOf,
-  SecurityEventType,
-  TriggerableMessage,
+import {
+  type BackendState,
+  call,
+  type CertificateHashData,
+  type CertificateUse,
+  type CertOutcome,
+  type MessageOf,
+  reply,
+  type SecurityEventType,
+  type TriggerableMessage,
 } from "./messages.ts";
-import type { CsAction, Payload, V16 } from "../ocpp/types.ts";
+import type { CsAction, V16 } from "../ocpp/types.ts";
 import { failureKind } from "../ocpp/transport.ts";
 
 /** The inbound actions this actor answers. */
@@ -113,10 +115,6 @@ export function initialSecurity(_ctx: Ctx): SecurityState {
   return { backend: "disabled", tlsReported: false };
 }
 
-function reply(id: string, action: CsAction, payload: Payload): Effect {
-  return { type: "ocpp.reply", id, action, payload };
-}
-
 function event(type: SecurityEventType, techInfo?: string): Effect {
   return {
     type: "sec.event",
@@ -139,7 +137,7 @@ function extendedTrigger(
 ): Effect[] {
   const p = msg.payload as unknown as V16.ExtendedTriggerMessageRequest;
   const answer = (status: V16.ExtendedTriggerMessageResponse["status"]): Effect =>
-    reply(msg.id, msg.action, { status } satisfies V16.ExtendedTriggerMessageResponse);
+    reply(msg.id, "ExtendedTriggerMessage", { status });
   const rejected = (why: string): Effect[] => [
     answer("Rejected"),
     {
@@ -216,7 +214,7 @@ function request(
       if ([...p.certificateChain].length > max) {
         const why = `the certificate chain is longer than CertificateSignedMaxChainSize (${max})`;
         return [
-          reply(msg.id, msg.action, { status: "Rejected" } satisfies V16.CertificateSignedResponse),
+          reply(msg.id, "CertificateSigned", { status: "Rejected" }),
           { type: "log", level: "warn", text: `CertificateSigned rejected: ${why}` },
           event("InvalidChargePointCertificate", why),
         ];
@@ -278,12 +276,7 @@ function done(msg: MessageOf<"cert.done">): Effect[] {
       if (o.csr === undefined) {
         return [{ type: "log", level: "error", text: `Cannot make a CSR${why}` }];
       }
-      return [{
-        type: "ocpp.call",
-        action: "SignCertificate",
-        payload: { csr: o.csr } satisfies V16.SignCertificateRequest,
-        ref: "sign-certificate",
-      }];
+      return [call("SignCertificate", { csr: o.csr }, { ref: "sign-certificate" })];
     case "signed": {
       const effects: Effect[] = [
         reply(
@@ -332,15 +325,14 @@ export function transitionSecurity(
       // Standalone (no backend configured) there is no one to tell: the log only.
       const backend = ctx.config.str("BackendConnectionType") !== "none";
       if (PUSHED.has(msg.event) && backend) {
-        effects.push({
-          type: "ocpp.call",
-          action: "SecurityEventNotification",
-          payload: {
+        effects.push(call(
+          "SecurityEventNotification",
+          {
             type: msg.event,
             timestamp: new Date(ctx.now).toISOString(),
             ...(msg.techInfo !== undefined ? { techInfo: msg.techInfo } : {}),
           } satisfies V16.SecurityEventNotificationRequest,
-        });
+        ));
       }
       return [state, effects];
     }

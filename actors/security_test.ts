@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
-import type { CertOutcome, SecurityEventType } from "./messages.ts";
+import { asRequest, type CertOutcome, type SecurityEventType } from "./messages.ts";
 import {
   initialSecurity,
   PUSHED,
@@ -20,7 +20,7 @@ function ctxWith(entries: [string, Value][] = [], now = Date.UTC(2026, 11, 1)): 
 const accepted: SecurityState = { backend: "accepted", tlsReported: false };
 
 function req(action: CsAction, payload: Record<string, unknown>): SecurityMsg {
-  return { type: "ocpp.request", id: "m1", action, payload };
+  return asRequest("m1", action, payload);
 }
 
 function run(msg: SecurityMsg, state = accepted, ctx = ctxWith()): [SecurityState, Effect[]] {
@@ -42,7 +42,7 @@ function schemaValid(effects: Effect[]): void {
 /** The status of the answer among the effects. */
 function status(effects: Effect[]): unknown {
   const r = effects.find((e) => e.type === "ocpp.reply");
-  return r && r.type === "ocpp.reply" ? r.payload.status : undefined;
+  return r && r.type === "ocpp.reply" ? (r.payload as { status?: unknown }).status : undefined;
 }
 
 function done(outcome: CertOutcome): SecurityMsg {

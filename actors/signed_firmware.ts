@@ -34,7 +34,7 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { MessageOf } from "./messages.ts";
+import { call, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 
 /** Longest wait for Installing to be delivered before rebooting anyway. */
@@ -106,15 +106,11 @@ export type SignedFirmwareMsg = MessageOf<(typeof RECEIVES)[number]>;
 type Step = [SignedFirmwareState, Effect[]];
 
 function notify(job: SignedJob, status: Status, ref?: string): Effect {
-  return {
-    type: "ocpp.call",
-    action: "SignedFirmwareStatusNotification",
-    payload: {
-      status,
-      requestId: job.requestId,
-    } satisfies V16.SignedFirmwareStatusNotificationRequest,
-    ...(ref ? { ref } : {}),
-  };
+  return call(
+    "SignedFirmwareStatusNotification",
+    { status, requestId: job.requestId } satisfies V16.SignedFirmwareStatusNotificationRequest,
+    ref ? { ref } : {},
+  );
 }
 
 function log(level: "info" | "warn" | "error", text: string): Effect {
@@ -170,12 +166,7 @@ function request(s: SignedFirmwareState, msg: MessageOf<"ocpp.request">, ctx: Ct
   const p = msg.payload as unknown as V16.SignedUpdateFirmwareRequest;
   if (s.update.phase !== "idle") {
     return [s, [
-      {
-        type: "ocpp.reply",
-        id: msg.id,
-        action: msg.action,
-        payload: { status: "Rejected" } satisfies V16.SignedUpdateFirmwareResponse,
-      },
+      reply(msg.id, "SignedUpdateFirmware", { status: "Rejected" }),
       log("warn", `SignedUpdateFirmware ${p.requestId} rejected: an update is ${s.update.phase}`),
     ]];
   }
@@ -202,12 +193,8 @@ function certDone(s: SignedFirmwareState, msg: MessageOf<"cert.done">, ctx: Ctx)
   const o = msg.outcome;
   const e: Effect[] = [];
   if (msg.ref === "sfw-cert" && u.phase === "checking" && o.kind === "fw_certificate") {
-    const answer = (status: V16.SignedUpdateFirmwareResponse["status"]): Effect => ({
-      type: "ocpp.reply",
-      id: u.id,
-      action: "SignedUpdateFirmware",
-      payload: { status } satisfies V16.SignedUpdateFirmwareResponse,
-    });
+    const answer = (status: V16.SignedUpdateFirmwareResponse["status"]): Effect =>
+      reply(u.id, "SignedUpdateFirmware", { status });
     if (!o.ok) {
       e.push(
         answer("InvalidCertificate"),
@@ -379,11 +366,7 @@ export function transitionSignedFirmware(
     }
     case "sfw.status_requested":
       if (u.phase === "idle" || s.last === undefined) {
-        return [s, [{
-          type: "ocpp.call",
-          action: "SignedFirmwareStatusNotification",
-          payload: { status: "Idle" } satisfies V16.SignedFirmwareStatusNotificationRequest,
-        }]];
+        return [s, [call("SignedFirmwareStatusNotification", { status: "Idle" })]];
       }
       return [s, [notify(u.job, s.last)]];
     case "timer.fired":

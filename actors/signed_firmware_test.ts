@@ -65,7 +65,11 @@ Deno.test("transitionSignedFirmware() checks the certificate before answering, t
     outcome: { kind: "fw_certificate", ok: true },
   });
   assert.equal(e[0]!.type, "store.signed_fw");
-  assert.ok(e.some((x) => x.type === "ocpp.reply" && x.payload.status === "Accepted"));
+  assert.ok(
+    e.some((x) =>
+      x.type === "ocpp.reply" && (x.payload as { status?: string }).status === "Accepted"
+    ),
+  );
   assert.deepEqual(statuses(e), ["Downloading"]);
   assert.ok(e.some((x) => x.type === "fw.download"));
   [s, e] = step(s, { type: "fw.downloaded", file: "/d/image.bin", bytes: 10 });
@@ -102,7 +106,7 @@ Deno.test("transitionSignedFirmware() checks the certificate before answering, t
     type: "ocpp.result",
     action: "SignedFirmwareStatusNotification",
     payload: {},
-    request: {},
+    request: { status: "Installing", requestId: 9 },
     ref: "sfw-installing",
   });
   assert.ok(e.some((x) => x.type === "fw.reboot"));
@@ -122,13 +126,21 @@ Deno.test("transitionSignedFirmware() refusals: InvalidCertificate, InvalidSigna
     ref: "sfw-cert",
     outcome: { kind: "fw_certificate", ok: false, reason: "expired" },
   });
-  assert.ok(e.some((x) => x.type === "ocpp.reply" && x.payload.status === "InvalidCertificate"));
+  assert.ok(
+    e.some((x) =>
+      x.type === "ocpp.reply" && (x.payload as { status?: string }).status === "InvalidCertificate"
+    ),
+  );
   assert.ok(
     e.some((x) => x.type === "sec.event" && x.event === "InvalidFirmwareSigningCertificate"),
   );
   [s] = step(start(), REQUEST);
   [, e] = step(s, REQUEST);
-  assert.ok(e.some((x) => x.type === "ocpp.reply" && x.payload.status === "Rejected"));
+  assert.ok(
+    e.some((x) =>
+      x.type === "ocpp.reply" && (x.payload as { status?: string }).status === "Rejected"
+    ),
+  );
   [s] = step(s, {
     type: "cert.done",
     ref: "sfw-cert",

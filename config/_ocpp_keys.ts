@@ -18,7 +18,7 @@ const SUPPORTED_MEASURANDS = [
 ] as const;
 
 /** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), 9.2 (Local Auth List Management), 9.3 (Reservation). */
-export const OCPP_KEYS: readonly KeyDef[] = [
+export const OCPP_KEYS = [
   // --- OCPP 1.6 section 9.1, Core profile ---
   { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },
   { key: "AuthorizeRemoteTxRequests", kind: "boolean", access: "RW", default: false },
@@ -177,4 +177,4 @@ export const OCPP_KEYS: readonly KeyDef[] = [
   // The organizationName (O) of the Charge Point certificate's CSR (A02.FR.13); X.520
   // allows 64 characters. Empty: SignChargePointCertificate is Rejected.
   { key: "CpoName", setting: "cpoName", kind: "string", access: "RW", default: "", max: 64 },
-];
+] as const satisfies readonly KeyDef[];
