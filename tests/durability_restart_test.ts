@@ -60,6 +60,11 @@ Deno.test("a StopTransaction the Central System keeps refusing is given up, kept
   const { transactionId } = await reachCharging(rig);
   station.tap(OCTT.validIdTag);
   await csms.until(() => csms.all("StopTransaction").length === 1, "the first attempt");
+  // The retry's timer starts when the CALLERROR reaches the Charge Point: only then move time.
+  await csms.until(
+    () => rig.cp.bus.snapshot("rpc").inflight === undefined,
+    "the CALLERROR to reach the Charge Point",
+  );
   await rig.advance(6_000);
   await csms.until(() => csms.all("StopTransaction").length === 2, "the retry");
   await csms.until(() => rig.cp.durability().givenUp === 1, "the message to be given up");
