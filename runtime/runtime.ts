@@ -20,34 +20,32 @@
  */
 import { Bus, errorText } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type {
-  BackendState,
-  BusMessage,
-  LimitSource,
-  StopReason,
-  StoreMessage,
-} from "../actors/messages.ts";
+import type { BackendState, BusMessage, StopReason, StoreMessage } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
-import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
+import { type BootInfo, connectionActor } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
-import { connectorStatusActor, type ConnectorStatusState } from "../actors/connector_status.ts";
-import { meterActor, type MeterState } from "../actors/meter.ts";
+import { connectorStatusActor } from "../actors/connector_status.ts";
+import { meterActor } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
-import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
-import { reservationActor, type ReservationState } from "../actors/reservation.ts";
+import { transactionActorWith } from "../actors/transaction.ts";
+import { reservationActor } from "../actors/reservation.ts";
 import type { SmartChargingState } from "../actors/smart_charging.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
-import type { ConfigStore } from "../config/store.ts";
+import { type ConfigStore, SettingsError } from "../config/store.ts";
+import { coherenceErrors } from "../config/coherence.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { BackendClock, Link } from "./link.ts";
 import type { Logger } from "./log.ts";
-import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./handle.ts";
+import type { RuntimeHandle, SimControls, StatusView } from "./handle.ts";
+import { type ConfigurationKey, configurationKeys, statusView } from "./status_view.ts";
+import { Activity } from "./activity.ts";
+import { HistoryStore } from "./history_store.ts";
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
-import { ReservationStore, reservationView } from "./reservation_store.ts";
+import { ReservationStore } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -108,6 +106,7 @@ export class Runtime implements RuntimeHandle {
   #auth: AuthStore;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
+  #activity: Activity;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -125,6 +124,11 @@ export class Runtime implements RuntimeHandle {
     this.#auth = new AuthStore(this.#journal.storage);
     this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
+    this.#activity = new Activity(
+      new HistoryStore(this.#journal.storage),
+      () => clock.now(),
+      (text) => opts.logger.log("error", text),
+    );
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -205,6 +209,7 @@ export class Runtime implements RuntimeHandle {
     }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    this.#activity.attach(bus, () => o.store.view);
     // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
     this.#reservations.attach(bus, (t, write) => this.#persistWith(t, write), o.logger);
     if (blocked !== undefined) {
@@ -357,40 +362,28 @@ export class Runtime implements RuntimeHandle {
   }
 
   status(): StatusView {
-    const status = this.#bus.snapshot<ConnectorStatusState>("connector_status");
-    const tx = this.#bus.snapshot<TransactionState>("transaction");
-    const conn = this.#bus.snapshot<ConnectionState>("connection");
-    const meter = this.#bus.snapshot<MeterState>("meter");
-    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
-    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
-    const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
-      const s = status.connectors[i + 1]!;
-      const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
-      return {
-        id: i + 1,
-        status: s.reported ?? "Available",
-        errorCode: s.reportedError,
-        evState: c.ev,
-        transactionId: running?.transactionId ?? null,
-        idTag: running?.idTag ?? null,
-        startedAt: running ? new Date(running.startedAt).toISOString() : null,
-        energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
-        meterWh: Math.floor(c.meterWh),
-        powerW: Math.round(meter.connectors[i]?.w ?? 0),
-        reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
-        limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
-        limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
-      };
-    });
-    return {
-      backend: {
-        state: conn.phase,
-        since: new Date(this.#backend.since).toISOString(),
-        reason: this.#backend.reason,
-      },
-      connectors,
+    return statusView({
+      bus: this.#bus,
+      config: this.#o.store.view,
+      backend: this.#backend,
+      activity: this.#activity,
       durability: this.durability(),
-    };
+    });
+  }
+
+  /** The OCPP configuration keys as GetConfiguration would show them (read-only view). */
+  configurationKeys(): ConfigurationKey[] {
+    return configurationKeys(this.#o.store.view);
+  }
+
+  /** The stored transaction history and event journal. */
+  get history(): HistoryStore {
+    return this.#activity.history;
+  }
+
+  /** Connects to the backend again at once ("reconnect now"). */
+  reconnect(): void {
+    this.#bus.publish({ type: "backend.reconnect" });
   }
 
   /** The external limit of the local API (`PUT /api/limit`), or none. */
@@ -409,6 +402,8 @@ export class Runtime implements RuntimeHandle {
 
   async updateSettings(input: unknown): Promise<void> {
     const changes = this.#o.store.validateSettings(input);
+    const refused = coherenceErrors(this.#o.store.view, changes);
+    if (refused.length > 0) throw new SettingsError(refused);
     await this.#o.store.apply(changes);
     for (const [key, value] of changes) this.#bus.publish({ type: "config.changed", key, value });
   }

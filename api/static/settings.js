@@ -94,7 +94,7 @@ export function initSettings() {
     if (loaded) showPasswordState();
     showProfile();
     for (const node of document.querySelectorAll("#settings-form .error[data-reason]")) {
-      node.textContent = reasonText(node.getAttribute("data-reason"), state.lang);
+      node.textContent = fieldText(node);
     }
   });
 }
@@ -235,14 +235,18 @@ async function save(/** @type {SubmitEvent} */ event) {
   /** @type {HTMLElement | null} */
   let first = null;
   const other = [];
-  for (const { field, reason } of fields) {
+  for (const { field, reason, code, params } of fields) {
     const error = $(`e-${field}`);
     if (!error || !(field in FIELDS)) {
-      other.push(`${field} ${reason}`);
+      other.push(`${field} ${code ? t(`field.${code}`, params) : reasonText(reason, state.lang)}`);
       continue;
     }
     error.setAttribute("data-reason", reason);
-    error.textContent = reasonText(reason, state.lang);
+    if (code) {
+      error.setAttribute("data-code", code);
+      error.setAttribute("data-params", JSON.stringify(params ?? {}));
+    } else error.removeAttribute("data-code");
+    error.textContent = fieldText(error);
     error.hidden = false;
     const input = $(`f-${field}`);
     input.setAttribute("aria-invalid", "true");
@@ -252,6 +256,17 @@ async function save(/** @type {SubmitEvent} */ event) {
     ? [t("invalid"), ...other].join(" ")
     : t("failed", { error: res.data.error ?? String(res.status) });
   (first ?? status).focus?.();
+}
+
+/**
+ * A field error in the page's language: its code's text, else the reason.
+ *
+ * @param {Element} node The error element (data-reason, data-code, data-params).
+ */
+function fieldText(node) {
+  const code = node.getAttribute("data-code");
+  if (code) return t(`field.${code}`, JSON.parse(node.getAttribute("data-params") ?? "{}"));
+  return reasonText(node.getAttribute("data-reason") ?? "", state.lang);
 }
 
 /** Tells which OCPP security profile the entered values amount to. */

@@ -8,6 +8,13 @@
  * @module
  */
 import { $, api, el, kwh, num, state, t, time } from "./core.js";
+import {
+  activityChanged,
+  backendReason,
+  lastAuthorization,
+  refreshActivity,
+  renderActivity,
+} from "./activity.js";
 
 /** @type {EventSource | null} */
 let source = null;
@@ -28,6 +35,7 @@ export function initStatus() {
     $("safe-clear").addEventListener("click", clearSafeMode);
     state.onLang.push(render);
   }
+  void refreshActivity(render);
   const dev = $("dev");
   dev.hidden = !state.session?.sim;
   const box = $("dev-connectors");
@@ -55,6 +63,35 @@ export function initStatus() {
       button.addEventListener("click", () => simulate(id, action));
       group.append(button);
     }
+    const select = el(
+      "select",
+      { id: `dev-fault-${id}`, translate: "no" },
+      FAULTS.map((f) => el("option", { value: f }, [f])),
+    );
+    const inject = el(
+      "button",
+      { type: "button", id: `dev-inject-${id}`, "data-t": "dev.inject" },
+      [
+        t("dev.inject"),
+      ],
+    );
+    inject.addEventListener("click", () => fault(id, select.value));
+    const clear = el("button", {
+      type: "button",
+      id: `dev-clear-${id}`,
+      "data-t": "dev.clearFault",
+    }, [
+      t("dev.clearFault"),
+    ]);
+    clear.addEventListener("click", () => fault(id, null));
+    group.append(
+      el("div", { class: "inline" }, [
+        el("label", { for: `dev-fault-${id}`, "data-t": "dev.fault" }, [t("dev.fault")]),
+        select,
+        inject,
+        clear,
+      ]),
+    );
     box.append(group);
   }
   render();
@@ -80,6 +117,37 @@ async function simulate(id, action) {
   }
 }
 
+/** Faults the simulated hardware can raise (OCPP ChargePointErrorCode). */
+const FAULTS = [
+  "GroundFailure",
+  "HighTemperature",
+  "OverCurrentFailure",
+  "OverVoltage",
+  "UnderVoltage",
+  "PowerMeterFailure",
+  "PowerSwitchFailure",
+  "ReaderFailure",
+  "EVCommunicationError",
+  "ConnectorLockFailure",
+  "InternalError",
+  "OtherError",
+];
+
+/**
+ * Raises (or with null clears) a fault on the simulated hardware.
+ *
+ * @param {number} id
+ * @param {string | null} errorCode
+ */
+async function fault(id, errorCode) {
+  const error = $("dev-error");
+  error.textContent = "";
+  const res = await api("POST", `/api/sim/connectors/${id}/fault`, { errorCode });
+  if (res.status !== 202) {
+    error.textContent = t("dev.failed", { error: res.data.error ?? String(res.status) });
+  }
+}
+
 /** Opens the live stream (the browser reconnects by itself after a drop). */
 export function startLive() {
   stopLive();
@@ -97,6 +165,7 @@ export function startLive() {
   source.addEventListener("event", (e) => {
     events = [JSON.parse(e.data), ...events].slice(0, 30);
     renderEvents();
+    activityChanged();
   });
   source.addEventListener("error", async () => {
     $("live").textContent = t("live.off");
@@ -144,9 +213,53 @@ function render() {
   const text = t(`state.${b.state}`);
   if (badge.textContent !== text) badge.textContent = text; // announced only when it changes
   badge.className = `badge state-${b.state}`;
-  const rows = [[t("backend.since"), time(b.since)]];
-  if (b.reason && b.state !== "accepted") rows.push([t("backend.reason"), b.reason]);
-  $("backend").replaceWith(Object.assign(list(rows), { id: "backend" }));
+  /** @type {[string, string, string?][]} */
+  const rows = [];
+  if (b.state !== "disabled") {
+    rows.push([
+      t(b.connected ? "backend.connectedSince" : "backend.disconnectedSince"),
+      time(b.connectedChangedAt),
+      "backend-since",
+    ]);
+  }
+  if (b.reasonCode) rows.push([t("backend.reason"), backendReason(b.reasonCode), "backend-reason"]);
+  if (b.url) rows.push([t("backend.url"), b.url, "backend-url"]);
+  rows.push([t("backend.cpId"), b.chargePointId ?? "–", "backend-cpid"]);
+  if (b.state !== "disabled") {
+    rows.push([
+      t("backend.profile"),
+      t("backend.profileValue", {
+        profile: b.securityProfile,
+        name: t(`profile.${b.securityProfile}`),
+      }),
+      "backend-profile",
+    ]);
+    rows.push([
+      t("backend.lastMessage"),
+      b.lastMessageAt ? time(b.lastMessageAt) : t("backend.never"),
+      "backend-last-message",
+    ]);
+    rows.push([
+      t("backend.lastHeartbeat"),
+      b.lastHeartbeatAt ? time(b.lastHeartbeatAt) : t("backend.never"),
+      "backend-last-heartbeat",
+    ]);
+  }
+  const dl = Object.assign(list(rows), { id: "backend" });
+  if (b.reason && b.state !== "accepted" && b.state !== "disabled") {
+    dl.append(
+      el("dt", {}, [t("backend.detail")]),
+      el("dd", { id: "backend-detail" }, [el("code", { translate: "no" }, [b.reason])]),
+    );
+  }
+  $("backend").replaceWith(dl);
+  $("reconnect").hidden = b.state === "disabled";
+  const fb = b.fallback;
+  $("fallback").hidden = !fb;
+  $("fallback-text").textContent = fb
+    ? t("fb.text", { from: fb.from, to: fb.to, reason: backendReason(fb.reasonCode) || "–" })
+    : "";
+  renderActivity();
   renderStore(status.durability);
   $("connectors").replaceChildren(...status.connectors.map(connectorCard));
   for (const c of status.connectors) {
@@ -157,8 +270,11 @@ function render() {
     };
     set("plug", plugged);
     set("unplug", !plugged);
-    set("evOn", !plugged);
-    set("evOff", !plugged);
+    // The EV can start drawing only when plugged and not drawing, and pause only while drawing.
+    set("evOn", c.evState !== "B");
+    set("evOff", c.evState !== "C");
+    set("inject", c.errorCode !== "NoError");
+    set("clear", c.errorCode === "NoError");
   }
 }
 
@@ -243,6 +359,13 @@ function connectorCard(c) {
   const rows = [[t("c.ev"), t(`ev.${c.evState}`)]];
   if (c.errorCode !== "NoError") rows.push([t("c.error"), c.errorCode]);
   rows.push([t("c.meter"), kwh(c.meterWh)]);
+  if (typeof c.limitA === "number") {
+    rows.push([
+      t("c.limit"),
+      t("c.limitValue", { a: num(c.limitA, 1), source: t(`ls.${c.limitSource}`) }),
+      `c${c.id}-limit`,
+    ]);
+  }
   const card = el("section", { class: "card connector", "aria-labelledby": `c${c.id}-h` }, [
     el("h2", { id: `c${c.id}-h` }, [t("connector", { id: c.id })]),
     el("p", { class: `badge cs-${c.status}`, id: `c${c.id}-status` }, [t(`cs.${c.status}`)]),
@@ -260,6 +383,7 @@ function connectorCard(c) {
       ]),
     );
   } else card.append(el("p", { class: "hint" }, [t("c.noTx")]));
+  card.append(...lastAuthorization(c));
   const r = c.reservation;
   if (r) {
     const rows = [
@@ -278,8 +402,7 @@ function connectorCard(c) {
 function eventText(e) {
   switch (e.type) {
     case "backend":
-      return t("e.backend", { state: t(`state.${e.state}`) }) +
-        (e.reason && e.state !== "accepted" ? ` (${e.reason})` : "");
+      return t("e.backend", { state: t(`state.${e.state}`) });
     case "connector":
       return t("e.connector", { id: e.connectorId, status: t(`cs.${e.status}`) }) +
         (e.errorCode !== "NoError" ? ` (${e.errorCode})` : "");
@@ -287,6 +410,13 @@ function eventText(e) {
       return t("e.started", { id: e.connectorId, idTag: e.idTag ?? "–" });
     case "transaction.stopped":
       return t("e.stopped", { id: e.connectorId, energy: kwh(e.energyWh) });
+    case "authorization":
+      return t("e.auth", {
+        id: e.connectorId,
+        idTag: e.idTag,
+        result: t(e.accepted ? "auth.accepted" : "auth.refused"),
+        reason: t(`auth.reason.${e.reason}`),
+      });
     default:
       return String(e.type);
   }
