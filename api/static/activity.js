@@ -157,6 +157,16 @@ async function reconnect() {
     : t("fix.failed", { error: res.data.error ?? String(res.status) });
 }
 
+/**
+ * A table cell labelled with its column (shown above it on phones).
+ *
+ * @param {string} column The column's text key.
+ * @param {string | Node} content
+ */
+function cell(column, content) {
+  return el("td", { "data-label": t(column) }, [content]);
+}
+
 function renderHistory() {
   const rows = data.transactions;
   $("history-empty").hidden = rows.length > 0;
@@ -164,17 +174,13 @@ function renderHistory() {
   $("history-body").replaceChildren(
     ...rows.map((/** @type {any} */ r) =>
       el("tr", {}, [
-        el("td", {}, [String(r.connectorId)]),
-        el("td", {}, [r.idTag]),
-        el("td", {}, [time(r.startedAt)]),
-        el("td", {}, [r.stoppedAt ? time(r.stoppedAt) : t("hist.running")]),
-        el("td", { class: "num" }, [
-          r.energyWh === null ? t("hist.none") : `${num(r.energyWh, 0)} Wh`,
-        ]),
-        el("td", {}, [r.stopReason ? t(`sr.${r.stopReason}`) : t("hist.none")]),
-        el("td", { class: "num" }, [
-          r.transactionId === null ? t("hist.none") : String(r.transactionId),
-        ]),
+        cell("hist.connector", String(r.connectorId)),
+        cell("hist.idTag", r.idTag),
+        cell("hist.start", time(r.startedAt)),
+        cell("hist.stop", r.stoppedAt ? time(r.stoppedAt) : t("hist.running")),
+        cell("hist.energy", r.energyWh === null ? t("hist.none") : `${num(r.energyWh, 0)} Wh`),
+        cell("hist.reason", r.stopReason ? t(`sr.${r.stopReason}`) : t("hist.none")),
+        cell("hist.txId", r.transactionId === null ? t("hist.none") : String(r.transactionId)),
       ])
     ),
   );
@@ -207,9 +213,9 @@ function renderKeys() {
   $("cfg-body").replaceChildren(
     ...data.keys.map((/** @type {any} */ k) =>
       el("tr", {}, [
-        el("td", { translate: "no" }, [el("code", {}, [k.key])]),
-        el("td", { translate: "no" }, [el("code", {}, [k.value])]),
-        el("td", {}, [t(k.readonly ? "cfg.ro" : "cfg.rw")]),
+        cell("cfg.key", el("code", { translate: "no" }, [k.key])),
+        cell("cfg.value", el("code", { translate: "no" }, [k.value])),
+        cell("cfg.access", t(k.readonly ? "cfg.ro" : "cfg.rw")),
       ])
     ),
   );

@@ -187,7 +187,7 @@ export function stopLive() {
 /**
  * A definition list from rows of [label, value, id?].
  *
- * @param {[string, string, string?][]} rows
+ * @param {[string, string | Node, string?][]} rows
  */
 function list(rows) {
   return el(
@@ -213,7 +213,7 @@ function render() {
   const text = t(`state.${b.state}`);
   if (badge.textContent !== text) badge.textContent = text; // announced only when it changes
   badge.className = `badge state-${b.state}`;
-  /** @type {[string, string, string?][]} */
+  /** @type {[string, string | Node, string?][]} */
   const rows = [];
   if (b.state !== "disabled") {
     rows.push([
@@ -223,7 +223,7 @@ function render() {
     ]);
   }
   if (b.reasonCode) rows.push([t("backend.reason"), backendReason(b.reasonCode), "backend-reason"]);
-  if (b.url) rows.push([t("backend.url"), b.url, "backend-url"]);
+  if (b.url) rows.push([t("backend.url"), el("code", { translate: "no" }, [b.url]), "backend-url"]);
   rows.push([t("backend.cpId"), b.chargePointId ?? "–", "backend-cpid"]);
   if (b.state !== "disabled") {
     rows.push([
@@ -357,7 +357,9 @@ async function clearSafeMode() {
 /** @param {any} c A connector of the status. */
 function connectorCard(c) {
   const rows = [[t("c.ev"), t(`ev.${c.evState}`)]];
-  if (c.errorCode !== "NoError") rows.push([t("c.error"), c.errorCode]);
+  if (c.errorCode !== "NoError") {
+    rows.push([t("c.error"), el("code", { translate: "no" }, [c.errorCode]), `c${c.id}-error`]);
+  }
   rows.push([t("c.meter"), kwh(c.meterWh)]);
   if (typeof c.limitA === "number") {
     rows.push([

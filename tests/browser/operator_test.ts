@@ -1,0 +1,232 @@
+/**
+ * The web app as installers and operators use it (issue 13), in headless
+ * Chromium against the real runtime and a real Central System, German and
+ * English, phone and desktop width, with axe-core and the untranslated-text
+ * check on every page (`_checks.ts`) and screenshots:
+ *
+ * - first run from the pages alone: a fresh data directory (standalone,
+ *   OCPP authorization) says why no card can charge and fixes it; a refused
+ *   card shows its reason and is added with one click; plug, tap, charge,
+ *   unplug; the charge is in the stored history with its Wh as sent, and the
+ *   refusal in the event journal;
+ * - the developer panel's EV buttons are enabled only when they apply, and
+ *   a fault is injected and cleared;
+ * - settings that cannot work are refused with the translated reason;
+ * - the backend's details (URL, Charge Point ID, profile, last message and
+ *   heartbeat), "disconnected since" not moving with each retry, and
+ *   "reconnect now".
+ *
+ * Needs Debian's `chromium` at /usr/bin/chromium; fails (never skips) without it.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  assertNoSideScroll,
+  launchBrowser,
+  logIn,
+  screenshot,
+  startWebRig,
+  type WebRig,
+} from "./_rig.ts";
+import { assertAccessible, assertPage, assertTranslated } from "./_checks.ts";
+
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 800 };
+
+/** Every page at this width, checked and photographed. */
+async function checkAllPages(page: Page, lang: "de" | "en", width: "phone" | "desktop") {
+  const links = lang === "de"
+    ? ["Status", "OCPP-Einstellungen", "Whitelist"]
+    : ["Status", "OCPP settings", "Whitelist"];
+  const names = ["status", "settings", "whitelist"];
+  for (let i = 0; i < links.length; i++) {
+    await page.getByRole("link", { name: links[i]!, exact: true }).click();
+    await page.locator(`#view-${names[i]}:not([hidden])`).waitFor();
+    await page.waitForTimeout(200); // the view's data arrives
+    await assertNoSideScroll(page);
+    await assertPage(page, lang, `${names[i]} (${lang}, ${width})`);
+    await screenshot(page, `ops-${names[i]}-${lang}-${width}`);
+  }
+  await page.getByRole("link", { name: "Status", exact: true }).click();
+}
+
+Deno.test("first run from the pages alone: the fix, a refused card added, a charge in the history", async (t) => {
+  await using rig = await startWebRig();
+  await using browser = await launchBrowser({ locale: "de-DE", viewport: DESKTOP });
+  const { page } = browser;
+  const pageErrors: string[] = [];
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  await logIn(page, rig);
+
+  await t.step("the status page says why no card can charge, and fixes it", async () => {
+    await page.getByText("aber kein Backend ist eingestellt: jede Karte wird abgelehnt").waitFor();
+    await assertPage(page, "de", "first run (de, desktop)");
+    await screenshot(page, "ops-first-run-desktop");
+    await page.getByRole("button", { name: "Lokale Whitelist verwenden" }).click();
+    await page.getByText("Die lokale Whitelist ist leer").waitFor();
+    assert.equal(rig.store.get("AuthorizationMode"), "local");
+    assert.equal(rig.store.get("WhitelistSource"), "local");
+  });
+
+  await t.step(
+    "the EV buttons apply only with a cable; a tapped card's refusal is shown",
+    async () => {
+      assert.equal(await page.locator("#dev-evOn-1").isDisabled(), true);
+      assert.equal(await page.locator("#dev-evOff-1").isDisabled(), true);
+      await page.getByRole("button", { name: "Karte vorhalten" }).click();
+      await page.locator("#c1-auth", {
+        hasText: "04A2B3C4: abgelehnt, steht nicht auf der lokalen Whitelist",
+      }).waitFor();
+      await page.locator("#events li", { hasText: "Karte 04A2B3C4 abgelehnt" }).waitFor();
+      await page.locator("#journal li", { hasText: "Karte 04A2B3C4 abgelehnt" }).waitFor();
+      await assertPage(page, "de", "refused card (de)");
+      await page.getByRole("button", { name: "04A2B3C4 zur Whitelist hinzufügen" }).click();
+      await page.getByText("04A2B3C4 steht jetzt auf der Whitelist").waitFor();
+      await page.locator("#problems").waitFor({ state: "hidden" });
+      assert.deepEqual(rig.runtime.whitelist.entries().map((e) => e.idTag), ["04A2B3C4"]);
+    },
+  );
+
+  await t.step("plug, tap, charge, unplug: the charge is in the history as sent", async () => {
+    await page.getByRole("button", { name: "Einstecken" }).click();
+    await page.locator("#c1-status", { hasText: "Vorbereitung" }).waitFor();
+    await page.getByRole("button", { name: "Karte vorhalten" }).click();
+    await page.locator("#c1-status", { hasText: "Lädt" }).waitFor();
+    await page.locator("#c1-auth", { hasText: "angenommen, steht auf der lokalen Whitelist" })
+      .waitFor();
+    assert.equal(await page.locator("#dev-evOn-1").isDisabled(), true, "already drawing");
+    assert.equal(await page.locator("#dev-evOff-1").isDisabled(), false);
+    await page.locator("#c1-limit", { hasText: "A je Phase (Installateur (maxCurrentA))" })
+      .waitFor();
+    await rig.advance(60_000);
+    await page.getByRole("button", { name: "Fahrzeug pausiert" }).click();
+    await page.locator("#c1-status", { hasText: "Pausiert (Fahrzeug)" }).waitFor();
+    assert.equal(await page.locator("#dev-evOn-1").isDisabled(), false);
+    assert.equal(await page.locator("#dev-evOff-1").isDisabled(), true);
+    await page.getByRole("button", { name: "Ausstecken" }).click();
+    await page.locator("#history-body td", { hasText: "Fahrzeug getrennt" }).waitFor();
+    const [row] = rig.runtime.history.transactions();
+    assert.ok(row && row.energyWh !== null, "the charge is stored");
+    assert.ok(row.energyWh >= 100, `${row.energyWh} Wh`);
+    const cells = page.locator("#history-body tr").first().locator("td");
+    await cells.nth(4).filter({ hasText: `${row.energyWh} Wh` }).waitFor();
+    assert.equal(await cells.nth(1).textContent(), "04A2B3C4");
+    assert.equal(await cells.nth(5).textContent(), "Fahrzeug getrennt");
+    // The live event tells the same energy as the StopTransaction (meterStop - meterStart).
+    const kwh = (row.energyWh / 1000).toLocaleString("de-DE", { minimumFractionDigits: 3 });
+    await page.locator("#events li", { hasText: `Ladevorgang beendet, ${kwh} kWh` }).waitFor();
+    const csv = await page.request.get(`${rig.url}/api/transactions?format=csv`);
+    assert.equal(csv.status(), 200);
+    assert.match(await csv.text(), new RegExp(`,04A2B3C4,.*,EVDisconnected,\\r\\n`));
+  });
+
+  await t.step("a fault injected from the developer panel shows and clears", async () => {
+    await page.getByLabel("Störung", { exact: true }).selectOption("GroundFailure");
+    await page.getByRole("button", { name: "Störung auslösen" }).click();
+    await page.locator("#c1-error", { hasText: "GroundFailure" }).waitFor();
+    await page.locator("#journal li", { hasText: "Störung GroundFailure" }).waitFor();
+    assert.equal(await page.locator("#dev-inject-1").isDisabled(), true);
+    await page.getByRole("button", { name: "Störung beheben" }).click();
+    await page.locator("#c1-error").waitFor({ state: "detached" });
+  });
+
+  await t.step("settings that cannot work are refused with the German reason", async () => {
+    await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
+    await page.getByLabel("Backend Verbindungstyp").selectOption("ethernet");
+    await page.getByLabel("OCPP Backend URL").fill("ws://127.0.0.1:1/ocpp");
+    await page.locator("#f-securityProfile").selectOption("3");
+    await page.getByRole("button", { name: "Speichern" }).click();
+    await page.locator("#e-backendUrl", {
+      hasText: "muss eine wss://-URL sein: Sicherheitsprofil 3 verwendet TLS",
+    }).waitFor();
+    assert.equal(rig.store.get("BackendConnectionType"), "none");
+    await assertPage(page, "de", "refused settings (de)");
+    await screenshot(page, "ops-settings-refused-desktop");
+    await page.reload();
+    await page.locator("#view-status:not([hidden]), #view-settings:not([hidden])").first()
+      .waitFor();
+  });
+
+  await t.step("every page, German and English, desktop and phone", async () => {
+    await checkAllPages(page, "de", "desktop");
+    await page.setViewportSize(PHONE);
+    await checkAllPages(page, "de", "phone");
+    await page.getByLabel("Sprache").selectOption("en");
+    await page.locator("#history-body td", { hasText: "EV disconnected" }).first().waitFor();
+    await checkAllPages(page, "en", "phone");
+    await page.setViewportSize(DESKTOP);
+    await checkAllPages(page, "en", "desktop");
+  });
+
+  assert.deepEqual(pageErrors, []);
+});
+
+/** The text of the "since" row of the backend. */
+function since(page: Page): Promise<string | null> {
+  return page.locator("#backend-since").textContent();
+}
+
+Deno.test("backend details, disconnected since a fixed time, reconnect now (English, phone)", async () => {
+  await using rig: WebRig = await startWebRig();
+  await rig.runtime.updateSettings({
+    backendConnectionType: "ethernet",
+    backendUrl: rig.csms.url,
+    chargePointId: "OPS-1",
+  });
+  await using browser = await launchBrowser({ locale: "en-US", viewport: PHONE });
+  const { page } = browser;
+  await page.goto(rig.url);
+  await page.getByLabel("API token").fill(rig.token);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.locator("#backend-state", { hasText: "Connected (accepted)" }).waitFor();
+  await page.locator("#backend dt", { hasText: "Connected since" }).waitFor();
+  assert.equal(await page.locator("#backend-url").textContent(), `${rig.csms.url}/OPS-1`);
+  assert.equal(await page.locator("#backend-cpid").textContent(), "OPS-1");
+  assert.match(await page.locator("#backend-profile").textContent() ?? "", /^0: no encryption/);
+  await page.locator("#backend-last-message", { hasNotText: "none yet" }).waitFor();
+  await rig.csms.call("TriggerMessage", { requestedMessage: "Heartbeat" });
+  await page.locator("#backend-last-heartbeat", { hasNotText: "none yet" }).waitFor();
+  await assertPage(page, "en", "connected (en, phone)");
+  await screenshot(page, "ops-backend-connected-phone");
+
+  rig.csms.refuseWith = 503;
+  await rig.csms.drop();
+  await page.locator("#backend dt", { hasText: "Disconnected since" }).waitFor();
+  const lost = await since(page);
+  await rig.advance(30_000);
+  await rig.csms.until(() => rig.csms.refused.length >= 3, "more refused retries");
+  await page.locator("#backend-reason", { hasText: "HTTP error" }).waitFor();
+  assert.equal(await since(page), lost, "the time the connection was lost, not of the last retry");
+  await page.locator("#journal li", { hasText: "Not connected to the backend" }).first().waitFor();
+  await assertPage(page, "en", "disconnected (en, phone)");
+  await screenshot(page, "ops-backend-disconnected-phone");
+
+  const refused = rig.csms.refused.length;
+  rig.csms.refuseWith = undefined;
+  await page.getByRole("button", { name: "Reconnect now" }).click();
+  await page.getByText("A new connection attempt started.").waitFor();
+  await page.locator("#backend-state", { hasText: "Connected (accepted)" }).waitFor();
+  assert.equal(rig.csms.refused.length, refused, "connected at once, no refused attempt between");
+  assert.notEqual(await since(page), lost);
+});
+
+Deno.test("the page checks fail on a serious violation and on untranslated text", async () => {
+  await using browser = await launchBrowser({ locale: "de-DE", viewport: DESKTOP });
+  const { page } = browser;
+  await page.setContent(
+    '<html lang="de"><body><main><h1>Status</h1><button></button>' +
+      "<p>Connection refused: nothing listens</p><p>auth.reason.expired</p></main></body></html>",
+  );
+  await assert.rejects(assertAccessible(page, "probe"), /button-name \(critical\)/);
+  await assert.rejects(
+    assertTranslated(page, "de", "probe"),
+    (err: Error) =>
+      err.message.includes("Connection refused: nothing listens") &&
+      err.message.includes("auth.reason.expired"),
+  );
+  await page.setContent('<html lang="de"><body><main><h1>Ladepunkt 1</h1></main></body></html>');
+  await assert.rejects(assertTranslated(page, "en", "probe"), /Ladepunkt 1/);
+  await assertTranslated(page, "de", "probe");
+});
