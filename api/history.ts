@@ -6,7 +6,11 @@
  *   download (`transactions.csv`);
  * - `GET /api/journal?limit=N`: the event journal, newest first;
  * - `GET /api/configuration`: the OCPP configuration keys, read-only;
- * - `POST /api/backend/reconnect`: connect again at once.
+ * - `POST /api/backend/reconnect`: connect again at once;
+ * - `POST /api/reset` `{ type: "Soft" | "Hard" }`: as the backend's Reset
+ *   (202 `{ status }`; transactions stop first, then the actors restart);
+ * - `POST /api/connectors/:id/availability` `{ operative: boolean }`: as
+ *   ChangeAvailability (`{ status }`: Accepted, Scheduled or Rejected).
  *
  * Bad query parameters are a 400 `{ error, fields: [{ field, reason }] }`.
  *
@@ -37,6 +41,20 @@ function intParam(c: Context, name: string, min: number, max: number, fallback: 
   return Number(text);
 }
 
+/** The body as a JSON object; anything else is a 400 naming the body. */
+async function json(c: Context): Promise<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await c.req.text());
+  } catch {
+    bad("(body)", "must be a JSON object");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    bad("(body)", "must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
 /** Registers the routes (after the authentication middleware). */
 export function registerHistoryRoutes(app: Hono, runtime: RuntimeHandle): void {
   const history = runtime.history;
@@ -60,6 +78,27 @@ export function registerHistoryRoutes(app: Hono, runtime: RuntimeHandle): void {
   }
   const keys = runtime.configurationKeys;
   if (keys) app.get("/api/configuration", (c) => c.json({ keys: keys.call(runtime) }));
+  const reset = runtime.reset;
+  if (reset) {
+    app.post("/api/reset", async (c) => {
+      const body = await json(c);
+      if (body.type !== "Soft" && body.type !== "Hard") bad("type", "must be Soft or Hard");
+      return c.json({ status: reset.call(runtime, body.type) }, 202);
+    });
+  }
+  const availability = runtime.changeAvailability;
+  if (availability) {
+    app.post("/api/connectors/:id/availability", async (c) => {
+      const param = c.req.param("id");
+      const id = /^\d{1,9}$/.test(param) ? Number(param) : NaN;
+      if (!(id >= 0 && id <= runtime.connectorCount)) {
+        bad("connectorId", `must be an integer from 0 to ${runtime.connectorCount}`);
+      }
+      const body = await json(c);
+      if (typeof body.operative !== "boolean") bad("operative", "must be true or false");
+      return c.json({ status: availability.call(runtime, id, body.operative) });
+    });
+  }
   const reconnect = runtime.reconnect;
   if (reconnect) {
     app.post("/api/backend/reconnect", (c) => {

@@ -170,3 +170,38 @@ Deno.test("PATCH /api/settings refuses settings that cannot work with the field,
   assert.deepEqual(data.fields[0].params, { profile: 2 });
   assert.equal(r.cp.settings().backendConnectionType, "none");
 });
+
+Deno.test("POST /api/reset and /api/connectors/:id/availability act as the backend's, bad input named", async () => {
+  using r = await rig();
+  for (
+    const [path, body, field] of [
+      ["/api/reset", { type: "Warm" }, "type"],
+      ["/api/reset", [], "(body)"],
+      ["/api/connectors/2/availability", { operative: false }, "connectorId"],
+      ["/api/connectors/x/availability", { operative: false }, "connectorId"],
+      ["/api/connectors/1/availability", { operative: "no" }, "operative"],
+    ] as const
+  ) {
+    const res = await r.call("POST", path, body);
+    assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`);
+    assert.equal(res.data.fields[0].field, field);
+  }
+  const off = await r.call("POST", "/api/connectors/1/availability", { operative: false });
+  assert.deepEqual([off.status, off.data], [200, { status: "Accepted" }]);
+  await new Promise((res) => setTimeout(res, 0));
+  assert.equal(r.cp.status().connectors[0]!.status, "Unavailable");
+  const on = await r.call("POST", "/api/connectors/0/availability", { operative: true });
+  assert.deepEqual(on.data, { status: "Accepted" });
+  const reset = await r.call("POST", "/api/reset", { type: "Soft" });
+  assert.deepEqual([reset.status, reset.data], [202, { status: "Accepted" }]);
+  for (let i = 0; i < 20 && r.cp.restarts === 0; i++) {
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  assert.equal(r.cp.restarts, 1, "the actors restarted");
+  const codes = r.cp.history.events(5).map((e) => e.code);
+  assert.ok(codes.includes("reset") && codes.includes("availability_changed"), String(codes));
+  assert.deepEqual(r.cp.history.events(10).find((e) => e.code === "reset")?.params, {
+    kind: "Soft",
+    by: "local",
+  });
+});

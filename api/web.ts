@@ -92,6 +92,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   "i18n.js": "text/javascript; charset=utf-8",
   "i18n_ops.js": "text/javascript; charset=utf-8",
   "activity.js": "text/javascript; charset=utf-8",
+  "dev.js": "text/javascript; charset=utf-8",
   "settings.js": "text/javascript; charset=utf-8",
   "status.js": "text/javascript; charset=utf-8",
   "whitelist.js": "text/javascript; charset=utf-8",

@@ -19,6 +19,7 @@ import type { BackendState, IdTagInfo, MessageOf } from "../actors/messages.ts";
 import { type FailureKind, failureKind } from "../ocpp/transport.ts";
 import type { ConfigView } from "../config/registry.ts";
 import type { HistoryStore, JournalCode } from "./history_store.ts";
+import { LOCAL_REQUEST_PREFIX } from "../actors/rpc.ts";
 import type { EventParams } from "./history_store.ts";
 
 /** Every reason code of an authorization decision. */
@@ -306,7 +307,13 @@ export class Activity {
         const value = SECRET_KEYS.has(key) ? "***" : String(m.payload.value);
         changes.set(m.id, { key, value });
       } else if (m.action === "Reset") {
-        this.journal("reset", { kind: String(m.payload.type), by: "backend" });
+        const by = m.id.startsWith(LOCAL_REQUEST_PREFIX) ? "local" : "backend";
+        this.journal("reset", { kind: String(m.payload.type), by });
+      } else if (m.action === "ChangeAvailability" && m.id.startsWith(LOCAL_REQUEST_PREFIX)) {
+        this.journal("availability_changed", {
+          connectorId: Number(m.payload.connectorId),
+          operative: m.payload.type === "Operative",
+        });
       }
     });
     bus.subscribe("ocpp.reply", (m) => {

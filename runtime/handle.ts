@@ -99,6 +99,10 @@ export interface RuntimeHandle {
   /** The external limit (`/api/limit`), where the runtime takes one. */
   externalLimit?(): LocalLimit | null;
   setExternalLimit?(limit: LocalLimit | null): void;
+  /** Reset as the backend's Reset (transactions stop first); the answer's status. */
+  reset?(kind: "Soft" | "Hard"): string;
+  /** ChangeAvailability as the backend's (connector 0 = all); Accepted, Scheduled or Rejected. */
+  changeAvailability?(connectorId: number, operative: boolean): string;
   /** Connects again at once ("reconnect now"), where the runtime has a backend link. */
   reconnect?(): void;
   /** The stored transaction history and event journal (`/api/transactions`, `/api/journal`). */

@@ -87,6 +87,7 @@ export const JOURNAL_CODES = [
   "auth_refused",
   "config_changed_by_backend",
   "reset",
+  "availability_changed",
   "fault",
   "fault_cleared",
   "security_fallback",

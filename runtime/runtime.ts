@@ -41,6 +41,7 @@ import type { Logger } from "./log.ts";
 import type { RuntimeHandle, SimControls, StatusView } from "./handle.ts";
 import { type ConfigurationKey, configurationKeys, statusView } from "./status_view.ts";
 import { Activity } from "./activity.ts";
+import { localRequest } from "./local_request.ts";
 import { HistoryStore } from "./history_store.ts";
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
@@ -379,6 +380,19 @@ export class Runtime implements RuntimeHandle {
   /** The stored transaction history and event journal. */
   get history(): HistoryStore {
     return this.#activity.history;
+  }
+
+  /** Reset from the local API: every transaction stops first, as for the backend's Reset. */
+  reset(kind: "Soft" | "Hard"): string {
+    return localRequest(this.#bus, "Reset", { type: kind });
+  }
+
+  /** ChangeAvailability from the local API (Scheduled while a transaction runs, section 5.2). */
+  changeAvailability(connectorId: number, operative: boolean): string {
+    return localRequest(this.#bus, "ChangeAvailability", {
+      connectorId,
+      type: operative ? "Operative" : "Inoperative",
+    });
   }
 
   /** Connects to the backend again at once ("reconnect now"). */

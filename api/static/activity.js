@@ -25,6 +25,8 @@ export async function refreshActivity(onDone) {
   if (!ready) {
     ready = true;
     $("reconnect").addEventListener("click", reconnect);
+    $("reset-soft").addEventListener("click", () => reset("Soft"));
+    $("reset-hard").addEventListener("click", () => reset("Hard"));
   }
   const [settings, whitelist, tx, journal, cfg] = await Promise.all([
     api("GET", "/api/settings"),
@@ -150,6 +152,44 @@ export function backendReason(/** @type {string | null} */ code) {
   return code ? t(`br.${code}`) : "";
 }
 
+/** @param {"Soft" | "Hard"} type */
+async function reset(type) {
+  if (!confirm(t("sys.confirmReset"))) return;
+  const res = await api("POST", "/api/reset", { type });
+  $("system-done").textContent = res.status === 202
+    ? t(`sys.result.${res.data.status}`)
+    : t("fix.failed", { error: res.data.error ?? String(res.status) });
+}
+
+/** The answer to the last availability change, by connector (cards are redrawn). */
+const availabilityDone = new Map();
+
+/**
+ * The availability button of a connector (guarded by a confirmation when it
+ * takes the connector out of operation).
+ *
+ * @param {any} c A connector of the status.
+ */
+export function availabilityButton(c) {
+  const off = c.status !== "Unavailable";
+  const button = el("button", { type: "button", id: `c${c.id}-availability` }, [
+    t(off ? "sys.off" : "sys.on"),
+  ]);
+  const done = el("p", { id: `c${c.id}-availability-done`, role: "status" }, [
+    availabilityDone.get(c.id) ?? "",
+  ]);
+  button.addEventListener("click", async () => {
+    if (off && !confirm(t("sys.confirmOff", { id: c.id }))) return;
+    const res = await api("POST", `/api/connectors/${c.id}/availability`, { operative: !off });
+    const text = res.status === 200
+      ? t(`sys.result.${res.data.status}`)
+      : t("fix.failed", { error: res.data.error ?? String(res.status) });
+    availabilityDone.set(c.id, text);
+    done.textContent = text;
+  });
+  return [button, done];
+}
+
 async function reconnect() {
   const res = await api("POST", "/api/backend/reconnect");
   $("reconnect-done").textContent = res.status === 202
@@ -196,6 +236,10 @@ function journalText(e) {
     p.reason = e.params.reason ? t(`br.${e.params.reason}`) : "–";
   }
   if (e.code === "tx_stopped") p.reason = t(`sr.${e.params.reason}`);
+  if (e.code === "reset") p.by = t(`by.${e.params.by}`);
+  if (e.code === "availability_changed") {
+    p.operative = t(e.params.operative ? "av.operative" : "av.inoperative");
+  }
   return t(`journal.${e.code}`, p);
 }
 

@@ -8,8 +8,10 @@
  * @module
  */
 import { $, api, el, kwh, num, state, t, time } from "./core.js";
+import { buildDevPanel, simulate, updateDevButtons } from "./dev.js";
 import {
   activityChanged,
+  availabilityButton,
   backendReason,
   lastAuthorization,
   refreshActivity,
@@ -36,116 +38,8 @@ export function initStatus() {
     state.onLang.push(render);
   }
   void refreshActivity(render);
-  const dev = $("dev");
-  dev.hidden = !state.session?.sim;
-  const box = $("dev-connectors");
-  box.replaceChildren();
-  if (dev.hidden) return render();
-  for (let id = 1; id <= (state.session?.connectorCount ?? 0); id++) {
-    const group = el("div", {
-      role: "group",
-      "aria-labelledby": `dev-c${id}-h`,
-      class: "dev-connector",
-    }, [
-      el("h3", { id: `dev-c${id}-h`, "data-id": String(id), class: "connector-name" }),
-    ]);
-    for (
-      const [action, key] of [
-        ["plug", "dev.plug"],
-        ["unplug", "dev.unplug"],
-        ["evOn", "dev.evOn"],
-        ["evOff", "dev.evOff"],
-      ]
-    ) {
-      const button = el("button", { type: "button", id: `dev-${action}-${id}`, "data-t": key }, [
-        t(key),
-      ]);
-      button.addEventListener("click", () => simulate(id, action));
-      group.append(button);
-    }
-    const select = el(
-      "select",
-      { id: `dev-fault-${id}`, translate: "no" },
-      FAULTS.map((f) => el("option", { value: f }, [f])),
-    );
-    const inject = el(
-      "button",
-      { type: "button", id: `dev-inject-${id}`, "data-t": "dev.inject" },
-      [
-        t("dev.inject"),
-      ],
-    );
-    inject.addEventListener("click", () => fault(id, select.value));
-    const clear = el("button", {
-      type: "button",
-      id: `dev-clear-${id}`,
-      "data-t": "dev.clearFault",
-    }, [
-      t("dev.clearFault"),
-    ]);
-    clear.addEventListener("click", () => fault(id, null));
-    group.append(
-      el("div", { class: "inline" }, [
-        el("label", { for: `dev-fault-${id}`, "data-t": "dev.fault" }, [t("dev.fault")]),
-        select,
-        inject,
-        clear,
-      ]),
-    );
-    box.append(group);
-  }
+  buildDevPanel();
   render();
-}
-
-/**
- * Runs a developer panel action on the simulated hardware.
- *
- * @param {number} id Connector id (unused for "tap").
- * @param {string} action
- */
-async function simulate(id, action) {
-  const error = $("dev-error");
-  error.textContent = "";
-  const [path, body] = action === "tap"
-    ? ["/api/sim/rfid", { idTag: $("dev-idtag").value.trim() }]
-    : action === "evOn" || action === "evOff"
-    ? [`/api/sim/connectors/${id}/ev`, { charging: action === "evOn" }]
-    : [`/api/sim/connectors/${id}/${action}`, undefined];
-  const res = await api("POST", path, body);
-  if (res.status !== 202) {
-    error.textContent = t("dev.failed", { error: res.data.error ?? String(res.status) });
-  }
-}
-
-/** Faults the simulated hardware can raise (OCPP ChargePointErrorCode). */
-const FAULTS = [
-  "GroundFailure",
-  "HighTemperature",
-  "OverCurrentFailure",
-  "OverVoltage",
-  "UnderVoltage",
-  "PowerMeterFailure",
-  "PowerSwitchFailure",
-  "ReaderFailure",
-  "EVCommunicationError",
-  "ConnectorLockFailure",
-  "InternalError",
-  "OtherError",
-];
-
-/**
- * Raises (or with null clears) a fault on the simulated hardware.
- *
- * @param {number} id
- * @param {string | null} errorCode
- */
-async function fault(id, errorCode) {
-  const error = $("dev-error");
-  error.textContent = "";
-  const res = await api("POST", `/api/sim/connectors/${id}/fault`, { errorCode });
-  if (res.status !== 202) {
-    error.textContent = t("dev.failed", { error: res.data.error ?? String(res.status) });
-  }
 }
 
 /** Opens the live stream (the browser reconnects by itself after a drop). */
@@ -262,20 +156,7 @@ function render() {
   renderActivity();
   renderStore(status.durability);
   $("connectors").replaceChildren(...status.connectors.map(connectorCard));
-  for (const c of status.connectors) {
-    const plugged = c.evState !== "A";
-    const set = (/** @type {string} */ action, /** @type {boolean} */ disabled) => {
-      const button = $(`dev-${action}-${c.id}`);
-      if (button) button.disabled = disabled;
-    };
-    set("plug", plugged);
-    set("unplug", !plugged);
-    // The EV can start drawing only when plugged and not drawing, and pause only while drawing.
-    set("evOn", c.evState !== "B");
-    set("evOff", c.evState !== "C");
-    set("inject", c.errorCode !== "NoError");
-    set("clear", c.errorCode === "NoError");
-  }
+  for (const c of status.connectors) updateDevButtons(c);
 }
 
 /**
@@ -385,7 +266,7 @@ function connectorCard(c) {
       ]),
     );
   } else card.append(el("p", { class: "hint" }, [t("c.noTx")]));
-  card.append(...lastAuthorization(c));
+  card.append(...lastAuthorization(c), ...availabilityButton(c));
   const r = c.reservation;
   if (r) {
     const rows = [

@@ -78,7 +78,7 @@ Deno.test("texts: journal texts use only parameters the journal writes", () => {
       for (const m of text.matchAll(/\{(\w+)\}/g)) {
         assert.match(
           m[1]!,
-          /^(reason|connectorId|idTag|key|value|kind|errorCode|from|to|meterStopWh)$/,
+          /^(reason|connectorId|idTag|key|value|kind|by|operative|errorCode|from|to|meterStopWh)$/,
         );
       }
     }

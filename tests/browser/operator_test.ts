@@ -132,6 +132,37 @@ Deno.test("first run from the pages alone: the fix, a refused card added, a char
     await page.locator("#c1-error").waitFor({ state: "detached" });
   });
 
+  await t.step("availability and reset ask before they act", async () => {
+    const dialogs: string[] = [];
+    let accept = false;
+    const onDialog = (
+      d: { message(): string; accept(): Promise<void>; dismiss(): Promise<void> },
+    ) => {
+      dialogs.push(d.message());
+      void (accept ? d.accept() : d.dismiss());
+    };
+    page.on("dialog", onDialog);
+    await page.getByRole("button", { name: "Außer Betrieb nehmen" }).click();
+    await page.waitForTimeout(200);
+    assert.equal(dialogs.length, 1);
+    assert.match(dialogs[0]!, /Ladepunkt 1 wirklich außer Betrieb nehmen/);
+    assert.equal(rig.runtime.status().connectors[0]!.status, "Available", "dismissed: unchanged");
+    accept = true;
+    await page.getByRole("button", { name: "Außer Betrieb nehmen" }).click();
+    await page.locator("#c1-status", { hasText: "Nicht verfügbar" }).waitFor();
+    await page.locator("#c1-availability-done", { hasText: "Angenommen." }).waitFor();
+    await page.getByRole("button", { name: "In Betrieb nehmen" }).click();
+    await page.locator("#c1-status", { hasText: "Frei" }).waitFor();
+    await page.getByRole("button", { name: "Neustart (weich)" }).click();
+    await page.locator("#system-done", { hasText: "Angenommen." }).waitFor();
+    assert.match(dialogs.at(-1)!, /wirklich neu starten/);
+    // The unanswered StopTransaction of the standalone charge holds the Reset until its
+    // timeout on the runtime's clock (a backend would have answered it).
+    for (let i = 0; i < 120 && rig.runtime.restarts === 0; i++) await rig.advance(1000);
+    assert.equal(rig.runtime.restarts, 1);
+    page.off("dialog", onDialog);
+  });
+
   await t.step("settings that cannot work are refused with the German reason", async () => {
     await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
     await page.getByLabel("Backend Verbindungstyp").selectOption("ethernet");
