@@ -1,8 +1,8 @@
 /**
  * The wallbox: `deno task start [--data-dir DIR] [--config FILE] [--http HOST:PORT]`.
  *
- * Starts the OCPP 1.6-J charge point runtime with simulated hardware and the
- * local API. With no backend configured it runs standalone.
+ * Starts the OCPP 1.6-J charge point runtime with the hardware of the
+ * `hardware` setting (simulated when empty) and the local API. With no backend configured it runs standalone.
  *
  * State on disk in the data directory: `settings.json`, `state.db` (the
  * transaction journal and outbox; a damaged one is moved aside and the
@@ -15,13 +15,14 @@
  *
  * @module
  */
-import { systemClock } from "./actors/clock.ts";
+import { type Clock, systemClock } from "./actors/clock.ts";
 import { createApi } from "./api/api.ts";
 import { loadApiToken } from "./api/token.ts";
 import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
 import { type Level, stderrLogger } from "./runtime/log.ts";
-import { Runtime } from "./runtime/runtime.ts";
+import { type Hardware, Runtime } from "./runtime/runtime.ts";
+import { parseHardware } from "./config/hardware.ts";
 import { openStore } from "./runtime/open_store.ts";
 import { simHardware } from "./runtime/sim_hardware.ts";
 import { BOOT_INFO } from "./runtime/version.ts";
@@ -155,6 +156,38 @@ async function guardedMain(): Promise<void> {
   }
 }
 
+/**
+ * The hardware the `hardware` setting names (its drivers loaded only then),
+ * else the simulated station.
+ */
+export async function openHardware(
+  store: ConfigStore,
+  dataDir: string,
+  log: (l: Level, t: string) => void,
+  clock: Clock = systemClock,
+): Promise<Hardware> {
+  const text = store.view.str("Hardware");
+  if (text !== "") {
+    const parsed = parseHardware(JSON.parse(text));
+    if (parsed.ok) {
+      const { realHardware } = await import("./runtime/real_hardware.ts");
+      const n = parsed.config.connectors.length;
+      // The station has as many connectors as the setting names (as the maker sets it).
+      if (store.view.int("NumberOfConnectors") !== n) await store.set("NumberOfConnectors", n);
+      log("info", `Hardware: ${n} connector(s) from the hardware setting`);
+      return realHardware(parsed.config, { clock, log });
+    }
+    log("error", `Cannot use the hardware setting: ${parsed.errors.join("; ")}; simulating`);
+  }
+  const sim = simHardware({
+    clock,
+    connectors: store.view.int("NumberOfConnectors"),
+    stateFile: `${dataDir}/sim-station.json`,
+  });
+  if (sim.station.stateError) log("warn", `${sim.station.stateError}; ignored`);
+  return sim;
+}
+
 async function main(): Promise<void> {
   let args: Args;
   try {
@@ -207,19 +240,17 @@ async function main(): Promise<void> {
   const clock = systemClock;
   const durable = openStore(args.dataDir, log);
   const safeMode = [opened.problem, durable.safeMode].filter(Boolean).join("; ");
-  const hardware = simHardware({
-    clock,
-    connectors: store.view.int("NumberOfConnectors"),
-    stateFile: `${args.dataDir}/sim-station.json`,
-  });
-  if (hardware.station.stateError) log("warn", `${hardware.station.stateError}; ignored`);
+  const hardware = await openHardware(store, args.dataDir, log);
   const runtime = new Runtime({
     store,
     clock,
     transport: denoTransport,
     hardware,
     logger,
-    bootInfo: BOOT_INFO,
+    // Real hardware names its meter, not the simulation.
+    bootInfo: "meterType" in hardware
+      ? { ...BOOT_INFO, chargePointModel: "DenoCP", meterType: String(hardware.meterType) }
+      : BOOT_INFO,
     storage: durable.storage,
     ...(safeMode ? { safeMode } : {}),
   });

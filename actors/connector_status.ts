@@ -26,7 +26,8 @@
  * last status stands until the transaction ends, then Finishing carries the
  * same info (OCTT TC_005_1, TC_005_2).
  *
- * Receives hardware facts, `tx.*`, `backend.accepted`, `trigger`,
+ * Receives hardware facts, `tx.*`, `sc.limit` (0 A: SuspendedEVSE, section
+ * 7.7 "due to a smart charging restriction"), `backend.accepted`, `trigger`,
  * `reservation.changed`, `ocpp.request` (ChangeAvailability). Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
@@ -60,6 +61,8 @@ export interface StatusInputs {
   readonly finishInfo: string | null;
   /** The Charge Point withdrew the energy of the running transaction (tx.deauthorized). */
   readonly evseSuspended?: boolean;
+  /** Smart charging offers 0 A (a limit below 6 A): the EVSE holds the energy back. */
+  readonly limitPaused?: boolean;
   readonly operative: boolean;
   /** A reservation holds the connector (section 5.13). */
   readonly reserved?: boolean;
@@ -97,7 +100,7 @@ export function deriveStatus(i: StatusInputs): Derived {
       // The stop is on its way; otherwise the transaction waits (OCTT TC_005_3 checks the info).
       return i.stopOnEvDisconnect ? ok(undefined) : ok("SuspendedEV", EV_DISCONNECTED_INFO);
     }
-    if (i.evseSuspended) return ok("SuspendedEVSE");
+    if (i.evseSuspended || i.limitPaused) return ok("SuspendedEVSE");
     // Until the contactor first closes, the start is still under way: no change.
     if (!i.relayClosed) return ok(i.energized ? "SuspendedEVSE" : undefined);
     if (i.ev === "C") return ok("Charging");
@@ -142,6 +145,7 @@ const RECEIVES = [
   "tx.started",
   "tx.stopping",
   "tx.stopped",
+  "sc.limit",
   "backend.accepted",
   "trigger",
   "ocpp.request",
@@ -248,6 +252,9 @@ export function transitionConnectorStatus(
       if (msg.state === "C") set(msg.connectorId, { settling: false });
       break;
     }
+    case "sc.limit":
+      if (msg.connectorId > 0) set(msg.connectorId, { limitPaused: msg.currentA === 0 });
+      break;
     case "hw.relay":
       if (!conns[msg.connectorId] || msg.connectorId === 0) break;
       set(msg.connectorId, {

@@ -12,6 +12,8 @@
  *   (`clock.set`), the next aligned instant is found on the new time; a
  *   timer that fires before its instant (timers run on a monotonic clock,
  *   the time is the wall clock's) waits for the rest.
+ * - Current.Offered (A per phase) and Power.Offered (that current on 3
+ *   phases at 230 V, W) report the smart charging limit (`sc.limit`).
  * - TriggerMessage(MeterValues): context `Trigger`.
  * - Values of a transaction go out with its local number (`tx`): the rpc
  *   actor queues them in the durable outbox and adds the transactionId when
@@ -25,7 +27,7 @@
  *   the transaction is stopped with that reading, never below a value the
  *   Central System already has.
  *
- * Receives `hw.meter`, `tx.started`, `tx.confirmed`, `tx.stopped`,
+ * Receives `hw.meter`, `sc.limit`, `tx.started`, `tx.confirmed`, `tx.stopped`,
  * `trigger`, `config.changed`, `system.started`, `clock.set`. Emits
  * `store.tx_meter`, `ocpp.call` (MeterValues).
  *
@@ -34,6 +36,7 @@
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
 import type { Payload } from "../ocpp/types.ts";
+import { DEFAULT_PHASES, LINE_VOLTAGE } from "./composite_schedule.ts";
 
 /** A running transaction's reading is journaled at least this often while the register moves. */
 export const METER_JOURNAL_MS = 60_000;
@@ -42,6 +45,8 @@ export const METER_JOURNAL_MS = 60_000;
 export interface MeterConnector {
   readonly wh: number;
   readonly w: number;
+  /** The current the connector offers (smart charging), A per phase; null until told. */
+  readonly offeredA?: number | null;
   readonly inTransaction: boolean;
   readonly transactionId: number | null;
   /** Local number of the running transaction. */
@@ -58,6 +63,7 @@ export interface MeterState {
 /** Message types the meter actor receives. */
 const RECEIVES = [
   "hw.meter",
+  "sc.limit",
   "tx.started",
   "tx.confirmed",
   "tx.stopped",
@@ -72,24 +78,38 @@ export type MeterMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
 
+/** The value and unit of one measurand. */
+function sample(
+  m: string,
+  c: Pick<MeterConnector, "wh" | "w" | "offeredA">,
+): { value: string; unit: string } {
+  const offered = c.offeredA ?? 0;
+  switch (m) {
+    case "Power.Active.Import":
+      return { value: String(Math.floor(c.w)), unit: "W" };
+    case "Current.Offered":
+      return { value: String(offered), unit: "A" };
+    case "Power.Offered":
+      return { value: String(Math.floor(offered * LINE_VOLTAGE * DEFAULT_PHASES)), unit: "W" };
+    default:
+      return { value: String(Math.floor(c.wh)), unit: "Wh" };
+  }
+}
+
 /** Builds one MeterValues.req payload. */
 export function meterValues(
   connectorId: number,
-  c: Pick<MeterConnector, "wh" | "w" | "inTransaction" | "transactionId">,
+  c: Pick<MeterConnector, "wh" | "w" | "inTransaction" | "transactionId" | "offeredA">,
   measurands: readonly string[],
   context: Context,
   now: number,
 ): Payload {
   const sampledValue = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).map((
     m,
-  ) => ({
-    value: String(Math.floor(m === "Power.Active.Import" ? c.w : c.wh)),
-    context,
-    format: "Raw",
-    measurand: m,
-    location: "Outlet",
-    unit: m === "Power.Active.Import" ? "W" : "Wh",
-  }));
+  ) => {
+    const { value, unit } = sample(m, c);
+    return { value, context, format: "Raw", measurand: m, location: "Outlet", unit };
+  });
   return {
     connectorId,
     ...(c.inTransaction && c.transactionId !== null ? { transactionId: c.transactionId } : {}),
@@ -184,6 +204,9 @@ export function transitionMeter(
       if (moved && ctx.now - c.journaledAt >= METER_JOURNAL_MS) journal(msg.connectorId);
       break;
     }
+    case "sc.limit":
+      if (connectors[msg.connectorId - 1]) patch(msg.connectorId, { offeredA: msg.currentA });
+      break;
     case "tx.started":
       if (!connectors[msg.connectorId - 1]) break;
       patch(msg.connectorId, {

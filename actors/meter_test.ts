@@ -305,3 +305,24 @@ Deno.test("transitionMeter() journals a running transaction's reading at least e
   ], at(5 * METER_JOURNAL_MS));
   assert.deepEqual(effects, []);
 });
+
+Deno.test("transitionMeter() reports Current.Offered and Power.Offered from the smart charging limit", () => {
+  const c = ctx({ MeterValuesSampledData: "Current.Offered,Power.Offered,Power.Active.Import" });
+  const trigger: MeterMsg = { type: "trigger", message: "MeterValues", connectorId: 1 };
+  const [, effects] = run(initialMeter(c), [
+    reading(100, 3680),
+    { type: "sc.limit", connectorId: 1, currentA: 16, source: "ocpp" },
+    trigger,
+  ], c);
+  assert.deepEqual(effects, [call({
+    connectorId: 1,
+    meterValue: [{
+      timestamp: new Date(T0).toISOString(),
+      sampledValue: [
+        sv("16", "Trigger", "Current.Offered", "A"),
+        sv("11040", "Trigger", "Power.Offered", "W"),
+        sv("3680", "Trigger", "Power.Active.Import", "W"),
+      ],
+    }],
+  })]);
+});

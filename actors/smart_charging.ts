@@ -13,7 +13,8 @@
  *   whatever the other fields; otherwise the given fields are ANDed, none
  *   clears all; stackLevel 0 is a value. Unknown when nothing matched.
  * - GetCompositeSchedule: `composite_schedule.ts` from the moment of
- *   receipt for `duration` seconds, in the requested unit (A when absent);
+ *   receipt for `duration` seconds (at most {@link MAX_COMPOSITE_S}), in
+ *   the requested unit (A when absent);
  *   an unknown connector is Rejected (section 5.7).
  * - RemoteStartTransaction's TxProfile (`sc.remote_profile`, checked by the
  *   transaction actor) is installed when that session's transaction starts.
@@ -44,6 +45,16 @@ import {
 import { checkSetProfile } from "./_sc_validate.ts";
 import { type LiveLimit, liveLimits } from "./_sc_limits.ts";
 import { idKey } from "./auth_decision.ts";
+import { applyChange, matching, replacedBy, sessionsMap } from "./_sc_profiles.ts";
+
+export { applyChange, matching, replacedBy };
+
+/**
+ * The longest composite schedule computed (31 days): a longer request is
+ * answered for this long, its `duration` saying so (a Daily profile over
+ * years would be hundreds of thousands of periods).
+ */
+export const MAX_COMPOSITE_S = 31 * 86_400;
 
 /** The longest the actor sleeps before it looks at the profiles again. */
 export const RECHECK_MS = 86_400_000;
@@ -107,43 +118,6 @@ export function initialSmartCharging(
     seq: 0,
     published: Array(n).fill(null),
   };
-}
-
-/** Applies a stored change to the installed profiles. */
-export function applyChange(profiles: readonly Installed[], c: ProfileChange): Installed[] {
-  const gone = new Set(c.kind === "put" ? c.replaces : c.ids);
-  const kept = profiles.filter((i) => !gone.has(i.profile.chargingProfileId));
-  return c.kind === "put" ? [...kept, c.installed] : kept;
-}
-
-/** The profiles a new one replaces (sections 3.13.2, 5.16.3). */
-export function replacedBy(profiles: readonly Installed[], next: Installed): number[] {
-  const p = next.profile;
-  return profiles.filter((i) =>
-    i.profile.chargingProfileId === p.chargingProfileId ||
-    (i.connectorId === next.connectorId && i.profile.stackLevel === p.stackLevel &&
-      i.profile.chargingProfilePurpose === p.chargingProfilePurpose)
-  ).map((i) => i.profile.chargingProfileId);
-}
-
-/** The profiles ClearChargingProfile matches (errata 3.25, 3.26). */
-export function matching(
-  profiles: readonly Installed[],
-  req: V16.ClearChargingProfileRequest,
-): Installed[] {
-  if (req.id !== undefined) return profiles.filter((i) => i.profile.chargingProfileId === req.id);
-  return profiles.filter((i) =>
-    (req.connectorId === undefined || i.connectorId === req.connectorId) &&
-    (req.chargingProfilePurpose === undefined ||
-      i.profile.chargingProfilePurpose === req.chargingProfilePurpose) &&
-    (req.stackLevel === undefined || i.profile.stackLevel === req.stackLevel)
-  );
-}
-
-function sessionsMap(s: SmartChargingState): Map<number, number> {
-  const m = new Map<number, number>();
-  s.sessions.forEach((x, i) => x && m.set(i + 1, x.startedAt));
-  return m;
 }
 
 /** Publishes the limits that changed and sets the timer to the next boundary. */
@@ -252,7 +226,7 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
         profiles: s.profiles,
         now: ctx.now,
         connectorId: req.connectorId,
-        durationS: req.duration,
+        durationS: Math.min(req.duration, MAX_COMPOSITE_S),
         unit: req.chargingRateUnit ?? "A",
         connectors: n,
         sessions: sessionsMap(s),
@@ -335,7 +309,18 @@ export function transitionSmartCharging(
         }
         return [s, effects];
       }
-      s = { ...s, profiles: applyChange(s.profiles, w.change) };
+      const c = w.change;
+      if (
+        c.kind === "put" && c.installed.profile.chargingProfilePurpose === "TxProfile" &&
+        !s.sessions[c.installed.connectorId - 1]
+      ) {
+        // Its transaction ended while it was being stored: it must not reach the next one.
+        const ids = [c.installed.profile.chargingProfileId];
+        effects.push({ type: "sc.persist", change: { kind: "delete", ids } });
+        reply({ status: "Rejected" });
+        return [s, effects];
+      }
+      s = { ...s, profiles: applyChange(s.profiles, c) };
       reply({ status: "Accepted" });
       break;
     }

@@ -218,6 +218,19 @@ Deno.test("A TxProfile ends with its transaction; a RemoteStart profile binds to
   assert.deepEqual(s2.profiles.map((i) => [i.connectorId, i.profile.chargingProfileId]), [[2, 6]]);
 });
 
+Deno.test("A TxProfile whose transaction ended while it was being stored is not installed", () => {
+  const s0 = run(initialSmartCharging(ctx()), [started(1)])[0];
+  const [s1, e1] = run(s0, [set(1, profile({ chargingProfilePurpose: "TxProfile" }))]);
+  const ref = of(e1, "sc.persist")[0]!.ref!;
+  const [s2, e2] = run(s1, [
+    { type: "tx.stopped", connectorId: 1, transactionId: 1, reason: "Local" },
+    stored(ref),
+  ]);
+  assert.deepEqual(replies(e2), [{ status: "Rejected" }]);
+  assert.deepEqual(of(e2, "sc.persist").map((p) => p.change), [{ kind: "delete", ids: [1] }]);
+  assert.deepEqual(s2.profiles, []);
+});
+
 Deno.test("Limits follow the period boundaries on the clock and pause below 6 A", () => {
   const p = profile({}, [{ startPeriod: 0, limit: 16 }, { startPeriod: 60, limit: 5 }, {
     startPeriod: 120,
@@ -279,6 +292,10 @@ Deno.test("GetCompositeSchedule answers for connectors 0..N and rejects others",
   });
   assert.deepEqual(replies(run(s, [ask(3)])[1]), [{ status: "Rejected" }]);
   assert.deepEqual(replies(run(s, [ask(1, -1)])[1]), [{ status: "Rejected" }]);
+  const long = replies(run(s, [ask(1, 10 * 365 * 86_400)])[1])[0] as {
+    chargingSchedule: { duration: number };
+  };
+  assert.equal(long.chargingSchedule.duration, 31 * 86_400, "clamped to 31 days");
   const start = new Date(T0).toISOString();
   assert.deepEqual(replies(run(s, [ask(0)])[1]), [{
     status: "Accepted",

@@ -27,6 +27,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerWhitelistRoutes } from "./whitelist.ts";
 import { registerHistoryRoutes } from "./history.ts";
+import { registerLimitRoutes } from "./limit.ts";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { REGISTRY } from "../config/registry.ts";
@@ -194,6 +195,13 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
   });
   if (runtime.whitelist) registerWhitelistRoutes(app, runtime.whitelist);
   registerHistoryRoutes(app, runtime);
+  const { externalLimit, setExternalLimit } = runtime;
+  if (externalLimit && setExternalLimit) {
+    registerLimitRoutes(app, {
+      externalLimit: () => externalLimit.call(runtime),
+      setExternalLimit: (l) => setExternalLimit.call(runtime, l),
+    });
+  }
   web?.mount(app);
   return app;
 }

@@ -5,8 +5,13 @@
  * - start: process start to BootNotification received by a loopback
  *   Central System, vs. a bare script's start to exit;
  * - idle RSS of the runtime connected to a backend, vs. a bare script;
+ * - idle RSS again with 20 charging profiles in the store (smart charging
+ *   must not add idle memory);
  * - RFID tap to relay closed, with local authorization (LocalPreAuthorize
- *   and a cached idTag) and with an Authorize round trip over loopback.
+ *   and a cached idTag) and with an Authorize round trip over loopback;
+ * - the real drivers (`hardware_bench.ts`): a meter poll over Modbus TCP,
+ *   idle RSS with the drivers loaded.
+ * - GetCompositeSchedule over 20 stacked profiles (`smart_charging_bench.ts`).
  *
  * @module
  */
@@ -17,6 +22,8 @@ import { Csms } from "../tests/csms.ts";
 import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 import { authBench } from "./auth_bench.ts";
 import { durabilityBench } from "./durability_bench.ts";
+import { hardwareBench } from "./hardware_bench.ts";
+import { smartChargingBench, storeProfiles } from "./smart_charging_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const TAPS = Number(Deno.env.get("BENCH_TAPS") ?? 30);
@@ -79,7 +86,9 @@ async function bare(): Promise<{ startMs: number; rss: number }> {
   return { startMs: median(starts), rss: median(rss) };
 }
 
-async function runtimeProcess(): Promise<{ startMs: number; rss: number }> {
+async function runtimeProcess(
+  prepare?: (dataDir: string) => void,
+): Promise<{ startMs: number; rss: number }> {
   const starts: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -94,6 +103,10 @@ async function runtimeProcess(): Promise<{ startMs: number; rss: number }> {
         chargePointId: "BENCH",
       }),
     );
+    if (prepare) {
+      await Deno.mkdir(`${dir}/data`);
+      prepare(`${dir}/data`);
+    }
     const t0 = performance.now();
     const p = spawn([
       "run",
@@ -170,6 +183,7 @@ const fmt = (n: number, unit: string) => `${n.toFixed(unit === "MB" ? 1 : 2)} ${
 const rows: [string, string][] = [];
 const b = await bare();
 const r = await runtimeProcess();
+const withProfiles = await runtimeProcess(storeProfiles);
 const local = await tapToRelay(true);
 const remote = await tapToRelay(false);
 rows.push(
@@ -179,6 +193,11 @@ rows.push(
   ["bare deno: idle RSS (median)", fmt(b.rss, "MB")],
   ["runtime: idle RSS, connected (median)", fmt(r.rss, "MB")],
   ["  difference", fmt(r.rss - b.rss, "MB")],
+  [
+    "runtime: idle RSS, connected, 20 charging profiles stored (median)",
+    fmt(withProfiles.rss, "MB"),
+  ],
+  ["  difference to bare deno", fmt(withProfiles.rss - b.rss, "MB")],
   [
     `tap to relay closed, local authorization (median of ${local.length})`,
     fmt(median(local), "ms"),
@@ -192,6 +211,8 @@ rows.push(
 );
 rows.push(...await authBench());
 rows.push(...await durabilityBench());
+rows.push(...await hardwareBench(b.rss, r.rss));
+rows.push(...smartChargingBench());
 const width = Math.max(...rows.map(([k]) => k.length));
 const out = [
   `deno ${Deno.version.deno}, ${RUNS} process runs`,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { ConfigView, KeyDef, Value } from "./_types.ts";
+import { checkHardwareText } from "./hardware.ts";
 
 function checkUrl(value: Value): string | undefined {
   if (value === "") return undefined;
@@ -281,6 +282,18 @@ export const APP_KEYS: readonly KeyDef[] = [
     kind: "boolean",
     access: "RW",
     default: false,
+  },
+  // Which driver serves which part (config/hardware.ts); "" is the simulated station.
+  {
+    key: "Hardware",
+    setting: "hardware",
+    kind: "string",
+    access: "R",
+    default: "",
+    appOnly: true,
+    reboot: true,
+    json: true,
+    check: checkHardwareText,
   },
   // The Reservation profile (section 3.11): off, ReserveNow is answered Rejected (OCTT TC_048_4).
   {

@@ -74,6 +74,7 @@ export function parseJson(def: KeyDef, value: unknown): Parsed {
         ? validate(def, value)
         : { ok: false, reason: "must be an integer" };
     default:
+      if (def.json && typeof value === "object" && value !== null) value = JSON.stringify(value);
       return typeof value === "string"
         ? validate(def, value)
         : { ok: false, reason: "must be a string" };

@@ -34,6 +34,11 @@ export interface KeyDef {
   readonly items?: readonly string[];
   /** For CSL: most items allowed. */
   readonly maxItems?: number;
+  /**
+   * For a string: the value is a JSON object, given as an object in the
+   * local API and the config file and stored as its text.
+   */
+  readonly json?: boolean;
   /** Extra check; returns the reason it is invalid. */
   readonly check?: (value: Value) => string | undefined;
   /**

@@ -29,7 +29,7 @@ export interface MeterHarness extends Closable {
   /** Lets `ms` milliseconds pass (needed with `flow`). */
   wait?(ms: number): void | Promise<void>;
   /** Makes reads fail (`true`) or work again (`false`) (needed with `failures`). */
-  failReads?(failing: boolean): void;
+  failReads?(failing: boolean): void | Promise<void>;
 }
 
 /** Which optional cases apply. */
@@ -105,9 +105,9 @@ export function runMeterConformance(
     async (h) => {
       const failReads = control(h.failReads, "failReads", "failures");
       const before = await good(h.driver);
-      failReads(true);
+      await failReads(true);
       await assert.rejects(h.driver.read(), Error);
-      failReads(false);
+      await failReads(false);
       await good(h.driver, before.wh);
     },
   );

@@ -41,6 +41,35 @@ export interface Pilot {
    * @returns The unsubscribe function (calling it again does nothing).
    */
   onChange(fn: (state: EvState) => void): () => void;
+  /**
+   * Smart charging input: offers `currentA` (A per phase), the most the EV
+   * may draw now, with the PWM duty cycle of IEC 61851-1 ({@link dutyCycle})
+   * or an EVSE board's current register; below {@link MIN_PWM_A} no PWM at
+   * all (constant +12 V): the EV pauses. A driver that talks to a board may
+   * return a promise; the bridge queues the calls per connector and logs a
+   * failure. Drivers without current control leave it out.
+   */
+  offer?(currentA: number): void | Promise<void>;
+}
+
+/** The least current a PWM may offer (IEC 61851-1). */
+export const MIN_PWM_A = 6;
+
+/**
+ * The PWM duty cycle in % that offers `currentA` (IEC 61851-1 Annex A):
+ * 6-51 A is A / 0.6, 51-80 A is A / 2.5 + 64; below 6 A 100 % (no PWM, the
+ * EV may not draw); above 80 A, 80 A.
+ *
+ * @example
+ * ```ts
+ * dutyCycle(16); // 26.666...
+ * dutyCycle(0); // 100
+ * ```
+ */
+export function dutyCycle(currentA: number): number {
+  if (!(currentA >= MIN_PWM_A)) return 100;
+  const a = Math.min(currentA, 80);
+  return a <= 51 ? a / 0.6 : a / 2.5 + 64;
 }
 
 /** Whether a value is one of {@link EV_STATES}. */

@@ -31,6 +31,8 @@ export interface PilotHarness extends Closable {
 export interface PilotConformanceOptions {
   /** The harness can change the state (`drive`). */
   readonly drive?: boolean;
+  /** The driver controls the PWM (`Pilot.offer`). */
+  readonly offer?: boolean;
 }
 
 /**
@@ -93,6 +95,21 @@ export function runPilotConformance(
     assert.deepEqual(first, ["B"]);
     assert.deepEqual(second, ["B", "A"]);
   });
+
+  test(
+    "offer() takes 0 to 80 A and changes no state without a vehicle",
+    options.offer ?? false,
+    async (h) => {
+      if (driving) await control(h.drive, "drive", "drive")("A");
+      const offer = h.driver.offer;
+      assert.equal(typeof offer, "function", "offer() is implemented");
+      const seen: EvState[] = [];
+      h.driver.onChange((state) => seen.push(state));
+      for (const a of [16, 0, 5.9, 6, 32, 80]) await offer!.call(h.driver, a);
+      assert.deepEqual(seen, []);
+      assert.equal(h.driver.state, driving ? "A" : h.driver.state);
+    },
+  );
 
   test("onChange() reports the error states E and F", driving, async (h) => {
     const drive = control(h.drive, "drive", "drive");

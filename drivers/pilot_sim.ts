@@ -19,6 +19,8 @@ import type { EvState, Pilot } from "./pilot.ts";
 export class SimPilot implements Pilot {
   #state: EvState;
   #listeners = new Set<(state: EvState) => void>();
+  #offered = Infinity;
+  #onOffer: () => void = () => {};
 
   constructor(initial: EvState = "A") {
     this.#state = initial;
@@ -34,6 +36,26 @@ export class SimPilot implements Pilot {
     const listener = (state: EvState) => fn(state);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The current the PWM offers, A per phase (Infinity until the first offer). */
+  get offered(): number {
+    return this.#offered;
+  }
+
+  /** Offers `currentA` to the EV (see {@link Pilot.offer}). */
+  offer(currentA: number): void {
+    if (!Number.isFinite(currentA) || currentA < 0) {
+      throw new RangeError(`Cannot offer ${currentA} A: must be a number >= 0`);
+    }
+    if (currentA === this.#offered) return;
+    this.#offered = currentA;
+    this.#onOffer();
+  }
+
+  /** Calls `fn` after every change of the offered current (the simulated EV). */
+  onOffer(fn: () => void): void {
+    this.#onOffer = fn;
   }
 
   /** Moves to `state`, telling every listener if it changed. */

@@ -21,7 +21,7 @@ import { type Closable, conformanceCase, control } from "./_conformance.ts";
 export interface RelayHarness extends Closable {
   readonly driver: Relay;
   /** Makes the next `set` fail (needed with `failures`). */
-  failNextSet?(): void;
+  failNextSet?(): void | Promise<void>;
 }
 
 /** Which optional cases apply. */
@@ -77,7 +77,7 @@ export function runRelayConformance(
   test("set() that fails rejects with an Error and keeps the state", failures, async (h) => {
     const failNext = control(h.failNextSet, "failNextSet", "failures");
     await h.driver.set(true);
-    failNext();
+    await failNext();
     await assert.rejects(h.driver.set(false), Error);
     assert.equal(h.driver.closed, true);
     await h.driver.set(false);
@@ -85,7 +85,7 @@ export function runRelayConformance(
 
   test("switches again after a failed set()", failures, async (h) => {
     const failNext = control(h.failNextSet, "failNextSet", "failures");
-    failNext();
+    await failNext();
     await assert.rejects(h.driver.set(true), Error);
     assert.equal(h.driver.closed, false);
     await h.driver.set(true);

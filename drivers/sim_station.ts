@@ -4,7 +4,10 @@
  *
  * Per connector: plugging in moves the pilot A -> B; while the relay is
  * closed and the EV wants to charge the pilot is C and the meter counts
- * energy at the connector's power (default 7400 W) over clock time; the EV
+ * energy at the connector's power (default 7400 W) over clock time. The EV
+ * draws at most the current the pilot offers ({@link SimPilot.offer}) on
+ * its phases (default 3): power = min(its power, offered A x 230 V x
+ * phases); below 6 A offered it pauses (pilot B, no power); the EV
  * may stop drawing (C -> B with the relay closed) and resume; unplugging
  * moves the pilot to A. Injected failures: the next lock, unlock or relay
  * switch fails, the meter stops answering, a hardware fault (such as
@@ -26,7 +29,7 @@
  * @module
  */
 import type { Clock } from "../actors/clock.ts";
-import type { EvState } from "./pilot.ts";
+import { type EvState, MIN_PWM_A } from "./pilot.ts";
 import type { FaultCode } from "./fault.ts";
 import type { ConnectorHardware, Hardware } from "./mod.ts";
 import { SimRelay } from "./relay_sim.ts";
@@ -37,8 +40,10 @@ import { SimLock } from "./lock_sim.ts";
 import { SimRfidReader } from "./rfid_sim.ts";
 import { SimFaultSource } from "./fault_sim.ts";
 
-/** The power a simulated EV draws unless told otherwise: 32 A single phase. */
+/** The power a simulated EV draws unless told otherwise (on 3 phases: 10.7 A per phase). */
 export const DEFAULT_POWER_W = 7400;
+/** The line voltage of the simulated supply. */
+export const SIM_VOLTAGE = 230;
 
 /** Options for {@link SimStation}. */
 export interface SimStationOptions {
@@ -46,6 +51,8 @@ export interface SimStationOptions {
   readonly connectors?: number;
   /** Power each EV draws while charging, W (default {@link DEFAULT_POWER_W}). */
   readonly powerW?: number;
+  /** Phases each EV charges on (1 to 3, default 3). */
+  readonly phases?: number;
   /** Tethered cables: `true` for all connectors, or the ids of those that have one. */
   readonly fixedCable?: boolean | readonly number[];
   /** Meter register of every connector at start, Wh (default 0). */
@@ -100,6 +107,7 @@ export class SimConnector implements ConnectorHardware {
   #evCharging = true;
   #forced: "E" | "F" | null = null;
   #powerW: number;
+  #phases: number;
   #meterWh: number;
   #onChange: () => void;
 
@@ -108,6 +116,7 @@ export class SimConnector implements ConnectorHardware {
     clock: Clock,
     options: {
       powerW: number;
+      phases?: number;
       fixedCable: boolean;
       meterStartWh: number;
       plugged?: boolean;
@@ -118,7 +127,9 @@ export class SimConnector implements ConnectorHardware {
   ) {
     this.id = id;
     this.#powerW = checkPower(options.powerW, `Cannot create simulated connector ${id}`);
+    this.#phases = checkPhases(options.phases ?? 3, `Cannot create simulated connector ${id}`);
     this.#onChange = options.onChange ?? (() => {});
+    this.pilot.onOffer(() => this.#update());
     this.#meterWh = Math.floor(options.meterStartWh);
     this.relay = new SimRelay(() => this.#update());
     this.meter = new RecordingMeter(clock, { startWh: options.meterStartWh }, (wh) => {
@@ -180,6 +191,17 @@ export class SimConnector implements ConnectorHardware {
     this.#update();
   }
 
+  /** Sets the phases the EV charges on (1 to 3). */
+  setPhases(phases: number): void {
+    this.#phases = checkPhases(phases, `Cannot set phases of connector ${this.id}`);
+    this.#update();
+  }
+
+  /** The power the EV draws while charging now: its own, or what the offered current allows. */
+  get drawW(): number {
+    return Math.min(this.#powerW, this.pilot.offered * SIM_VOLTAGE * this.#phases);
+  }
+
   /** Forces the pilot into an error state, or back to normal with `null`. */
   forcePilot(state: "E" | "F" | null): void {
     this.#forced = state;
@@ -189,13 +211,15 @@ export class SimConnector implements ConnectorHardware {
   #state(): EvState {
     if (this.#forced) return this.#forced;
     if (!this.#plugged) return "A";
-    return this.relay.closed && this.#evCharging ? "C" : "B";
+    // IEC 61851-1: no PWM below 6 A, and the EV does not draw.
+    const offered = this.pilot.offered >= MIN_PWM_A;
+    return this.relay.closed && this.#evCharging && offered ? "C" : "B";
   }
 
   #update(): void {
     const state = this.#state();
     // Power first: whoever hears the pilot change reads the meter at the new power.
-    this.meter.setPower(state === "C" ? this.#powerW : 0);
+    this.meter.setPower(state === "C" ? this.drawW : 0);
     this.pilot.set(state);
   }
 }
@@ -248,6 +272,7 @@ export class SimStation implements Hardware {
       const saved = initial?.connectors[i];
       return new SimConnector(i + 1, clock, {
         powerW: options.powerW ?? DEFAULT_POWER_W,
+        ...(options.phases !== undefined ? { phases: options.phases } : {}),
         fixedCable: fixed === true || (Array.isArray(fixed) && fixed.includes(i + 1)),
         meterStartWh: saved?.meterWh ?? options.meterStartWh ?? 0,
         ...(saved ? { plugged: saved.plugged, evCharging: saved.evCharging } : {}),
@@ -307,6 +332,11 @@ export class SimStation implements Hardware {
   /** Sets the power the EV at a connector draws while charging, W. */
   setPowerW(connectorId: number, w: number): void {
     this.connector(connectorId).setPowerW(w);
+  }
+
+  /** Sets the phases the EV at a connector charges on (1 to 3). */
+  setPhases(connectorId: number, phases: number): void {
+    this.connector(connectorId).setPhases(phases);
   }
 
   /** The next lock of a connector does not engage (ConnectorLockFailure). */
@@ -381,6 +411,13 @@ function readState(
   } catch (err) {
     return { ok: false, error: `Cannot use ${path}: ${(err as Error).message}` };
   }
+}
+
+function checkPhases(phases: number, action: string): number {
+  if (phases !== 1 && phases !== 2 && phases !== 3) {
+    throw new RangeError(`${action}: phases must be 1, 2 or 3, got ${phases}`);
+  }
+  return phases;
 }
 
 function checkPower(w: number, action: string): number {

@@ -57,7 +57,7 @@ runMeterConformance("SimStation connector", () => {
 runPilotConformance("SimStation connector", () => {
   const { c1 } = station();
   return { driver: c1.pilot, drive: (state) => drive(c1, state) };
-}, { drive: true });
+}, { drive: true, offer: true });
 
 runLockConformance("SimStation socket", () => {
   const { station: s, c1 } = station({ connectors: 2, fixedCable: [2] });
@@ -302,4 +302,23 @@ Deno.test("SimStation.powerCut() opens every contactor; the EV stays plugged", a
   await Promise.resolve();
   assert.deepEqual([c1.relay.closed, c1.pilot.state, c1.plugged], [false, "B", true]);
   assert.deepEqual(await c1.meter.read(), { wh: 50, w: 0 });
+});
+
+Deno.test("SimStation EV draws at most the offered current on its phases, pauses below 6 A", async () => {
+  const { clock, c1 } = station({ powerW: 22_000, phases: 3 });
+  c1.plug();
+  await c1.relay.set(true);
+  assert.equal((await c1.meter.read()).w, 22_000);
+  c1.pilot.offer(16);
+  assert.equal(c1.pilot.state, "C");
+  assert.equal((await c1.meter.read()).w, 16 * 230 * 3);
+  clock.advance(HOUR);
+  assert.equal((await c1.meter.read()).wh, 11_040);
+  c1.pilot.offer(5);
+  assert.equal(c1.pilot.state, "B", "no PWM: the EV waits");
+  assert.equal((await c1.meter.read()).w, 0);
+  c1.pilot.offer(6);
+  c1.setPhases(1);
+  assert.deepEqual([c1.pilot.state, (await c1.meter.read()).w], ["C", 6 * 230]);
+  assert.throws(() => c1.setPhases(4), RangeError);
 });

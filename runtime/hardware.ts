@@ -3,7 +3,8 @@
  * drivers of `drivers/`.
  *
  * Receives `hw.set_relay`, `hw.lock` and `hw.unlock` and performs them on
- * that connector's drivers, one call at a time per connector, in order.
+ * that connector's drivers, one call at a time per connector, in order;
+ * `sc.limit` sets the pilot's PWM current (`Pilot.offer`) at once.
  * Emits: after each relay switch a fresh `hw.meter`, then `hw.relay` (the
  * transaction actor takes the reading it holds when the relay-open
  * confirmation arrives); `hw.locked` (a fixed cable is locked at once), then
@@ -11,7 +12,8 @@
  * for a fixed cable or an unknown connector); pilot changes as
  * `hw.ev_state`; cards as `hw.rfid`; faults as `hw.fault` /
  * `hw.fault_cleared`; `hw.meter` every `meterPollMs` when register or power
- * changed; `log`. At start: `hw.ev_state`, any present `hw.fault`, and
+ * changed; `log`. Passes `sc.limit` (smart charging) to the pilot's
+ * `offer` where the pilot has one (queued per connector; a failure is logged). At start: `hw.ev_state`, any present `hw.fault`, and
  * `hw.meter` of every connector.
  *
  * A driver that throws, hangs (past `driverTimeoutMs`) or returns garbage
@@ -136,6 +138,13 @@ class Bridge {
         const port = this.#port(m.connectorId, "lock");
         if (port) void this.#enqueue(port, () => this.#lock(port));
       }),
+      // Smart charging: the pilot offers the connector's limit, when it can (Pilot.offer).
+      bus.subscribe("sc.limit", (m) => {
+        const port = this.#port(m.connectorId, "limit the current of");
+        if (port?.hw.pilot.offer) {
+          void this.#enqueue(port, () => this.#limit(port, m.currentA));
+        }
+      }),
       bus.subscribe("hw.unlock", (m) => {
         const port = this.#ports[m.connectorId - 1];
         const result = "NotSupported";
@@ -189,6 +198,14 @@ class Bridge {
     this.#fault(port, port.faults.clear("relay"));
     await this.#readMeter(port, true);
     this.#publish({ type: "hw.relay", connectorId: port.id, closed });
+  }
+
+  async #limit(port: Port, amps: number): Promise<void> {
+    try {
+      await this.#call(async () => await port.hw.pilot.offer!(amps));
+    } catch (err) {
+      this.#log("error", `Cannot limit connector ${port.id} to ${amps} A: ${errorText(err)}`);
+    }
   }
 
   async #readMeter(port: Port, always: boolean): Promise<void> {

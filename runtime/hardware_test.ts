@@ -510,3 +510,24 @@ Deno.test("stop() unsubscribes from every driver and abandons a hanging call", a
   for (let i = 0; i < 20; i++) await Promise.resolve();
   assert.deepEqual(take(r), [{ type: "hw.lock", connectorId: 1 }]);
 });
+
+Deno.test("startHardware() gives sc.limit to the pilot's PWM in order; a pilot that throws is logged", async () => {
+  const r = rig({ connectors: 2 });
+  const stop = await started(r);
+  r.bus.publish({ type: "sc.limit", connectorId: 2, currentA: 13, source: "ocpp" });
+  await flush(r, 2);
+  assert.equal(r.station.connector(2).pilot.offered, 13);
+  assert.equal(r.station.connector(1).pilot.offered, Infinity);
+  take(r);
+  // SimPilot refuses a negative current: the bridge logs it and goes on.
+  r.bus.publish({ type: "sc.limit", connectorId: 1, currentA: -1, source: "ocpp" });
+  r.bus.publish({ type: "sc.limit", connectorId: 3, currentA: 6, source: "ocpp" });
+  r.bus.publish({ type: "sc.limit", connectorId: 1, currentA: 8, source: "ocpp" });
+  await flush(r, 1);
+  assert.equal(r.station.connector(1).pilot.offered, 8);
+  assert.deepEqual(take(r).filter((m) => m.type === "log"), [
+    log("error", "Cannot limit the current of connector 3: no such connector (1..2)"),
+    log("error", "Cannot limit connector 1 to -1 A: Cannot offer -1 A: must be a number >= 0"),
+  ]);
+  stop();
+});

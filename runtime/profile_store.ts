@@ -49,18 +49,19 @@ export class ProfileStore {
   load(): Installed[] {
     const db = this.#s.db;
     try {
-      db.prepare("DELETE FROM charging_profile WHERE purpose = 'TxProfile'").run();
-      return db.prepare(
-        "SELECT connector_id, profile, installed_at FROM charging_profile ORDER BY id",
-      )
-        .all().map((r) => {
-          const row = r as unknown as Row;
-          const profile = JSON.parse(row.profile) as ChargingProfile;
-          if (typeof profile?.chargingProfileId !== "number" || !profile.chargingSchedule) {
-            throw new TypeError(`bad charging profile on connector ${row.connector_id}`);
-          }
-          return { connectorId: row.connector_id, profile, installedAt: row.installed_at };
-        });
+      const rows = db.prepare(
+        "SELECT connector_id, purpose, profile, installed_at FROM charging_profile ORDER BY id",
+      ).all() as unknown as (Row & { readonly purpose: string })[];
+      if (rows.some((r) => r.purpose === "TxProfile")) {
+        db.prepare("DELETE FROM charging_profile WHERE purpose = 'TxProfile'").run();
+      }
+      return rows.filter((r) => r.purpose !== "TxProfile").map((row) => {
+        const profile = JSON.parse(row.profile) as ChargingProfile;
+        if (typeof profile?.chargingProfileId !== "number" || !profile.chargingSchedule) {
+          throw new TypeError(`bad charging profile on connector ${row.connector_id}`);
+        }
+        return { connectorId: row.connector_id, profile, installedAt: row.installed_at };
+      });
     } catch (err) {
       throw new StorageError(`Cannot load charging profiles: ${errorText(err)}`, { cause: err });
     }

@@ -405,8 +405,17 @@ export class Runtime implements RuntimeHandle {
     return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
   }
 
-  /** Sets (or with null removes) the external limit; the limits follow at once. */
+  /**
+   * Sets (or with null removes) the external limit; the limits follow at once.
+   *
+   * @throws {RangeError} when `until` is not after the runtime's time.
+   */
   setExternalLimit(limit: LocalLimit | null): void {
+    if (limit?.until !== undefined && limit.until <= this.#o.clock.now()) {
+      throw new RangeError(
+        `must be in the future (now ${new Date(this.#o.clock.now()).toISOString()})`,
+      );
+    }
     this.#bus.publish({ type: "sc.external_limit", limit });
   }
 

@@ -83,6 +83,9 @@ function sixFor300(unit: Unit, purpose: Profile["chargingProfilePurpose"], more 
   };
 }
 
+/** The current 6 A or 6000 W (3 phases, 230 V) allows, A per phase. */
+const amps6 = (unit: Unit) => unit === "A" ? 6 : 8.6;
+
 /** The limit the smart charging actor last published for connector 1. */
 function limitOf(rig: Rig, connectorId = 1) {
   return rig.cp.status().connectors[connectorId - 1]!;
@@ -94,6 +97,32 @@ for (const unit of ["A", "W"] as const) {
     assert.equal(await setProfile(rig, 1, sixFor300(unit, "TxDefaultProfile")), "Accepted");
     const { periods } = schedule(rig, await composite(rig, 300, unit), 300, unit);
     assert.deepEqual(periods, expected(unit, 0, [[0, 6]]));
+    assert.deepEqual(rig.csms.invalid, []);
+  });
+
+  Deno.test(`TC_057 Central smart charging - TxProfile (${unit})`, async () => {
+    await using rig = await startRig();
+    const { transactionId } = await reachCharging(rig);
+    const p = sixFor300(unit, "TxProfile", { transactionId });
+    assert.equal(await setProfile(rig, 1, p), "Accepted");
+    const { periods } = schedule(rig, await composite(rig, 300, unit), 300, unit);
+    assert.deepEqual(periods, expected(unit, 0, [[0, 6]]));
+    // The limit acts: the connector offers 6 A (6000 W on 3 phases: 8.6 A).
+    await rpcIdle(rig);
+    assert.deepEqual([limitOf(rig).limitA, limitOf(rig).limitSource], [amps6(unit), "ocpp"]);
+    assert.deepEqual(rig.csms.invalid, []);
+  });
+
+  Deno.test(`TC_082 Central smart charging - TxDefaultProfile - with ongoing transaction (${unit})`, async () => {
+    await using rig = await startRig();
+    await reachCharging(rig);
+    assert.equal(limitOf(rig).limitA, 32);
+    assert.equal(await setProfile(rig, 1, sixFor300(unit, "TxDefaultProfile")), "Accepted");
+    const { periods } = schedule(rig, await composite(rig, 300, unit), 300, unit);
+    assert.deepEqual(periods, expected(unit, 0, [[0, 6]]));
+    // Errata 3.8: the running transaction switches to the new TxDefaultProfile.
+    await rpcIdle(rig);
+    assert.deepEqual([limitOf(rig).limitA, limitOf(rig).limitSource], [amps6(unit), "ocpp"]);
     assert.deepEqual(rig.csms.invalid, []);
   });
 
@@ -267,19 +296,6 @@ for (const unit of ["A", "W"] as const) {
   });
 }
 
-Deno.test("TC_057 Central smart charging - TxProfile", async () => {
-  await using rig = await startRig();
-  const { transactionId } = await reachCharging(rig);
-  const p = sixFor300("A", "TxProfile", { transactionId });
-  assert.equal(await setProfile(rig, 1, p), "Accepted");
-  const { periods } = schedule(rig, await composite(rig, 300, "A"), 300, "A");
-  assert.deepEqual(periods, [{ startPeriod: 0, limit: 6 }]);
-  // The limit acts: the connector now offers 6 A.
-  await rpcIdle(rig);
-  assert.deepEqual([limitOf(rig).limitA, limitOf(rig).limitSource], [6, "ocpp"]);
-  assert.deepEqual(rig.csms.invalid, []);
-});
-
 Deno.test("TC_058_1 Central smart charging - no ongoing transaction", async () => {
   await using rig = await startRig();
   const p = sixFor300("A", "TxProfile", { transactionId: 1 });
@@ -297,19 +313,6 @@ Deno.test("TC_058_2 Central smart charging - wrong transactionId", async () => {
   assert.equal(await setProfile(rig, 1, p), "Rejected");
   const { periods } = schedule(rig, await composite(rig, 300, "A"), 300, "A");
   assert.deepEqual(periods, [{ startPeriod: 0, limit: 32 }]);
-  assert.deepEqual(rig.csms.invalid, []);
-});
-
-Deno.test("TC_082 Central smart charging - TxDefaultProfile - with ongoing transaction", async () => {
-  await using rig = await startRig();
-  await reachCharging(rig);
-  assert.equal(limitOf(rig).limitA, 32);
-  assert.equal(await setProfile(rig, 1, sixFor300("A", "TxDefaultProfile")), "Accepted");
-  const { periods } = schedule(rig, await composite(rig, 300, "A"), 300, "A");
-  assert.deepEqual(periods, [{ startPeriod: 0, limit: 6 }]);
-  // Errata 3.8: the running transaction switches to the new TxDefaultProfile.
-  await rpcIdle(rig);
-  assert.deepEqual([limitOf(rig).limitA, limitOf(rig).limitSource], [6, "ocpp"]);
   assert.deepEqual(rig.csms.invalid, []);
 });
 

@@ -228,6 +228,8 @@ export const TEXTS = {
     "h.proxy": "Format HOST:PORT; der Port ist optional (ohne Angabe Port 80).",
     "f.keepAliveIntervalS": "Websocket Keep-Alive Intervall",
     "h.keepAliveIntervalS": "In Sekunden; 0 = nicht verwendet.",
+    "f.maxCurrentA": "Maximaler Strom der Installation",
+    "h.maxCurrentA": "A je Phase, 6-80: kein Ladepunkt und alle zusammen laden nicht mit mehr.",
     "f.resumeTransactionAfterPowerLoss": "Neustart der Transaktion nach Stromausfall",
     "f.localAuthorizeOffline": "Lokale Offlineautorisierung",
     "h.localAuthorizeOffline":
@@ -470,6 +472,8 @@ export const TEXTS = {
     "h.proxy": "Format HOST:PORT; the port is optional (default 80).",
     "f.keepAliveIntervalS": "WebSocket keep-alive interval",
     "h.keepAliveIntervalS": "Seconds; 0 = off.",
+    "f.maxCurrentA": "Maximum current of the installation",
+    "h.maxCurrentA": "A per phase, 6-80: no connector, and not all together, charges with more.",
     "f.resumeTransactionAfterPowerLoss": "Restart the transaction after a power failure",
     "f.localAuthorizeOffline": "Local offline authorization",
     "h.localAuthorizeOffline":

@@ -37,6 +37,7 @@ const FIELDS = {
   resumeTransactionAfterPowerLoss: "boolean",
   localAuthorizeOffline: "boolean",
   allowOfflineTxForUnknownId: "boolean",
+  maxCurrentA: "integer",
 };
 
 /**
