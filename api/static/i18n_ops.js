@@ -153,6 +153,16 @@ export const OPS_TEXTS = {
     "ls.installer": "Installateur (maxCurrentA)",
     "ls.ocpp": "Ladeprofil des Backends",
     "ls.external": "externe Vorgabe",
+    "settings.unsaved": "Die Einstellungen sind nicht gespeichert. Seite trotzdem verlassen?",
+    "h.sslBackend":
+      "Das Verschlüsselungsverfahren gibt das externe Backend-System vor: ändern Sie es nur nach dessen Angaben.",
+    "h.keepAliveNat":
+      "Das Intervall hängt davon ab, was der Server braucht. Keep-Alive hilft mit einem NAT-Router zwischen Ladepunkt und Backend, damit die WebSocket-Verbindung offen bleibt.",
+    "h.footnote": "* Einstellung abhängig von dem gewünschten Funktionsumfang des Betreibers.",
+    "wl.confirmRemove": "{idTag} wirklich von der Whitelist entfernen?",
+    "wl.confirmReplace":
+      "Die Whitelist mit {n} Einträgen wirklich durch die {m} Einträge der Datei ersetzen?",
+    "wl.expired": "abgelaufen",
     "dev.fault": "Störung",
     "dev.faultNone": "keine",
     "dev.inject": "Störung auslösen",
@@ -301,6 +311,15 @@ export const OPS_TEXTS = {
     "ls.installer": "installer (maxCurrentA)",
     "ls.ocpp": "backend charging profile",
     "ls.external": "external limit",
+    "settings.unsaved": "The settings are not saved. Leave the page anyway?",
+    "h.sslBackend":
+      "The backend system decides the encryption: change it only as its operator says.",
+    "h.keepAliveNat":
+      "The interval depends on what the server needs. Keep-alive helps with a NAT router between charge point and backend, so the WebSocket connection stays open.",
+    "h.footnote": "* Depends on the features the operator wants.",
+    "wl.confirmRemove": "Really remove {idTag} from the whitelist?",
+    "wl.confirmReplace": "Really replace the whitelist of {n} entries with the {m} of the file?",
+    "wl.expired": "expired",
     "dev.fault": "Fault",
     "dev.faultNone": "none",
     "dev.inject": "Inject fault",

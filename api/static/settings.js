@@ -84,6 +84,10 @@ export function initSettings() {
     showProfile();
   });
   $("f-backendConnectionType").addEventListener("change", showOptional);
+  for (const id of ["authorizationMode", "keepAliveIntervalS", "securityProfile", "backendUrl"]) {
+    $(`f-${id}`).addEventListener("input", showOptional);
+    $(`f-${id}`).addEventListener("change", showOptional);
+  }
   for (const [name, kind] of Object.entries(UPLOADS)) {
     $(`u-${name}`).addEventListener("change", () => upload(name, kind));
   }
@@ -174,6 +178,44 @@ function showOptional() {
     field.hidden = !(loaded && name in loaded) ||
       (type !== undefined && $("f-backendConnectionType").value !== type);
   }
+  for (const field of document.querySelectorAll("#settings-form [data-field]")) {
+    const name = field.getAttribute("data-field") ?? "";
+    if (!applies(name)) field.hidden = true;
+    else if (!field.hasAttribute("data-optional")) field.hidden = false;
+  }
+}
+
+/**
+ * Whether a field means anything with the choices made in the form: the
+ * free-charging id only in free charging, the pong timeout only with a
+ * keep-alive, the TLS settings only with TLS (profile 2 or 3, or a wss://
+ * URL) and the client certificate only where it can be used.
+ *
+ * @param {string} name
+ */
+export function applies(name) {
+  const value = (/** @type {string} */ id) => $(`f-${id}`)?.value ?? "";
+  const profile = Number(value("securityProfile") || loaded?.securityProfile || 0);
+  const tls = profile >= 2 || /^wss:/i.test(value("backendUrl").trim());
+  switch (name) {
+    case "freeChargingIdTag":
+      return value("authorizationMode") === "free";
+    case "keepAliveTimeoutS":
+      return Number(value("keepAliveIntervalS")) > 0;
+    case "tlsVerifyServer":
+    case "tlsCaFile":
+      return tls;
+    case "tlsClientCertFile":
+    case "tlsClientKeyFile":
+      return tls && profile !== 2;
+    default:
+      return true;
+  }
+}
+
+/** Whether the form holds changes not saved yet. */
+export function unsaved() {
+  return loaded !== null && Object.keys(changes()).length > 0;
 }
 
 function showPasswordState() {

@@ -21,6 +21,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import {
   assertNoSideScroll,
@@ -260,4 +261,133 @@ Deno.test("the page checks fail on a serious violation and on untranslated text"
   await page.setContent('<html lang="de"><body><main><h1>Ladepunkt 1</h1></main></body></html>');
   await assert.rejects(assertTranslated(page, "en", "probe"), /Ladepunkt 1/);
   await assertTranslated(page, "de", "probe");
+});
+
+Deno.test("settings page: only the fields that apply, a warning before unsaved changes are lost, the seed's hints", async () => {
+  await using rig = await startWebRig();
+  await using browser = await launchBrowser({ locale: "de-DE", viewport: DESKTOP });
+  const { page } = browser;
+  await logIn(page, rig);
+  await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
+  const field = (name: string) => page.locator(`#settings-form [data-field="${name}"]`);
+  await page.getByLabel("OCPP Backend URL").waitFor();
+  // OCPP authorization, keep-alive off, profile 0: no free-charging id, pong timeout or TLS.
+  for (const name of ["freeChargingIdTag", "keepAliveTimeoutS", "tlsCaFile", "tlsClientCertFile"]) {
+    assert.equal(await field(name).isHidden(), true, name);
+  }
+  await page.getByLabel("OCPP Autorisierung").selectOption("free");
+  await field("freeChargingIdTag").waitFor();
+  await page.getByLabel("Websocket Keep-Alive Intervall").fill("30");
+  await field("keepAliveTimeoutS").waitFor();
+  await page.locator("#f-securityProfile").selectOption("2");
+  await field("tlsCaFile").waitFor();
+  assert.equal(
+    await field("tlsClientCertFile").isHidden(),
+    true,
+    "profile 2: no client certificate",
+  );
+  await page.locator("#f-securityProfile").selectOption("3");
+  await field("tlsClientCertFile").waitFor();
+  await page.getByText("* Einstellung abhängig von dem gewünschten Funktionsumfang des Betreibers.")
+    .waitFor();
+  await page.getByText("Das Verschlüsselungsverfahren gibt das externe Backend-System vor")
+    .waitFor();
+  await page.getByText("mit einem NAT-Router zwischen Ladepunkt und Backend").waitFor();
+  await assertPage(page, "de", "settings with every field that applies (de)");
+  await screenshot(page, "ops-settings-applicable-desktop");
+
+  const dialogs: string[] = [];
+  let accept = false;
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void (accept ? d.accept() : d.dismiss());
+  });
+  await page.getByRole("link", { name: "Status", exact: true }).click();
+  await page.waitForTimeout(200);
+  assert.deepEqual(dialogs, [
+    "Die Einstellungen sind nicht gespeichert. Seite trotzdem verlassen?",
+  ]);
+  assert.equal(await page.locator("#view-settings").isVisible(), true, "stayed");
+  assert.equal(await page.getByLabel("Websocket Keep-Alive Intervall").inputValue(), "30");
+  accept = true;
+  await page.getByRole("link", { name: "Status", exact: true }).click();
+  await page.locator("#view-status:not([hidden])").waitFor();
+  assert.equal(rig.store.get("WebSocketPingInterval"), 0, "nothing saved");
+  // Back on the settings: the stored values, nothing left unsaved.
+  await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
+  await page.getByLabel("OCPP Backend URL").waitFor();
+  await page.waitForTimeout(200);
+  assert.equal(await page.getByLabel("Websocket Keep-Alive Intervall").inputValue(), "0");
+  await page.getByRole("link", { name: "Status", exact: true }).click();
+  await page.locator("#view-status:not([hidden])").waitFor();
+  assert.equal(dialogs.length, 2);
+});
+
+Deno.test("whitelist page: confirm before remove and replace, expired marked, German Excel CSV, duplicates, stale errors", async () => {
+  await using rig = await startWebRig();
+  await rig.runtime.updateSettings({ authorizationMode: "local", whitelistSource: "local" });
+  rig.runtime.whitelist.replace([
+    { idTag: "OLD-1", expiry: "2020-01-01T00:00:00Z" },
+    { idTag: "NEW-1", expiry: "2099-01-01T00:00:00Z" },
+  ]);
+  await using browser = await launchBrowser({ locale: "de-DE", viewport: PHONE });
+  const { page } = browser;
+  const dialogs: string[] = [];
+  let accept = false;
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void (accept ? d.accept() : d.dismiss());
+  });
+  await logIn(page, rig);
+  await page.getByRole("link", { name: "Whitelist" }).click();
+  const oldRow = page.locator("#wl-table tr", { hasText: "OLD-1" });
+  await oldRow.locator(".expired", { hasText: "abgelaufen" }).waitFor();
+  assert.equal(
+    await page.locator("#wl-table tr", { hasText: "NEW-1" }).locator(".expired").count(),
+    0,
+  );
+  await assertPage(page, "de", "whitelist with an expired entry (de, phone)");
+  await screenshot(page, "ops-whitelist-expired-phone");
+
+  // Remove asks; dismissed, nothing changes.
+  await page.getByRole("button", { name: "Entfernen OLD-1" }).click();
+  await page.waitForTimeout(200);
+  assert.match(dialogs.at(-1) ?? "", /OLD-1 wirklich von der Whitelist entfernen/);
+  assert.equal(rig.runtime.whitelist.entries().length, 2);
+
+  // A stale add error: the card is there already.
+  await page.getByLabel("ID-Karte", { exact: true }).fill("new-1");
+  await page.getByRole("button", { name: "Hinzufügen" }).click();
+  await page.getByText("Diese Karte steht schon auf der Whitelist.").waitFor();
+
+  // German Excel's CSV: BOM and semicolons; a duplicate differing only in case is reported.
+  const excel = (rows: string) => ({
+    name: "excel.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`\uFEFFidTag;name;expiry\r\n${rows}`, "utf-8"),
+  });
+  await page.getByLabel("CSV-Datei zum Importieren").setInputFiles(
+    excel("CARD-A;Anna;\r\ncard-a;Anna 2;\r\n"),
+  );
+  accept = true;
+  await page.getByRole("button", { name: "Importieren und Liste ersetzen" }).click();
+  await page.locator("#wl-import-errors td", { hasText: "kommt doppelt vor" }).waitFor();
+  assert.equal(rig.runtime.whitelist.entries().length, 2, "nothing replaced");
+  await page.getByLabel("CSV-Datei zum Importieren").setInputFiles(
+    excel('CARD-A;"Müller; Hans";\r\nCARD-B;Bob;2030-12-31T23:59:59Z\r\n'),
+  );
+  await page.getByRole("button", { name: "Importieren und Liste ersetzen" }).click();
+  await page.getByText("Importiert: 2 Einträge.").waitFor();
+  assert.match(dialogs.at(-1) ?? "", /Whitelist mit 2 Einträgen wirklich durch die 2 Einträge/);
+  assert.deepEqual(rig.runtime.whitelist.entries().map((e) => [e.idTag, e.name]), [
+    ["CARD-A", "Müller; Hans"],
+    ["CARD-B", "Bob"],
+  ]);
+  assert.equal(
+    await page.getByText("Diese Karte steht schon auf der Whitelist.").isVisible(),
+    false,
+    "the stale error is gone",
+  );
+  await assertPage(page, "de", "whitelist after import (de, phone)");
+  await assertNoSideScroll(page);
 });
