@@ -17,7 +17,7 @@
  */
 import { type Clock, systemClock } from "./actors/clock.ts";
 import { createApi } from "./api/api.ts";
-import { loadApiToken } from "./api/token.ts";
+import { openApiToken } from "./api/token.ts";
 import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
 import { type Level, stderrLogger } from "./runtime/log.ts";
@@ -96,7 +96,8 @@ async function applyConfigFile(
 ): Promise<void> {
   let data: unknown;
   try {
-    data = JSON.parse(await Deno.readTextFile(path));
+    // A byte order mark (some editors write one) is not part of the JSON.
+    data = JSON.parse((await Deno.readTextFile(path)).replace(/^\uFEFF/, ""));
   } catch (err) {
     log(
       "error",
@@ -200,7 +201,6 @@ async function main(): Promise<void> {
   const fresh = !(await exists(`${args.dataDir}/settings.json`));
   const opened = await openSettings(args.dataDir);
   const store = opened.store;
-
   const level = (Deno.env.get("LOG_LEVEL") ?? "info") as Level;
   const logger = stderrLogger(
     ["debug", "info", "warn", "error"].includes(level) ? level : "info",
@@ -228,12 +228,25 @@ async function main(): Promise<void> {
       `Uncaught error: ${e.error instanceof Error ? e.error.stack ?? e.error.message : e.message}`,
     );
   });
+  for (const p of store.problems) {
+    log("error", `Stored setting ${p.field} is invalid: ${p.reason}`);
+  }
   if (args.config) await applyConfigFile(store, args.config, log);
   // A fresh install that stays standalone (no backend in a config file) charges with the whitelist.
   const untouched = store.get("AuthorizationMode") === "ocpp" &&
     store.get("WhitelistSource") === "ocpp";
   if (fresh && !opened.problem && store.get("BackendConnectionType") === "none" && untouched) {
     await store.apply(store.validateSettings(FIRST_RUN_SETTINGS));
+  }
+  // Before anything starts: the local API must come up with a usable token, or not at all.
+  let token: string;
+  try {
+    const opened = await openApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
+    token = opened.token;
+    if (opened.problem) log("error", opened.problem);
+  } catch (err) {
+    log("error", `${(err as Error).message}; not starting`);
+    Deno.exit(1);
   }
 
   if (opened.problem) log("error", `${opened.problem}; starting with default settings`);
@@ -255,8 +268,7 @@ async function main(): Promise<void> {
     ...(safeMode ? { safeMode } : {}),
   });
 
-  const token = await loadApiToken(args.dataDir, Deno.env.get("CP_API_TOKEN"));
-  const api = createApi(runtime, { token, web: { dataDir: args.dataDir } });
+  const api = createApi(runtime, { token, web: { dataDir: args.dataDir }, log });
   // Listen before the runtime starts: a port in use ends the start before anything runs.
   Deno.serve({
     hostname: args.hostname,

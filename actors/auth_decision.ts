@@ -43,6 +43,7 @@
  * @module
  */
 import type { ConfigView } from "../config/registry.ts";
+import { parseDateTime } from "../ocpp/date_time.ts";
 import type { AuthEntry, IdTagInfo, WhitelistEntry } from "./messages.ts";
 
 /** `AuthorizationMode` (seed: "OCPP Authorisierung"): no OCPP / free charging / OCPP. */
@@ -139,7 +140,8 @@ export function idKey(idTag: string): string {
 /** True when an idTagInfo is Accepted and not past its expiryDate at `now`. */
 export function isValid(info: IdTagInfo, now: number): boolean {
   if (info.status !== "Accepted") return false;
-  return info.expiryDate === undefined || Date.parse(info.expiryDate) > now;
+  // The reader the schemas validated with: Date.parse cannot read every RFC 3339 form (+01, :60).
+  return info.expiryDate === undefined || (parseDateTime(info.expiryDate) ?? -Infinity) > now;
 }
 
 /** An entry as a refusal: an Accepted one past its expiryDate is Expired (3.5.1, 3.5.4). */

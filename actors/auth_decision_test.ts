@@ -261,3 +261,10 @@ Deno.test("isValid() is true only for Accepted entries not past their expiryDate
   assert.equal(isValid({ status: "Blocked" }, NOW), false);
   assert.equal(isValid({ status: "ConcurrentTx" }, NOW), false);
 });
+
+Deno.test("isValid() reads every expiryDate the schemas accept (offset +01, leap second)", () => {
+  const now = Date.parse("2030-06-01T00:00:00Z");
+  assert.equal(isValid({ status: "Accepted", expiryDate: "2030-06-01T12:00:00+01" }, now), true);
+  assert.equal(isValid({ status: "Accepted", expiryDate: "2030-06-30T23:59:60Z" }, now), true);
+  assert.equal(isValid({ status: "Accepted", expiryDate: "2030-05-31T23:00:00+01" }, now), false);
+});

@@ -17,8 +17,12 @@
  * the session's CSRF token for state-changing requests).
  *
  * Errors are `{ "error": "..." }` (plus `fields` for invalid settings); an
- * unexpected failure is a 500 with a generic message. No response ever
- * contains a secret.
+ * unexpected failure is a 500 with a generic message, and logged. No
+ * response ever contains a secret.
+ *
+ * Guessing the token: failed attempts are limited per client address, 5 a
+ * minute, then 429 with `Retry-After` (even for the right token) until the
+ * minute ends; the Bearer header and the login form share the limit.
  *
  * @module
  */
@@ -35,6 +39,7 @@ import { type FieldError, SettingsError } from "../config/store.ts";
 import type { RuntimeHandle, SimControls } from "../runtime/handle.ts";
 import { createWeb, type WebOptions } from "./web.ts";
 import { FAULT_CODES, type FaultCode } from "../drivers/fault.ts";
+import { clientAddress, LoginLimiter, type LoginLimiterOptions, safeEqual } from "./session.ts";
 
 /** Options of {@linkcode createApi}. */
 export interface ApiOptions {
@@ -45,6 +50,13 @@ export interface ApiOptions {
    * for the defaults. Off unless given.
    */
   readonly web?: WebOptions | boolean;
+  /**
+   * The limit of failed token attempts (defaults: 5 per client address and
+   * minute); with the web app, its `login` options and clock apply instead.
+   */
+  readonly authLimit?: LoginLimiterOptions;
+  /** Hears failures the API did not expect (the answer is then a generic 500). */
+  readonly log?: (level: "error", text: string) => void;
 }
 
 /** Largest accepted request body, bytes. */
@@ -54,6 +66,8 @@ export const WHITELIST_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Most characters of an OCPP IdToken (CiString20Type, OCPP 1.6 section 7.28). */
 const ID_TAG_MAX = 20;
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** Names (app setting and OCPP key) of the settings whose values are secret. */
 const SECRET_FIELDS: ReadonlySet<string> = new Set(
@@ -76,12 +90,17 @@ const SECRET_FIELDS: ReadonlySet<string> = new Set(
  */
 export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
   if (opts.token === "") throw new TypeError("Cannot create API: token is empty");
-  const expected = sha256(opts.token);
+  const token = opts.token;
   const app = new Hono();
-  const web = opts.web
+  const webOpts = opts.web === true ? {} : opts.web || undefined;
+  const limiter = new LoginLimiter({
+    ...(webOpts ? { ...webOpts.login, now: webOpts.now ?? Date.now } : opts.authLimit),
+  });
+  const web = webOpts
     ? createWeb(runtime, {
-      ...(opts.web === true ? {} : opts.web),
-      checkToken: async (token) => timingSafeEqual(await sha256(token), await expected),
+      ...webOpts,
+      limiter,
+      checkToken: (presented) => safeEqual(presented, token),
     })
     : undefined;
 
@@ -89,6 +108,12 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     if (err instanceof HTTPException) {
       return err.res ? err.getResponse() : c.json({ error: err.message }, err.status);
     }
+    opts.log?.(
+      "error",
+      `Local API: ${c.req.method} ${c.req.path} failed: ${
+        err instanceof Error ? err.stack ?? err.message : err
+      }`,
+    );
     // Never the message or stack: it may hold a path, a value or a secret.
     return c.json({ error: "Internal server error" }, 500);
   });
@@ -106,9 +131,22 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     if (web && c.req.header("Authorization") === undefined && web.authenticate(c)) {
       return await next();
     }
-    const match = /^Bearer +(\S+) *$/i.exec(c.req.header("Authorization") ?? "");
-    if (!match) fail(401, "Missing bearer token", { "WWW-Authenticate": "Bearer" });
-    if (!timingSafeEqual(await sha256(match[1]!), await expected)) {
+    const header = c.req.header("Authorization");
+    if (header === undefined) fail(401, "Missing bearer token", { "WWW-Authenticate": "Bearer" });
+    // Every presented credential counts against the client's limit. Check, compare and
+    // count are one synchronous step: parallel guesses cannot pass the check together.
+    const client = clientAddress(c.env);
+    const wait = limiter.retryAfterMs(client);
+    if (wait > 0) {
+      const s = Math.ceil(wait / 1000);
+      fail(429, `Too many failed token attempts: try again in ${s} s`, {
+        "Retry-After": String(s),
+      });
+    }
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    if (!match || !safeEqual(match[1]!, token)) {
+      limiter.fail(client);
+      if (!match) fail(401, "Missing bearer token", { "WWW-Authenticate": "Bearer" });
       fail(401, "Invalid bearer token", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
     }
     await next();
@@ -141,11 +179,13 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     await next();
   });
   app.post("/api/sim/connectors/:id/plug", (c) => {
-    sim(runtime).plug(connectorId(runtime, c.req.param("id")));
+    const id = connectorId(runtime, c.req.param("id"));
+    simDo(() => sim(runtime).plug(id));
     return accepted(c);
   });
   app.post("/api/sim/connectors/:id/unplug", (c) => {
-    sim(runtime).unplug(connectorId(runtime, c.req.param("id")));
+    const id = connectorId(runtime, c.req.param("id"));
+    simDo(() => sim(runtime).unplug(id));
     return accepted(c);
   });
   app.post("/api/sim/connectors/:id/ev", async (c) => {
@@ -154,7 +194,9 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     if (!isObject(body) || typeof body.charging !== "boolean") {
       fail(400, 'Invalid body: expected { "charging": boolean }');
     }
-    sim(runtime).setEvCharging(id, body.charging);
+    onlyFields(body, ["charging"]);
+    const charging = body.charging;
+    simDo(() => sim(runtime).setEvCharging(id, charging));
     return accepted(c);
   });
   app.post("/api/sim/connectors/:id/fault", async (c) => {
@@ -180,11 +222,14 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     if (!isObject(body) || typeof body.idTag !== "string") {
       fail(400, 'Invalid body: expected { "idTag": string }');
     }
-    const length = [...body.idTag].length;
+    onlyFields(body, ["idTag"]);
+    const idTag = body.idTag;
+    const length = [...idTag].length;
     if (length < 1 || length > ID_TAG_MAX) {
       fail(400, `Invalid idTag: must be 1-${ID_TAG_MAX} characters`);
     }
-    sim(runtime).tap(body.idTag);
+    if (CONTROL.test(idTag)) fail(400, "Invalid idTag: must not contain control characters");
+    simDo(() => sim(runtime).tap(idTag));
     return accepted(c);
   });
 
@@ -215,6 +260,27 @@ function fail(
 ): never {
   const res = Response.json({ error, ...extra }, { status, headers });
   throw new HTTPException(status, { message: error, res });
+}
+
+/** Refuses a body with fields other than `known`, naming the first. */
+function onlyFields(body: Record<string, unknown>, known: readonly string[]): void {
+  const extra = Object.keys(body).find((k) => !known.includes(k));
+  if (extra !== undefined) {
+    fail(400, `Invalid body: ${JSON.stringify(extra.slice(0, 40))} is not a known field`);
+  }
+}
+
+/**
+ * Runs a simulated-hardware action; what the station refuses (a RangeError:
+ * no EV plugged in, unknown connector) is a 409 with its reason, not a 500.
+ */
+function simDo(action: () => void): void {
+  try {
+    action();
+  } catch (err) {
+    if (err instanceof RangeError) fail(409, err.message);
+    throw err;
+  }
 }
 
 function accepted(c: Context): Response {
@@ -268,15 +334,4 @@ function publicFieldErrors(errors: readonly FieldError[], body: unknown): FieldE
     reason: leaks(String(reason)) ? "is invalid" : String(reason),
     ...(code !== undefined ? { code, params: params ?? {} } : {}),
   }));
-}
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-/** Compares two digests of equal length in time independent of their contents. */
-function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0);
-  return diff === 0;
 }

@@ -1,5 +1,6 @@
 /**
- * Login sessions of the local web app, and the rate limit of failed logins.
+ * Login sessions of the local web app, and the rate limit of failed
+ * attempts with the API token (login form and Bearer header alike).
  *
  * A session is created by logging in with the API token. Its id travels in
  * an HttpOnly, SameSite=Strict cookie; its CSRF token is handed to the page
@@ -127,9 +128,15 @@ export interface LoginLimiterOptions {
 }
 
 /**
- * Counts failed logins per client address in fixed windows: once a client
- * has failed `maxFailures` times within a window, every login attempt of it
- * is refused (without checking the token) until the window ends.
+ * Counts failed attempts with the API token per client address in fixed
+ * windows: once a client has failed `maxFailures` times within a window,
+ * every attempt of it is refused (without checking the token) until the
+ * window ends. One limiter serves the login form and the Bearer header, so
+ * neither way gets more guesses than the other.
+ *
+ * Parallel attempts: callers check the limit, compare the token and record
+ * a failure in one synchronous step (no `await` in between), so 40 wrong
+ * attempts sent at once get at most `maxFailures` comparisons.
  *
  * @example Usage
  * ```ts
@@ -159,18 +166,21 @@ export class LoginLimiter {
   retryAfterMs(client: string): number {
     const entry = this.#live(client);
     if (!entry || entry.failures < this.#max) return 0;
-    return entry.start + this.#windowMs - this.#now();
+    return Math.max(1, entry.start + this.#windowMs - this.#now());
   }
 
-  /** Records a failed login of the client. */
+  /** Records a failed attempt of the client. */
   fail(client: string): void {
+    this.#entry(client).failures++;
+  }
+
+  #entry(client: string): { start: number; failures: number } {
     const entry = this.#live(client);
-    if (entry) {
-      entry.failures++;
-      return;
-    }
+    if (entry) return entry;
     if (this.#clients.size >= this.#maxClients) this.#prune();
-    this.#clients.set(client, { start: this.#now(), failures: 1 });
+    const fresh = { start: this.#now(), failures: 0 };
+    this.#clients.set(client, fresh);
+    return fresh;
   }
 
   /** The client's window, `undefined` when it has none or it ended. */
@@ -196,6 +206,12 @@ export class LoginLimiter {
   }
 }
 
+/** The client's IP address as `Deno.serve` reports it in the handler's info (never a forwarded header). */
+export function clientAddress(env: unknown): string {
+  const host = (env as { remoteAddr?: { hostname?: unknown } } | undefined)?.remoteAddr?.hostname;
+  return typeof host === "string" ? host : "unknown";
+}
+
 /** 32 random bytes, base64url without padding (43 characters). */
 export function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -203,7 +219,11 @@ export function randomToken(): string {
     .replace(/=+$/, "");
 }
 
-/** Compares two strings in time independent of where they differ. */
+/**
+ * Compares two strings in time independent of where they differ (it
+ * depends only on the length of `a`, the presented one). Synchronous, so a
+ * limit check, the comparison and the failure count happen in one step.
+ */
 export function safeEqual(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ (b.charCodeAt(i) || 0);

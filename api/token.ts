@@ -83,3 +83,44 @@ async function createTokenFile(dataDir: string, path: string): Promise<string> {
   }
   return token;
 }
+
+/** What {@link openApiToken} found. */
+export interface OpenedToken {
+  readonly token: string;
+  /** Set when the token file was unusable and replaced: what happened, for the log. */
+  readonly problem?: string;
+}
+
+/**
+ * {@link loadApiToken}, except that a token file that is empty, not
+ * visible ASCII or unreadable is moved aside and replaced by a new one.
+ *
+ * @throws {Error} When `CP_API_TOKEN` is unusable, or the bad file can be
+ * neither moved aside nor replaced (the reason is in the message).
+ */
+export async function openApiToken(
+  dataDir: string,
+  env?: string | undefined,
+  now: Date = new Date(),
+): Promise<OpenedToken> {
+  if (env !== undefined && env !== "") return { token: await loadApiToken(dataDir, env) };
+  try {
+    return { token: await loadApiToken(dataDir) };
+  } catch (err) {
+    const why = (err as Error).message;
+    const path = `${dataDir}/${API_TOKEN_FILE}`;
+    const aside = `${path}.damaged-${now.toISOString().replace(/[:.]/g, "-")}`;
+    try {
+      await Deno.rename(path, aside);
+    } catch (moveErr) {
+      throw new Error(`${why}; cannot move it aside: ${(moveErr as Error).message}`, {
+        cause: err,
+      });
+    }
+    const token = await createTokenFile(dataDir, path);
+    return {
+      token,
+      problem: `${why}. Moved it to ${aside} and wrote a new token to ${path}`,
+    };
+  }
+}

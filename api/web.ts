@@ -40,6 +40,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { RuntimeHandle } from "../runtime/handle.ts";
 import { CERT_KINDS, CERT_MAX_BYTES, checkPem, isCertKind, saveCert } from "./certs.ts";
 import {
+  clientAddress,
   LoginLimiter,
   type LoginLimiterOptions,
   safeEqual,
@@ -121,17 +122,22 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
  *
  * @example Usage
  * ```ts ignore
- * const web = createWeb(runtime, { checkToken: async (t) => t === token });
+ * const web = createWeb(runtime, { checkToken: (t) => safeEqual(t, token) });
  * web.mount(app);
  * ```
  */
 export function createWeb(
   runtime: RuntimeHandle,
-  opts: WebOptions & { readonly checkToken: (token: string) => Promise<boolean> },
+  opts: WebOptions & {
+    /** Synchronous: the limit check, this and the failure count are one step. */
+    readonly checkToken: (token: string) => boolean;
+    /** The limiter of failed token attempts, shared with the Bearer check. */
+    readonly limiter?: LoginLimiter;
+  },
 ): WebApp {
   const now = opts.now ?? Date.now;
   const sessions = new SessionStore({ ...opts.sessions, now });
-  const limiter = new LoginLimiter({ ...opts.login, now });
+  const limiter = opts.limiter ?? new LoginLimiter({ ...opts.login, now });
   const hub = new StatusHub(runtime, { now, ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
   /** The session a request was authenticated with. */
   const bySession = new WeakMap<Request, Session>();
@@ -189,12 +195,9 @@ export function createWeb(
           if (!/^application\/json\s*(;|$)/i.test(c.req.header("Content-Type") ?? "")) {
             fail(415, "Cannot log in: expected a JSON body");
           }
-          const client = clientAddress(c);
+          const client = clientAddress(c.env);
           const waitMs = limiter.retryAfterMs(client);
-          if (waitMs > 0) {
-            const s = Math.ceil(waitMs / 1000);
-            fail(429, `Too many failed logins: try again in ${s} s`, { "Retry-After": String(s) });
-          }
+          if (waitMs > 0) tooMany(waitMs);
           let body: unknown;
           try {
             body = JSON.parse(await c.req.text());
@@ -205,7 +208,11 @@ export function createWeb(
           if (typeof token !== "string" || token === "") {
             fail(400, 'Invalid body: expected { "token": string }');
           }
-          if (!(await opts.checkToken(token))) {
+          // Checked again after the body's await, then compared and counted without one:
+          // parallel guesses cannot all pass the check before the first failure counts.
+          const wait = limiter.retryAfterMs(client);
+          if (wait > 0) tooMany(wait);
+          if (!opts.checkToken(token)) {
             limiter.fail(client);
             fail(401, "Invalid token");
           }
@@ -293,11 +300,10 @@ function checkOrigin(c: Context): void {
   }
 }
 
-/** The client's IP address as `Deno.serve` reports it (never a forwarded header). */
-function clientAddress(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: unknown } } | undefined;
-  const host = env?.remoteAddr?.hostname;
-  return typeof host === "string" ? host : "unknown";
+/** Refuses a login while its client is over the limit of failed attempts. */
+function tooMany(waitMs: number): never {
+  const s = Math.ceil(waitMs / 1000);
+  fail(429, `Too many failed logins: try again in ${s} s`, { "Retry-After": String(s) });
 }
 
 /** Throws an HTTPException whose response is `{ error }`. */

@@ -37,9 +37,16 @@ function validate(def: KeyDef, value: Value): Parsed {
     if (bad !== undefined) return { ok: false, reason: `unsupported item ${JSON.stringify(bad)}` };
     value = items.join(",");
   }
+  // GetConfiguration.conf carries every value the backend sees as CiString500 (OCA schema).
+  if (!def.appOnly && typeof value === "string" && [...value].length > CI_STRING_500) {
+    return { ok: false, reason: `must be at most ${CI_STRING_500} characters` };
+  }
   const reason = def.check?.(value);
   return reason ? { ok: false, reason } : { ok: true, value };
 }
+
+/** Longest value of a configuration key the backend reads (CiString500Type, section 7.12). */
+const CI_STRING_500 = 500;
 
 /**
  * Parses a value given as OCPP text (ChangeConfiguration.req value).

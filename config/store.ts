@@ -42,6 +42,7 @@ export class ConfigStore {
   #path: string | undefined;
   #values = new Map<string, Value>();
   #view: ConfigView;
+  #problems: FieldError[] = [];
 
   /** A store kept in memory only (tests) when `path` is undefined. */
   constructor(path?: string) {
@@ -49,7 +50,22 @@ export class ConfigStore {
     this.#view = viewOf(this.#values);
   }
 
-  /** Loads `settings.json` from the data directory; a missing file means defaults. */
+  /**
+   * The stored values {@link ConfigStore.open} could not use, each with why
+   * (its default applies); empty when every stored value was valid.
+   */
+  get problems(): readonly FieldError[] {
+    return this.#problems;
+  }
+
+  /**
+   * Loads `settings.json` from the data directory; a missing file means
+   * defaults. A stored value that is invalid is not used (its default
+   * applies) and is listed in {@link ConfigStore.problems}; the others are
+   * kept. A UTF-8 byte order mark before the JSON is skipped.
+   *
+   * @throws {SyntaxError} when the file is not JSON, {TypeError} when not an object.
+   */
   static async open(dataDir: string): Promise<ConfigStore> {
     const store = new ConfigStore(`${dataDir}/settings.json`);
     let text: string | undefined;
@@ -61,7 +77,7 @@ export class ConfigStore {
     if (text !== undefined) {
       let data: unknown;
       try {
-        data = JSON.parse(text);
+        data = JSON.parse(text.replace(/^\uFEFF/, ""));
       } catch {
         throw new SyntaxError(`Cannot read ${store.#path}: not JSON`);
       }
@@ -72,7 +88,16 @@ export class ConfigStore {
         const def = byKey(key);
         if (!def) continue; // a key of an older version: dropped
         const parsed = parseJson(def, value);
-        if (parsed.ok) store.#values.set(key, parsed.value);
+        if (parsed.ok) {
+          store.#values.set(key, parsed.value);
+          continue;
+        }
+        // Never the stored value itself: it may be a secret.
+        const fallback = def.secret ? "" : ` ${JSON.stringify(def.default)}`;
+        store.#problems.push({
+          field: key,
+          reason: `stored value ${parsed.reason}; using the default${fallback}`,
+        });
       }
     }
     return store;

@@ -217,3 +217,50 @@ Deno.test("ConfigStore.set() has the value on disk before it returns, without aw
   await pending;
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("ConfigStore.open() reports each invalid stored value and keeps the rest", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/settings.json`,
+      JSON.stringify({
+        ChargePointId: 5,
+        CentralSystemUrl: "http://wrong",
+        AuthorizationKey: 42,
+        HeartbeatInterval: 120,
+      }),
+    );
+    const store = await ConfigStore.open(dir);
+    assert.equal(store.get("HeartbeatInterval"), 120);
+    assert.deepEqual(store.problems.map((p) => p.field), [
+      "ChargePointId",
+      "CentralSystemUrl",
+      "AuthorizationKey",
+    ]);
+    assert.match(store.problems[0]!.reason, /^stored value must be a string; using the default "/);
+    assert.match(store.problems[1]!.reason, /^stored value .*ws/);
+    // A secret's stored value is never repeated.
+    assert.equal(store.problems[2]!.reason, "stored value must be a string; using the default");
+  });
+});
+
+Deno.test("ConfigStore.open() reads a settings file that starts with a UTF-8 byte order mark", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/settings.json`, '\uFEFF{"HeartbeatInterval": 90}');
+    const store = await ConfigStore.open(dir);
+    assert.equal(store.get("HeartbeatInterval"), 90);
+    assert.deepEqual(store.problems, []);
+  });
+});
+
+Deno.test("ConfigStore.validateSettings() keeps values the backend reads within CiString500", () => {
+  const store = new ConfigStore();
+  const rotation = Array.from({ length: 100 }, (_, i) => `${i}.RST`).join(",");
+  assert.throws(
+    () => store.validateSettings({ ConnectorPhaseRotation: rotation }),
+    (e: unknown) =>
+      e instanceof SettingsError &&
+      e.errors[0]?.field === "ConnectorPhaseRotation" &&
+      /at most 500 characters/.test(e.errors[0].reason),
+  );
+  assert.equal(store.validateSettings({ ConnectorPhaseRotation: "0.RST,1.RTS" }).size, 1);
+});

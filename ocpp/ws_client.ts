@@ -217,6 +217,18 @@ export async function openWebSocket(
   return new WsClient(stream, protocol, events, rest);
 }
 
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 async function writeAll(stream: ByteStream, bytes: Uint8Array): Promise<void> {
   for (let off = 0; off < bytes.length;) off += await stream.write(bytes.subarray(off));
 }
@@ -232,6 +244,8 @@ export class WsClient {
   #writing: Promise<void> = Promise.resolve();
   /** Bytes handed to `#frame` and not yet written. */
   #queued = 0;
+  #pending: Uint8Array[] = [];
+  #flushing = false;
   #reported = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -299,13 +313,35 @@ export class WsClient {
       return;
     }
     this.#queued += bytes.length;
-    this.#writing = this.#writing.then(() => writeAll(this.#stream, bytes)).then(() => {
-      this.#queued -= bytes.length;
-    }, (err) => {
-      this.#queued -= bytes.length;
-      this.#report(`Connection lost: ${err instanceof Error ? err.message : err}`);
-      this.#drop();
-    });
+    this.#pending.push(bytes);
+    if (!this.#flushing) this.#writing = this.#flush();
+  }
+
+  /**
+   * Writes everything queued, in order; frames queued while a write is under
+   * way go out together in the next one (one system call for a burst of replies).
+   */
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const parts = this.#pending;
+        this.#pending = [];
+        const chunk = parts.length === 1 ? parts[0]! : concatBytes(parts);
+        try {
+          await writeAll(this.#stream, chunk);
+        } catch (err) {
+          this.#pending = [];
+          this.#queued = 0;
+          this.#report(`Connection lost: ${err instanceof Error ? err.message : err}`);
+          this.#drop();
+          return;
+        }
+        this.#queued -= chunk.length;
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   #report(reason: string): void {

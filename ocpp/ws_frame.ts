@@ -96,7 +96,10 @@ export const MAX_FRAGMENTS = 1024;
  * ```
  */
 export class FrameDecoder {
+  /** Received bytes not yet decoded: `#buf[#start..#end]`, appended in place (amortised growth). */
   #buf = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
   #max: number;
   #masked: boolean;
 
@@ -108,14 +111,23 @@ export class FrameDecoder {
   /** Appends received bytes. */
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.#buf.length === 0) {
-      this.#buf = bytes.slice();
-      return;
+    const len = this.#end - this.#start;
+    if (this.#end + bytes.length > this.#buf.length) {
+      // Doubling, not one copy per read: a 4 MiB frame read 16 kB at a time would
+      // otherwise copy about 1 GB and leave as much garbage behind.
+      const need = len + bytes.length;
+      if (need <= this.#buf.length) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+      } else {
+        const next = new Uint8Array(Math.max(need, this.#buf.length * 2, 16 * 1024));
+        next.set(this.#buf.subarray(this.#start, this.#end));
+        this.#buf = next;
+      }
+      this.#start = 0;
+      this.#end = len;
     }
-    const next = new Uint8Array(this.#buf.length + bytes.length);
-    next.set(this.#buf);
-    next.set(bytes, this.#buf.length);
-    this.#buf = next;
+    this.#buf.set(bytes, this.#end);
+    this.#end += bytes.length;
   }
 
   /**
@@ -124,7 +136,7 @@ export class FrameDecoder {
    * @throws {WsProtocolError} when the peer broke RFC 6455.
    */
   next(): Frame | undefined {
-    const b = this.#buf;
+    const b = this.#buf.subarray(this.#start, this.#end);
     if (b.length < 2) return undefined;
     const fin = (b[0]! & 0x80) !== 0;
     if ((b[0]! & 0x70) !== 0) throw new WsProtocolError("Cannot read frame: RSV bits set");
@@ -164,7 +176,12 @@ export class FrameDecoder {
     if (b.length < off + len) return undefined;
     const payload = b.slice(off, off + len);
     if (masked) { for (let i = 0; i < len; i++) payload[i]! ^= b[maskAt + (i & 3)]!; }
-    this.#buf = b.subarray(off + len);
+    this.#start += off + len;
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+      // After a big frame, give the memory back rather than keep megabytes for kilobyte frames.
+      if (this.#buf.length > 256 * 1024) this.#buf = new Uint8Array(0);
+    }
     return { fin, opcode, payload };
   }
 }

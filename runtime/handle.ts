@@ -65,6 +65,8 @@ export interface StatusView {
   readonly connectors: readonly ConnectorView[];
   /** The durable store: queue filling, given-up messages, safe mode. */
   readonly durability: DurabilityView;
+  /** Stored settings that were invalid at start (their defaults apply), each with why. */
+  readonly settings?: { readonly problems: readonly { field: string; reason: string }[] };
 }
 
 /** Controls of the simulated hardware (absent with real drivers). */

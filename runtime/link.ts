@@ -22,6 +22,7 @@ import { type Clock, systemClock } from "../actors/clock.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Connection, ConnectOptions, Transport } from "../ocpp/transport.ts";
 import type { Logger } from "./log.ts";
+import { parseDateTime } from "../ocpp/date_time.ts";
 
 /** The link's parts. */
 export interface LinkOptions {
@@ -205,8 +206,8 @@ export class Link {
   #setTime(bus: Bus, currentTime: string): void {
     const clock = this.#o.clock;
     if (!(clock instanceof BackendClock)) return;
-    const t = Date.parse(currentTime);
-    if (!Number.isFinite(t)) return;
+    const t = parseDateTime(currentTime);
+    if (t === undefined) return;
     const shift = clock.adjust(t);
     if (shift !== 0) {
       this.#o.logger.log("info", `Clock set from the backend's time: moved by ${shift} ms`);

@@ -14,12 +14,59 @@ export interface Logger {
   log(level: Level, text: string): void;
 }
 
+/** Field names whose values are secret, lower case (OCPP keys are case-insensitive). */
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  "authorizationkey",
+  "backendpassword",
+  "password",
+]);
+/** Configuration keys whose `value` is secret (ChangeConfiguration.req, GetConfiguration.conf). */
+const SECRET_KEYS: ReadonlySet<string> = new Set(["authorizationkey"]);
+
+/** A copy of a parsed message with every secret value replaced by `"***"`. */
+function maskParsed(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(maskParsed);
+  if (typeof v !== "object" || v === null) return v;
+  const obj = v as Record<string, unknown>;
+  const secretKey = typeof obj.key === "string" && SECRET_KEYS.has(obj.key.toLowerCase());
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(obj)) {
+    out[k] = SECRET_FIELDS.has(k.toLowerCase()) || (secretKey && k === "value")
+      ? "***"
+      : maskParsed(x);
+  }
+  return out;
+}
+
 /**
- * Masks secrets: any of the given values, and the value of any
- * AuthorizationKey / password field in JSON-looking text.
+ * Masks an OCPP frame (or any JSON text) on its parsed form, so no JSON
+ * escape (`"Authorization\u004bey"`), key case, field order or extra field
+ * hides a secret from the mask. Text that is not JSON is not shown when it
+ * could hold one (a backslash, a secret field's name): only its length.
+ */
+export function maskFrame(text: string): string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return /\\|authorizationkey|password/i.test(text)
+      ? `(${text.length} characters, not JSON; not shown: it may hold a secret)`
+      : text;
+  }
+  return JSON.stringify(maskParsed(data));
+}
+
+/**
+ * Masks secrets: frames (`> [...]` sent, `< [...]` received, or quoted
+ * after `: `) on their parsed form ({@link maskFrame}), any of the given
+ * values, and the value of any AuthorizationKey / password field in other
+ * JSON-looking text.
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(
+  // A frame, or a message quoting one after ": " (e.g. "Cannot parse frame: not JSON: [2,...").
+  const frame = /^((?:[\s\S]*?[<>:] )?)([[{][\s\S]*)$/.exec(text);
+  let out = frame ? frame[1] + maskFrame(frame[2]!) : text;
+  out = out.replace(
     /("(?:AuthorizationKey|backendPassword|password)"\s*,\s*"value"\s*:\s*|"(?:backendPassword|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
     '$1"***"',
   );

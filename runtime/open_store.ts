@@ -8,8 +8,17 @@
  * that fails (disk full, read-only file system), the runtime runs on a
  * store in memory, in safe mode.
  *
+ * A first start has no `state.db`. A store that exists is checked before
+ * anything writes to it, read-only: a file that is empty (0 bytes), not
+ * SQLite, fails its integrity check, has no tables, or is not this
+ * wallbox's (no `migrations` table) is damage, never a first start; so the
+ * whitelist and the queued messages of a truncated store are never lost
+ * without a word, and the copy moved aside is the file as it was (no
+ * migration, no WAL switch, no checkpoint on it).
+ *
  * @module
  */
+import { DatabaseSync } from "node:sqlite";
 import { Journal } from "./journal.ts";
 import { Storage } from "./storage.ts";
 
@@ -29,29 +38,86 @@ const SQLITE_HEADER = "SQLite format 3\0";
  * Throws when the file exists and is not an SQLite database, before SQLite
  * opens it: closing a connection to a foreign file would let SQLite discard
  * the `-wal` file next to it, and nothing is to be lost.
+ *
+ * @returns false when there is no file (a first start).
  */
-function checkHeader(path: string): void {
+function checkHeader(path: string): boolean {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return;
-    throw err;
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    if (exists(`${path}-wal`)) {
+      throw new Error(`Cannot use store ${path}: the file is missing but its -wal file is there`);
+    }
+    return false;
   }
   try {
     const head = new Uint8Array(16);
     const n = file.readSync(head) ?? 0;
-    if (n === 0) return; // empty: SQLite makes it a database
+    if (n === 0) {
+      throw new Error(`Cannot use store ${path}: the file is empty (0 bytes), its data is gone`);
+    }
     if (new TextDecoder().decode(head.subarray(0, n)) !== SQLITE_HEADER) {
       throw new Error(`Cannot use store ${path}: not an SQLite database`);
     }
   } finally {
     file.close();
   }
+  return true;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks an existing SQLite file read-only (a read-only connection never
+ * writes, migrates or checkpoints): intact, with this wallbox's tables.
+ */
+function checkContents(path: string): void {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { readOnly: true });
+  } catch (err) {
+    throw new Error(`Cannot open store ${path}: ${err instanceof Error ? err.message : err}`);
+  }
+  try {
+    const row = db.prepare("PRAGMA quick_check").get() as { quick_check?: string } | undefined;
+    if (row?.quick_check !== "ok") {
+      throw new Error(
+        `Cannot use store ${path}: integrity check says ${row?.quick_check ?? "nothing"}`,
+      );
+    }
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all())
+      .map((r) => String(r.name));
+    if (tables.length === 0) {
+      throw new Error(`Cannot use store ${path}: it has no tables, its data is gone`);
+    }
+    if (!tables.includes("migrations")) {
+      throw new Error(
+        `Cannot use store ${path}: not this wallbox's store (tables ${
+          tables.slice(0, 5).join(", ")
+        }, no migrations table)`,
+      );
+    }
+    const done = db.prepare("SELECT count(*) AS n FROM migrations").get() as { n?: number };
+    if (!done?.n) throw new Error(`Cannot use store ${path}: no migration recorded, data is gone`);
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith("Cannot ")) throw err;
+    throw new Error(`Cannot read store ${path}: ${err instanceof Error ? err.message : err}`);
+  } finally {
+    db.close();
+  }
 }
 
 function open(path: string): Storage {
-  checkHeader(path);
+  if (checkHeader(path)) checkContents(path);
   const storage = Storage.open(path);
   try {
     new Journal(storage); // runs the migrations: a foreign or broken schema fails here
@@ -66,7 +132,7 @@ function open(path: string): Storage {
 function moveAside(path: string, now: Date): string | undefined {
   const aside = `${path}.damaged-${now.toISOString().replace(/[:.]/g, "-")}`;
   let moved = false;
-  for (const suffix of ["-wal", "-shm", ""]) {
+  for (const suffix of ["-wal", "-shm", "-journal", ""]) {
     try {
       Deno.renameSync(path + suffix, aside + suffix);
       moved ||= suffix === "";

@@ -369,6 +369,7 @@ export class Runtime implements RuntimeHandle {
       backend: this.#backend,
       activity: this.#activity,
       durability: this.durability(),
+      settingsProblems: this.#o.store.problems,
     });
   }
 

@@ -27,6 +27,8 @@ export interface StatusSources {
   readonly backend: { state: BackendState; since: number; reason: string | null };
   readonly activity: Activity;
   readonly durability: DurabilityView;
+  /** Stored settings that were invalid at start (`ConfigStore.problems`). */
+  readonly settingsProblems: readonly { field: string; reason: string }[];
 }
 
 /** The runtime's status. */
@@ -74,6 +76,9 @@ export function statusView(src: StatusSources): StatusView {
     },
     connectors,
     durability: src.durability,
+    settings: {
+      problems: src.settingsProblems.map(({ field, reason }) => ({ field, reason })),
+    },
   };
 }
 

@@ -139,6 +139,17 @@ function render() {
       "backend-last-heartbeat",
     ]);
   }
+  // Stored settings that were invalid at start (the runtime's own words: a technical detail).
+  const problems = Array.isArray(status.settings?.problems) ? status.settings.problems : [];
+  if (problems.length > 0) {
+    rows.push([
+      t("settings.problems"),
+      el("code", { translate: "no" }, [
+        problems.map((/** @type {any} */ p) => `${p.field}: ${p.reason}`).join("; "),
+      ]),
+      "settings-problems",
+    ]);
+  }
   const dl = Object.assign(list(rows), { id: "backend" });
   if (b.reason && b.state !== "accepted" && b.state !== "disabled") {
     dl.append(

@@ -50,6 +50,8 @@ export interface WebRigOptions {
   readonly safeMode?: string;
   /** Give the web app the data directory (certificate upload); default true. */
   readonly certs?: boolean;
+  /** A `settings.json` to start from, as written before the start (may hold invalid values). */
+  readonly storedSettings?: Record<string, unknown>;
 }
 
 /** Starts a standalone wallbox (no backend configured) and a Central System. */
@@ -60,6 +62,9 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
   let runtime: Runtime | undefined;
   let server: Deno.HttpServer | undefined;
   try {
+    if (opts.storedSettings) {
+      await Deno.writeTextFile(`${dataDir}/settings.json`, JSON.stringify(opts.storedSettings));
+    }
     const store = await ConfigStore.open(dataDir);
     const clock = new FakeClock(Date.now());
     csms.now = () => clock.now();
