@@ -21,14 +21,41 @@ import { openApiToken } from "./api/token.ts";
 import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
 import { type Level, stderrLogger } from "./runtime/log.ts";
+import { LogFile, teeLogger } from "./runtime/log_file.ts";
+import { SimInstaller } from "./drivers/installer_sim.ts";
+import type { FirmwareInstaller } from "./drivers/installer.ts";
 import { type Hardware, Runtime } from "./runtime/runtime.ts";
 import { parseHardware } from "./config/hardware.ts";
 import { openStore } from "./runtime/open_store.ts";
 import { simHardware } from "./runtime/sim_hardware.ts";
-import { BOOT_INFO } from "./runtime/version.ts";
+import { BOOT_INFO, VERSION } from "./runtime/version.ts";
 
 /** How long a stop waits for StopTransaction answers before exiting (they stay queued). */
 const SHUTDOWN_MS = 5_000;
+
+/** The exit status after a firmware installer asked for a restart of the program. */
+export const EXIT_RESTART = 3;
+
+const LEVELS: readonly Level[] = ["debug", "info", "warn", "error"];
+
+/**
+ * The firmware installer: `FIRMWARE_INSTALL_COMMAND` (e.g. `rauc install
+ * {file}`) with `FIRMWARE_VERSION_FILE`, else the simulated one in the
+ * data directory.
+ */
+async function installer(dataDir: string, clock: typeof systemClock): Promise<FirmwareInstaller> {
+  const command = Deno.env.get("FIRMWARE_INSTALL_COMMAND");
+  if (command) {
+    // Loaded only when configured.
+    const { CommandInstaller } = await import("./drivers/installer_command.ts");
+    return new CommandInstaller({
+      command,
+      versionFile: Deno.env.get("FIRMWARE_VERSION_FILE") ?? "/etc/sw-version",
+      fallbackVersion: VERSION,
+    });
+  }
+  return new SimInstaller({ dir: `${dataDir}/firmware-sim`, factoryVersion: VERSION, clock });
+}
 
 /** Parsed command line. */
 export interface Args {
@@ -202,12 +229,20 @@ async function main(): Promise<void> {
   const opened = await openSettings(args.dataDir);
   const store = opened.store;
   const level = (Deno.env.get("LOG_LEVEL") ?? "info") as Level;
-  const logger = stderrLogger(
-    ["debug", "info", "warn", "error"].includes(level) ? level : "info",
-    () => {
-      const key = String(store.get("AuthorizationKey"));
-      return key ? [key] : [];
-    },
+  const secrets = () => {
+    const key = String(store.get("AuthorizationKey"));
+    return key ? [key] : [];
+  };
+  const fileLevel = (Deno.env.get("LOG_FILE_LEVEL") ?? "debug") as Level;
+  // The log kept on the device (runtime/log_file.ts): every OCPP frame at debug, secrets masked.
+  const logFile = new LogFile({
+    dir: `${args.dataDir}/logs`,
+    level: LEVELS.includes(fileLevel) ? fileLevel : "debug",
+    secrets,
+  });
+  const logger = teeLogger(
+    stderrLogger(LEVELS.includes(level) ? level : "info", secrets),
+    logFile,
   );
   const log = (l: Level, t: string) => logger.log(l, t);
   // A wallbox must not die on a bug in a callback: log it and keep running
@@ -266,9 +301,15 @@ async function main(): Promise<void> {
       : BOOT_INFO,
     storage: durable.storage,
     ...(safeMode ? { safeMode } : {}),
+    updates: {
+      dataDir: args.dataDir,
+      installer: await installer(args.dataDir, clock),
+      logs: logFile,
+      restartProcess: () => void stopAndExit("the new firmware", "Reboot", EXIT_RESTART),
+    },
   });
 
-  const api = createApi(runtime, { token, web: { dataDir: args.dataDir }, log });
+  const api = createApi(runtime, { token, web: { dataDir: args.dataDir }, log, logs: logFile });
   // Listen before the runtime starts: a port in use ends the start before anything runs.
   Deno.serve({
     hostname: args.hostname,
@@ -281,16 +322,18 @@ async function main(): Promise<void> {
   }, api.fetch);
   runtime.start();
   let stopping = false;
+  async function stopAndExit(why: string, reason: "Reboot" | "PowerLoss", code = 0) {
+    if (stopping) return;
+    stopping = true;
+    log("info", `Stopping for ${why}: transactions end with ${reason}`);
+    await runtime.shutdown(reason, SHUTDOWN_MS);
+    await runtime.flushed();
+    durable.storage.close();
+    logFile.close();
+    Deno.exit(code);
+  }
   const stopOn = (sig: Deno.Signal, reason: "Reboot" | "PowerLoss") => {
-    Deno.addSignalListener(sig, async () => {
-      if (stopping) return;
-      stopping = true;
-      log("info", `Stopping on ${sig}: transactions end with ${reason}`);
-      await runtime.shutdown(reason, SHUTDOWN_MS);
-      await runtime.flushed();
-      durable.storage.close();
-      Deno.exit(0);
-    });
+    Deno.addSignalListener(sig, () => void stopAndExit(sig, reason));
   };
   stopOn("SIGINT", "Reboot");
   stopOn("SIGTERM", "Reboot");

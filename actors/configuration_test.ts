@@ -131,7 +131,8 @@ Deno.test("transitionConfiguration() answers known keys and lists the others as 
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging,Reservation",
+        value:
+          "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging,Reservation",
       },
       { key: "HeartbeatInterval", readonly: false, value: "60" },
     ],
@@ -146,7 +147,7 @@ Deno.test("transitionConfiguration() leaves Reservation out of SupportedFeatureP
       {
         key: "SupportedFeatureProfiles",
         readonly: true,
-        value: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging",
+        value: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging",
       },
     ],
   })]);

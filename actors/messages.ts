@@ -9,7 +9,8 @@
  * `_messages_tx.ts` (`tx.*`), `_messages_store.ts` (`store.*`), `_messages_sc.ts`
  * (`sc.*`, smart charging) and
  * `_messages_system.ts` (status, availability, trigger, config, system,
- * clock, log) and `_messages_reservation.ts` (`reservation.*`).
+ * clock, log), `_messages_reservation.ts` (`reservation.*`)
+ * and `_messages_update.ts` (`fw.*`, `diag.*`).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import type { AuthMessage } from "./_messages_auth.ts";
 import type { TxMessage } from "./_messages_tx.ts";
 import type { StoreMessage } from "./_messages_store.ts";
 import type { SystemMessage } from "./_messages_system.ts";
+import type { UpdateMessage } from "./_messages_update.ts";
 import type { ReservationMessage } from "./_messages_reservation.ts";
 import type { ScMessage } from "./_messages_sc.ts";
 
@@ -34,6 +36,7 @@ export type {
 export type { StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
+export type { DiagnosticsStatus, FirmwareStatus, UpdateMessage } from "./_messages_update.ts";
 export type { Reservation, ReservationMessage } from "./_messages_reservation.ts";
 export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 
@@ -47,6 +50,7 @@ export type BusMessage =
   | TxMessage
   | SystemMessage
   | StoreMessage
+  | UpdateMessage
   | ReservationMessage
   | ScMessage;
 

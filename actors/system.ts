@@ -10,9 +10,9 @@
  * - DataTransfer: no vendor extension exists, so UnknownVendorId.
  * - TriggerMessage: answers first, then asks for the message: `trigger` for
  *   the actors that own BootNotification, Heartbeat, MeterValues and
- *   StatusNotification; DiagnosticsStatusNotification and
- *   FirmwareStatusNotification (always Idle: no upload or update exists)
- *   are sent from here.
+ *   StatusNotification, and the diagnostics and firmware actors for
+ *   DiagnosticsStatusNotification and FirmwareStatusNotification (they
+ *   report the current state: Idle when nothing runs).
  *
  * Receives: `ocpp.request` (Reset, DataTransfer, TriggerMessage),
  * `tx.all_stopped`, `backend.state`. Emits: `ocpp.reply`, `ocpp.call`,
@@ -165,13 +165,10 @@ function triggerMessage(state: SystemState, msg: MessageOf<"ocpp.request">, ctx:
   }
   // Section 5.17: "The Charge Point SHALL first send the TriggerMessage response,
   // before sending the requested message": the reply is the first effect.
-  const effects: Effect[] = [reply(msg, { status: "Accepted" })];
-  if (requested === "DiagnosticsStatusNotification" || requested === "FirmwareStatusNotification") {
-    effects.push({ type: "ocpp.call", action: requested, payload: { status: "Idle" } });
-  } else {
-    effects.push({ type: "trigger", message: requested, ...(relevant ? { connectorId } : {}) });
-  }
-  return effects;
+  return [
+    reply(msg, { status: "Accepted" }),
+    { type: "trigger", message: requested, ...(relevant ? { connectorId } : {}) },
+  ];
 }
 
 /** One transition of the system actor. */

@@ -6,6 +6,7 @@
  * - `GET /api/health`: `{ ok: true }`
  * - `GET /api/status`: the runtime status
  * - `GET /api/settings`: the settings (secrets only as `<name>Set`)
+ * - `GET /api/logs?limit=N`: the device log's last N entries (`api/logs.ts`)
  * - `PATCH /api/settings`: applies a partial settings object, all or nothing
  * - `POST /api/sim/connectors/:id/plug`, `.../unplug`, `.../ev`
  *   (`{ "charging": boolean }`) and `POST /api/sim/rfid` (`{ "idTag": "..." }`):
@@ -31,6 +32,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerWhitelistRoutes } from "./whitelist.ts";
 import { registerHistoryRoutes } from "./history.ts";
+import { type LogSource, registerLogRoutes } from "./logs.ts";
 import { registerLimitRoutes } from "./limit.ts";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -57,6 +59,8 @@ export interface ApiOptions {
   readonly authLimit?: LoginLimiterOptions;
   /** Hears failures the API did not expect (the answer is then a generic 500). */
   readonly log?: (level: "error", text: string) => void;
+  /** The device log for `GET /api/logs` (`api/logs.ts`); the route is absent without it. */
+  readonly logs?: LogSource;
 }
 
 /** Largest accepted request body, bytes. */
@@ -240,6 +244,7 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
   });
   if (runtime.whitelist) registerWhitelistRoutes(app, runtime.whitelist);
   registerHistoryRoutes(app, runtime);
+  if (opts.logs) registerLogRoutes(app, opts.logs);
   const { externalLimit, setExternalLimit } = runtime;
   if (externalLimit && setExternalLimit) {
     registerLimitRoutes(app, {

@@ -98,6 +98,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   "status.js": "text/javascript; charset=utf-8",
   "whitelist.js": "text/javascript; charset=utf-8",
   "csv.js": "text/javascript; charset=utf-8",
+  "logs.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
 };
 

@@ -9,6 +9,8 @@
  *   must not add idle memory);
  * - RFID tap to relay closed, with local authorization (LocalPreAuthorize
  *   and a cached idTag) and with an Authorize round trip over loopback;
+ * - firmware download throughput and the memory of the transfer code
+ *   (`firmware_bench.ts`);
  * - the real drivers (`hardware_bench.ts`): a meter poll over Modbus TCP,
  *   idle RSS with the drivers loaded.
  * - GetCompositeSchedule over 20 stacked profiles (`smart_charging_bench.ts`).
@@ -22,6 +24,7 @@ import { Csms } from "../tests/csms.ts";
 import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 import { authBench } from "./auth_bench.ts";
 import { durabilityBench } from "./durability_bench.ts";
+import { firmwareBench } from "./firmware_bench.ts";
 import { hardwareBench } from "./hardware_bench.ts";
 import { smartChargingBench, storeProfiles } from "./smart_charging_bench.ts";
 
@@ -211,6 +214,7 @@ rows.push(
 );
 rows.push(...await authBench());
 rows.push(...await durabilityBench());
+rows.push(...await firmwareBench());
 rows.push(...await hardwareBench(b.rss, r.rss));
 rows.push(...smartChargingBench());
 const width = Math.max(...rows.map(([k]) => k.length));

@@ -111,13 +111,16 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     key: "SupportedFeatureProfiles",
     kind: "csl",
     access: "R",
-    default: "Core,LocalAuthListManagement,RemoteTrigger,SmartCharging",
+    default: "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,SmartCharging",
     // Section 9.1.28: the profiles this Charge Point supports as configured now.
     derive: (c) =>
-      ["Core", "LocalAuthListManagement", "RemoteTrigger", "SmartCharging"].concat(
-        c.bool("ReservationEnabled") ? ["Reservation"] : [],
-      ).join(","),
+      ["Core", "FirmwareManagement", "LocalAuthListManagement", "RemoteTrigger", "SmartCharging"]
+        .concat(
+          c.bool("ReservationEnabled") ? ["Reservation"] : [],
+        ).join(","),
   },
+  // Section 8 names this key (not in 9.1): the protocols of UpdateFirmware and GetDiagnostics.
+  { key: "SupportedFileTransferProtocols", kind: "csl", access: "R", default: "FTP,HTTP,HTTPS" },
   { key: "SupportedFeatureProfilesMaxLength", kind: "integer", access: "R", default: 6 },
   {
     key: "TransactionMessageAttempts",

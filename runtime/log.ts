@@ -79,6 +79,8 @@ export function redact(text: string, secrets: readonly string[]): string {
     /("value"\s*:\s*)"(?:[^"\\]|\\.)*"(\s*,\s*"key"\s*:\s*"AuthorizationKey")/gi,
     '$1"***"$2',
   );
+  // Credentials in URLs (UpdateFirmware/GetDiagnostics locations such as ftp://user:password@host/).
+  out = out.replace(/(\/\/[^\s:/@"]*:)[^\s@/"]+@/g, "$1***@");
   for (const s of secrets) if (s.length >= 1) out = out.split(s).join("***");
   return out;
 }

@@ -46,6 +46,7 @@ import { HistoryStore } from "./history_store.ts";
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
+import { Updates, type UpdatesOptions } from "./updates.ts";
 import { ReservationStore } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
@@ -88,6 +89,11 @@ export interface RuntimeOptions {
   readonly safeMode?: string;
   /** Most messages the outbox keeps (default: the rpc actor's OUTBOX_LIMIT). */
   readonly outboxLimit?: number;
+  /**
+   * Firmware Management (UpdateFirmware, GetDiagnostics): the installer
+   * and where files go. Absent: both are answered NotSupported.
+   */
+  readonly updates?: UpdatesOptions;
 }
 
 /** A running charge point. */
@@ -105,6 +111,7 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #updates: Updates | undefined;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
   #activity: Activity;
@@ -123,6 +130,9 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#updates = opts.updates
+      ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
+      : undefined;
     this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
     this.#activity = new Activity(
@@ -155,6 +165,11 @@ export class Runtime implements RuntimeHandle {
   /** The journal and outbox (tests, benchmarks). */
   get journal(): Journal {
     return this.#journal;
+  }
+
+  /** The firmware management shell, when configured (tests). */
+  get updates(): Updates | undefined {
+    return this.#updates;
   }
 
   /** How many times the actors were restarted (Reset). */
@@ -190,7 +205,9 @@ export class Runtime implements RuntimeHandle {
     bus.subscribe("store.outbox_thin", persist);
     bus.subscribe("store.tx_journal", persist);
     bus.subscribe("store.tx_meter", persist);
-    bus.spawn(connectionActor(o.bootInfo));
+    // After a firmware update the version that runs now is the installer's.
+    const version = this.#updates?.runningVersion();
+    bus.spawn(connectionActor(version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo));
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
     spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
@@ -200,6 +217,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(configurationActor);
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
+    this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -267,6 +285,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopHardware?.();
     this.#stopHardware = undefined;
     bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
     await this.flushed();
     if (this.#stopped) return;
@@ -323,6 +342,7 @@ export class Runtime implements RuntimeHandle {
     this.#stopped = true;
     this.#stopHardware?.();
     this.#bus.stop();
+    this.#updates?.detach();
     this.#link.detach();
   }
 

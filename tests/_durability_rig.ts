@@ -14,6 +14,8 @@ import type { BusMessage } from "../actors/messages.ts";
 import type { ConfigStore } from "../config/store.ts";
 import { SimStation } from "../drivers/sim_station.ts";
 import { memoryLogger } from "../runtime/log.ts";
+import { teeLogger } from "../runtime/log_file.ts";
+import type { UpdatesOptions } from "../runtime/updates.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { Storage } from "../runtime/storage.ts";
@@ -95,6 +97,8 @@ export interface DurableRigOptions {
   readonly outboxLimit?: number;
   /** Start in safe mode (charging disabled) for this reason. */
   readonly safeMode?: string;
+  /** Firmware Management for each power-on (its `logs` also get the log lines). */
+  readonly updates?: (clock: FakeClock, dataDir: string) => UpdatesOptions;
 }
 
 /** A Charge Point on a durable store, with its Central System and a pullable network cable. */
@@ -150,11 +154,13 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
   let safeMode = opts.safeMode;
   const boot = () => {
     const station = new SimStation(clock, { connectors, stateFile });
+    const updates = opts.updates?.(clock, dataDir);
     const cp = startRuntime({
       store,
       clock,
       hardware: simHardware({ clock, station }),
-      logger: memoryLogger(logs),
+      logger: updates?.logs ? teeLogger(memoryLogger(logs), updates.logs) : memoryLogger(logs),
+      ...(updates ? { updates } : {}),
       inspect: (m) => messages.push(m),
       storage,
       ...(opts.outboxLimit !== undefined ? { outboxLimit: opts.outboxLimit } : {}),

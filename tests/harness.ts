@@ -13,8 +13,9 @@ import { denoTransport } from "../ocpp/transport_deno.ts";
 import { memoryLogger } from "../runtime/log.ts";
 import { Runtime, type RuntimeOptions } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
-import { BOOT_INFO } from "../runtime/version.ts";
+import { BOOT_INFO, VERSION } from "../runtime/version.ts";
 import type { SimStation } from "../drivers/sim_station.ts";
+import { SimInstaller } from "../drivers/installer_sim.ts";
 import { Csms, type CsmsOptions } from "./csms.ts";
 
 export { makeTestPki, startProxy, type TestPki, type TestProxy } from "./_net_peers.ts";
@@ -125,6 +126,11 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     hardware: hw,
     logger: memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
     inspect: (m) => messages.push(m),
+    // Firmware Management as the wallbox has it (tests/octt_firmware_test.ts drives it).
+    updates: {
+      dataDir,
+      installer: new SimInstaller({ dir: `${dataDir}/fw`, factoryVersion: VERSION, clock }),
+    },
   });
   const rig: Rig = {
     csms,

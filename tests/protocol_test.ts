@@ -176,24 +176,25 @@ Deno.test("rpc: an unknown action gets CALLERROR NotImplemented", async () => {
 
 Deno.test("rpc: a Central System action without a handler gets CALLERROR NotSupported", async () => {
   await using rig = await startRig();
-  // The first of these OCPP 1.6 actions no actor answers (yet), with a valid payload.
+  // The first of these actions (OCPP 1.6 and its Security Whitepaper) no actor answers (yet),
+  // with a valid payload. ocpp-rpc's strict client sends only OCPP 1.6 actions, so the frame is raw.
   const candidates = {
-    GetDiagnostics: { location: "ftp://127.0.0.1/diagnostics" },
     ClearChargingProfile: {},
-    UpdateFirmware: { location: "ftp://127.0.0.1/fw.bin", retrieveDate: new Date().toISOString() },
+    ExtendedTriggerMessage: { requestedMessage: "Heartbeat" },
+    GetInstalledCertificateIds: { certificateType: "CentralSystemRootCertificate" },
   } as const;
   const handled = rig.cp.bus.handledActions();
   const action = (Object.keys(candidates) as (keyof typeof candidates)[]).find((a) =>
     !handled.has(a)
   );
   assert.ok(action, "an action without a handler");
-  await assert.rejects(
-    rig.csms.call(action, candidates[action]),
-    (err: { rpcErrorCode?: string }) => {
-      assert.equal(err.rpcErrorCode, "NotSupported");
-      return true;
-    },
+  await rig.csms.sendRaw(JSON.stringify([2, "not-supported-1", action, candidates[action]]));
+  await rig.csms.until(
+    () => rig.csms.frames.some((f) => !f.out && f.text.startsWith('[4,"not-supported-1"')),
+    "the CALLERROR",
   );
+  const frame = rig.csms.frames.find((f) => !f.out && f.text.startsWith('[4,"not-supported-1"'))!;
+  assert.equal(JSON.parse(frame.text)[2], "NotSupported");
   await heartbeatWorks(rig);
 });
 

@@ -8,6 +8,7 @@ import { $, api, browserLang, setLang, state, t } from "./core.js";
 import { initSettings, loadSettings, unsaved } from "./settings.js";
 import { initStatus, startLive, stopLive } from "./status.js";
 import { initWhitelist, loadWhitelist } from "./whitelist.js";
+import { initLogs } from "./logs.js";
 
 const VIEWS = ["status", "settings", "whitelist"];
 /** The view shown. */
@@ -94,6 +95,7 @@ async function boot() {
   setLang(lang);
   initSettings();
   initWhitelist();
+  initLogs();
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   addEventListener("hashchange", () => {

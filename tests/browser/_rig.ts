@@ -12,6 +12,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { FakeClock } from "../../actors/clock.ts";
 import { createApi } from "../../api/api.ts";
+import { LogFile, teeLogger } from "../../runtime/log_file.ts";
 import { ConfigStore } from "../../config/store.ts";
 import type { SimStation } from "../../drivers/sim_station.ts";
 import { denoTransport } from "../../ocpp/transport_deno.ts";
@@ -69,12 +70,16 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
     const clock = new FakeClock(Date.now());
     csms.now = () => clock.now();
     const hw = simHardware({ clock, connectors: 1 });
+    const logFile = new LogFile({ dir: `${dataDir}/logs`, now: () => clock.now() });
     runtime = new Runtime({
       store,
       clock,
       transport: denoTransport,
       hardware: hw,
-      logger: memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
+      logger: teeLogger(
+        memoryLogger(logs, () => [String(store.get("AuthorizationKey"))].filter(Boolean)),
+        logFile,
+      ),
       bootInfo: BOOT_INFO,
       ...(opts.safeMode !== undefined ? { safeMode: opts.safeMode } : {}),
     }).start();
@@ -82,6 +87,7 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
     const app = createApi(runtime, {
       token,
       web: { pollMs: 100, ...(opts.certs === false ? {} : { dataDir }) },
+      logs: logFile,
     });
     const listening = Promise.withResolvers<number>();
     server = Deno.serve({

@@ -155,6 +155,12 @@ Deno.test("web app: login, settings, connect, live session, language, logout, sc
     await page.locator("#c1-status", { hasText: "Lädt" }).waitFor();
   });
 
+  await t.step("the device log shows what happened, OCPP frames included", async () => {
+    await page.getByRole("button", { name: "Protokoll anzeigen" }).click();
+    await page.locator("#log-lines", { hasText: '"BootNotification"' }).waitFor();
+    await page.locator("#log-lines", { hasText: "WEB-CARD-1" }).waitFor();
+  });
+
   await t.step("at phone width nothing scrolls sideways", async () => {
     await page.setViewportSize(PHONE);
     await assertNoSideScroll(page);
