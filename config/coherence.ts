@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { ConfigView, Value } from "./_types.ts";
+import type { AnyConfigView as ConfigView, Value } from "./_types.ts";
 import type { FieldError } from "./store.ts";
 
 /** Every code of {@link coherenceErrors}. */

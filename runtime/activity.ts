@@ -155,6 +155,21 @@ export interface LinkActivity {
 
 const UP: ReadonlySet<BackendState> = new Set(["booting", "pending", "rejected", "accepted"]);
 
+/** The StartTransaction.req fields the history keeps (as the schema checked them). */
+interface StartPayload {
+  readonly connectorId: number;
+  readonly idTag: string;
+  readonly meterStart: number;
+  readonly timestamp: string;
+}
+
+/** The StopTransaction.req fields the history keeps. */
+interface StopPayload {
+  readonly meterStop: number;
+  readonly timestamp: string;
+  readonly reason?: string;
+}
+
 /** Keys whose values never go into the journal. */
 const SECRET_KEYS = new Set(["AuthorizationKey", "FallbackAuthorizationKey"]);
 
@@ -252,38 +267,39 @@ export class Activity {
       if (m.action === "Heartbeat") this.#lastHeartbeat = this.#now();
       if (m.action === "StartTransaction" && m.ref?.startsWith("start:")) {
         const tx = Number(m.ref.slice(6));
-        const id = m.payload.transactionId;
+        const id = (m.payload as { transactionId?: unknown }).transactionId;
         if (Number.isInteger(tx) && typeof id === "number") {
           this.#safe(() => this.#history.confirmed(tx, id));
         }
       }
     });
     bus.subscribe("ocpp.call", (m) => {
-      const p = m.payload;
       if (m.action === "StartTransaction" && m.tx !== undefined) {
         const tx = m.tx;
-        this.#openTx.set(Number(p.connectorId), tx);
+        const p = m.payload as unknown as StartPayload;
+        this.#openTx.set(p.connectorId, tx);
         this.#safe(() =>
           this.#history.started({
             tx,
-            connectorId: Number(p.connectorId),
-            idTag: String(p.idTag),
-            at: Date.parse(String(p.timestamp)),
-            meterStartWh: Number(p.meterStart),
+            connectorId: p.connectorId,
+            idTag: p.idTag,
+            at: Date.parse(p.timestamp),
+            meterStartWh: p.meterStart,
           })
         );
-        this.journal("tx_started", { connectorId: Number(p.connectorId), idTag: String(p.idTag) });
+        this.journal("tx_started", { connectorId: p.connectorId, idTag: p.idTag });
       } else if (m.action === "StopTransaction" && m.tx !== undefined) {
         const tx = m.tx;
-        const reason = typeof p.reason === "string" ? p.reason : "Local";
+        const p = m.payload as unknown as StopPayload;
+        const reason = p.reason ?? "Local";
         this.#safe(() =>
           this.#history.stopped(tx, {
-            at: Date.parse(String(p.timestamp)),
-            meterStopWh: Number(p.meterStop),
+            at: Date.parse(p.timestamp),
+            meterStopWh: p.meterStop,
             reason,
           })
         );
-        this.journal("tx_stopped", { reason, meterStopWh: Number(p.meterStop) });
+        this.journal("tx_stopped", { reason, meterStopWh: p.meterStop });
       }
     });
     bus.subscribe("backend.fallback", (m) => {
@@ -302,17 +318,18 @@ export class Activity {
     });
     const changes = new Map<string, { key: string; value: string }>();
     bus.subscribe("ocpp.request", (m) => {
+      const p = m.payload as Record<string, unknown>;
       if (m.action === "ChangeConfiguration") {
-        const key = String(m.payload.key);
-        const value = SECRET_KEYS.has(key) ? "***" : String(m.payload.value);
+        const key = String(p.key);
+        const value = SECRET_KEYS.has(key) ? "***" : String(p.value);
         changes.set(m.id, { key, value });
       } else if (m.action === "Reset") {
         const by = m.id.startsWith(LOCAL_REQUEST_PREFIX) ? "local" : "backend";
-        this.journal("reset", { kind: String(m.payload.type), by });
+        this.journal("reset", { kind: String(p.type), by });
       } else if (m.action === "ChangeAvailability" && m.id.startsWith(LOCAL_REQUEST_PREFIX)) {
         this.journal("availability_changed", {
-          connectorId: Number(m.payload.connectorId),
-          operative: m.payload.type === "Operative",
+          connectorId: Number(p.connectorId),
+          operative: p.type === "Operative",
         });
       }
     });
@@ -320,7 +337,7 @@ export class Activity {
       const change = changes.get(m.id);
       if (!change) return;
       changes.delete(m.id);
-      const status = String(m.payload.status);
+      const status = String((m.payload as { status?: unknown }).status);
       if (status === "Accepted" || status === "RebootRequired") {
         this.journal("config_changed_by_backend", { ...change, status });
       }

@@ -11,6 +11,7 @@
 import type { Bus } from "../actors/bus.ts";
 import { LOCAL_REQUEST_PREFIX } from "../actors/rpc.ts";
 import type { CsAction, Payload } from "../ocpp/types.ts";
+import { asRequest } from "../actors/_messages_link.ts";
 
 let next = 0;
 
@@ -22,13 +23,15 @@ export function localRequest(bus: Bus, action: CsAction, payload: Payload): stri
   const id = `${LOCAL_REQUEST_PREFIX}${++next}`;
   let status = "Rejected";
   const offReply = bus.subscribe("ocpp.reply", (m) => {
-    if (m.id === id) status = String(m.payload.status ?? "Rejected");
+    if (m.id !== id) return;
+    const payload = m.payload as { status?: unknown };
+    status = String(payload.status ?? "Rejected");
   });
   const offError = bus.subscribe("ocpp.reply_error", (m) => {
     if (m.id === id) status = "Rejected";
   });
   try {
-    bus.publish({ type: "ocpp.request", id, action, payload });
+    bus.publish(asRequest(id, action, payload));
   } finally {
     offReply();
     offError();

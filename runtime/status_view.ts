@@ -7,14 +7,9 @@
  */
 import type { Bus } from "../actors/bus.ts";
 import type { BackendState, LimitSource } from "../actors/messages.ts";
-import type { ConnectionState } from "../actors/connection.ts";
 import { endpointUrl } from "../actors/connection.ts";
-import type { ConnectorStatusState } from "../actors/connector_status.ts";
-import type { MeterState } from "../actors/meter.ts";
-import type { ReservationState } from "../actors/reservation.ts";
-import type { SmartChargingState } from "../actors/smart_charging.ts";
-import type { TransactionState } from "../actors/transaction.ts";
 import { type ConfigView, REGISTRY } from "../config/registry.ts";
+import type { AnyConfigView } from "../config/_types.ts";
 import { type Activity, backendReasonCode } from "./activity.ts";
 import type { DurabilityView } from "./durability_view.ts";
 import type { ConnectorView, StatusView } from "./handle.ts";
@@ -34,19 +29,19 @@ export interface StatusSources {
 /** The runtime's status. */
 export function statusView(src: StatusSources): StatusView {
   const { bus, config, activity } = src;
-  const status = bus.snapshot<ConnectorStatusState>("connector_status");
-  const tx = bus.snapshot<TransactionState>("transaction");
-  const conn = bus.snapshot<ConnectionState>("connection");
-  const meter = bus.snapshot<MeterState>("meter");
-  const reservations = bus.snapshot<ReservationState>("reservation").reservations;
-  const sc = bus.snapshot<SmartChargingState>("smart_charging");
+  const status = bus.snapshot("connector_status");
+  const tx = bus.snapshot("transaction");
+  const conn = bus.snapshot("connection");
+  const meter = bus.snapshot("meter");
+  const reservations = bus.snapshot("reservation").reservations;
+  const sc = bus.snapshot("smart_charging");
   const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
     const s = status.connectors[i + 1]!;
     const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
     return {
       id: i + 1,
-      status: s.reported ?? "Available",
-      errorCode: s.reportedError,
+      status: s.sent ?? "Available",
+      errorCode: s.sentError,
       evState: c.ev,
       transactionId: running?.transactionId ?? null,
       idTag: running?.idTag ?? null,
@@ -90,7 +85,7 @@ export interface ConfigurationKey {
 }
 
 /** The keys GetConfiguration shows (no app-only, write-only or secret keys), with their values. */
-export function configurationKeys(config: ConfigView): ConfigurationKey[] {
+export function configurationKeys(config: AnyConfigView): ConfigurationKey[] {
   return REGISTRY.filter((d) => !d.appOnly && d.access !== "W" && !d.secret).map((d) => ({
     key: d.key,
     readonly: d.access !== "RW",
