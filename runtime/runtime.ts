@@ -23,14 +23,7 @@
  */
 import { Bus, type BusError, errorText, type StoreEffect } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type {
-  BackendState,
-  BusMessage,
-  LimitSource,
-  MessageOf,
-  StopReason,
-  StoreMessage,
-} from "../actors/messages.ts";
+import type { BackendState, BusMessage, MessageOf, StopReason } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
@@ -41,7 +34,6 @@ import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
 import { transactionActorWith } from "../actors/transaction.ts";
 import { reservationActor } from "../actors/reservation.ts";
-import type { SmartChargingState } from "../actors/smart_charging.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
 import { type ConfigStore, SettingsError } from "../config/store.ts";
 import { coherenceErrors } from "../config/coherence.ts";
