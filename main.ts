@@ -148,6 +148,43 @@ async function applyConfigFile(
 }
 
 /**
+ * The settings of a fresh install (no `settings.json` yet): a standalone
+ * wallbox whose cards are checked against the app's whitelist, so a card
+ * can be added on the whitelist page (or from the status page, where a
+ * refused card offers it) and charge, without a backend. The registry's
+ * defaults (`ocpp`) are for a wallbox with a backend, where the operator
+ * decides (seed footnote).
+ */
+export const FIRST_RUN_SETTINGS = {
+  authorizationMode: "local",
+  whitelistSource: "local",
+} as const;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fatal start errors: one clear line, exit status 1 (never a stack trace, never a half-started process). */
+async function guardedMain(): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    const text = err instanceof Deno.errors.AddrInUse
+      ? `Cannot start: the address of the web app is in use (${
+        (err as Error).message
+      }); stop the other process or pick another one with --http HOST:PORT`
+      : `Cannot start: ${err instanceof Error ? err.message : String(err)}`;
+    Deno.stderr.writeSync(new TextEncoder().encode(`${text.replace(/\s*\n\s*/g, " ")}\n`));
+    Deno.exit(1);
+  }
+}
+
+/**
  * The hardware the `hardware` setting names (its drivers loaded only then),
  * else the simulated station.
  */
@@ -188,6 +225,7 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   await Deno.mkdir(args.dataDir, { recursive: true, mode: 0o700 });
+  const fresh = !(await exists(`${args.dataDir}/settings.json`));
   const opened = await openSettings(args.dataDir);
   const store = opened.store;
   const level = (Deno.env.get("LOG_LEVEL") ?? "info") as Level;
@@ -229,6 +267,12 @@ async function main(): Promise<void> {
     log("error", `Stored setting ${p.field} is invalid: ${p.reason}`);
   }
   if (args.config) await applyConfigFile(store, args.config, log);
+  // A fresh install that stays standalone (no backend in a config file) charges with the whitelist.
+  const untouched = store.get("AuthorizationMode") === "ocpp" &&
+    store.get("WhitelistSource") === "ocpp";
+  if (fresh && !opened.problem && store.get("BackendConnectionType") === "none" && untouched) {
+    await store.apply(store.validateSettings(FIRST_RUN_SETTINGS));
+  }
   // Before anything starts: the local API must come up with a usable token, or not at all.
   let token: string;
   try {
@@ -263,9 +307,10 @@ async function main(): Promise<void> {
       logs: logFile,
       restartProcess: () => void stopAndExit("the new firmware", "Reboot", EXIT_RESTART),
     },
-  }).start();
+  });
 
   const api = createApi(runtime, { token, web: { dataDir: args.dataDir }, log, logs: logFile });
+  // Listen before the runtime starts: a port in use ends the start before anything runs.
   Deno.serve({
     hostname: args.hostname,
     port: args.port,
@@ -275,6 +320,7 @@ async function main(): Promise<void> {
         `Web app and local API on http://${hostname}:${port} (token in ${args.dataDir}/api-token unless CP_API_TOKEN is set)`,
       ),
   }, api.fetch);
+  runtime.start();
   let stopping = false;
   async function stopAndExit(why: string, reason: "Reboot" | "PowerLoss", code = 0) {
     if (stopping) return;
@@ -296,4 +342,4 @@ async function main(): Promise<void> {
   } catch { /* no SIGPWR on this system */ }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await guardedMain();

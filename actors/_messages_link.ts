@@ -135,7 +135,22 @@ export type BackendMessage =
     readonly since: number;
   }
   | { readonly type: "backend.accepted"; readonly currentTime: string }
-  | { readonly type: "backend.lost" };
+  | { readonly type: "backend.lost" }
+  /**
+   * The supervisor went back to the last working security settings after the
+   * backend refused new ones (Security Whitepaper A05.FR.08).
+   */
+  | {
+    readonly type: "backend.fallback";
+    readonly fromProfile: number;
+    readonly toProfile: number;
+    /** The last refusal. */
+    readonly reason: string;
+    /** Whether the previous AuthorizationKey was restored too. */
+    readonly keyRestored: boolean;
+  }
+  /** Connect again now, whatever the backoff (the local API's "reconnect now"). */
+  | { readonly type: "backend.reconnect" };
 
 /**
  * The rpc actor's boundary with JSON: a CALL's action and payload as queued

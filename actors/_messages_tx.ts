@@ -53,6 +53,13 @@ export type TxMessage =
     readonly transactionId: number | null;
     readonly reason: StopReason;
   }
+  /** An accepted card may not charge here after all (section 5.13: the connector is reserved). */
+  | {
+    readonly type: "tx.refused";
+    readonly connectorId: number;
+    readonly idTag: string;
+    readonly reason: "reserved";
+  }
   /** Stop every transaction (Reset, shutdown). */
   | { readonly type: "tx.stop_all"; readonly reason: StopReason }
   | { readonly type: "tx.all_stopped" };

@@ -15,6 +15,8 @@ export interface LastRun {
   readonly clean: boolean;
   /** The reason of a clean stop (Reboot, SoftReset, HardReset, PowerLoss on backup power). */
   readonly reason?: StopReason;
+  /** The store had never run before (a fresh data directory). */
+  readonly first?: boolean;
 }
 
 /** A transaction of the journal that the previous run did not finish reporting. */

@@ -86,6 +86,7 @@ const RECEIVES = [
   "ocpp.result",
   "ocpp.failed",
   "trigger",
+  "backend.reconnect",
 ] as const;
 
 /** Messages the supervisor receives. */
@@ -203,6 +204,12 @@ function fallBack(ctx: Ctx, reason: string): Effect[] {
   const from = c.int("SecurityProfile");
   const to = c.int("FallbackSecurityProfile");
   const effects: Effect[] = [{
+    type: "backend.fallback",
+    fromProfile: from,
+    toProfile: to,
+    reason,
+    keyRestored: c.str("AuthorizationKey") !== c.str("FallbackAuthorizationKey"),
+  }, {
     type: "log",
     level: "warn",
     text: `Backend refused the new connection settings ${FALLBACK_AFTER} times (${reason}): ` +
@@ -264,6 +271,14 @@ export function transitionConnection(
   switch (msg.type) {
     case "system.started":
       return [connect(state, ctx, effects), effects];
+    case "backend.reconnect":
+      // "Reconnect now" (local API): a new attempt at once, without waiting for the backoff.
+      if (state.phase === "disabled") return [state, []];
+      effects.push({ type: "timer.cancel", id: "reconnect" }, {
+        type: "timer.cancel",
+        id: "heartbeat",
+      }, { type: "timer.cancel", id: "boot" });
+      return [connect({ ...state, failures: 0 }, ctx, effects), effects];
     case "config.changed":
       if ((CONNECTION_KEYS as readonly string[]).includes(msg.key)) {
         effects.push({ type: "timer.cancel", id: "reconnect" }, {

@@ -118,6 +118,14 @@ Deno.test("transitionConnection() falls back to the previous security profile (A
     rig.on({ type: "timer.fired", id: "reconnect" });
   }
   assert.deepEqual(writes(last), [["SecurityProfile", 1]]);
+  // The fallback is a fact on the bus, so the status page and the journal show it.
+  assert.deepEqual(last.find((e) => e.type === "backend.fallback"), {
+    type: "backend.fallback",
+    fromProfile: 2,
+    toProfile: 1,
+    reason: "TLS verification failed: the backend x presented a certificate",
+    keyRestored: false,
+  });
 });
 
 Deno.test("transitionConnection() does not fall back for network failures or without a working set", () => {

@@ -539,6 +539,7 @@ Deno.test("connectionActor() receives the supervisor's messages and boots with i
   const actor = connectionActor(INFO);
   assert.equal(actor.name, "connection");
   assert.deepEqual([...actor.receives].sort(), [
+    "backend.reconnect",
     "config.changed",
     "ocpp.failed",
     "ocpp.result",
@@ -551,4 +552,23 @@ Deno.test("connectionActor() receives the supervisor's messages and boots with i
   const [started] = actor.transition(actor.initial(ctx), { type: "system.started" }, ctx);
   const [, effects] = actor.transition(started, { type: "ws.opened", conn: 1 }, ctx);
   assert.deepEqual(effects, [BOOT_CALL, state("booting", NOW)]);
+});
+
+Deno.test("transitionConnection() reconnects at once on backend.reconnect, not while disabled", () => {
+  const rig = new Rig();
+  rig.accepted();
+  rig.now += 5_000;
+  rig.on({ type: "ws.closed", conn: 1, reason: "Connection refused: x" });
+  assert.equal(rig.state.phase, "backoff");
+  assert.deepEqual(rig.on({ type: "backend.reconnect" }), [
+    { type: "timer.cancel", id: "reconnect" },
+    { type: "timer.cancel", id: "heartbeat" },
+    { type: "timer.cancel", id: "boot" },
+    { type: "ws.connect", conn: 2, url: URL_1 },
+    state("connecting", NOW + 5_000),
+  ]);
+  assert.equal(rig.state.failures, 0);
+  const off = new Rig({ ...BACKEND, BackendConnectionType: "none" });
+  off.on({ type: "system.started" });
+  assert.deepEqual(off.on({ type: "backend.reconnect" }), []);
 });

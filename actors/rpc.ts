@@ -62,6 +62,14 @@ import { CP_ACTIONS, type CsAction, json } from "../ocpp/types.ts";
 export { CALL_TIMEOUT_MS, isTransactional, type PendingCall };
 
 /**
+ * The id prefix of a request the local API puts on the bus as if from the
+ * Central System (a Reset or ChangeAvailability from the web app), so the
+ * same actor handles it; its answer goes back to the API, never to the
+ * backend. A NUL character: no backend's message id starts with it.
+ */
+export const LOCAL_REQUEST_PREFIX = "\u0000local:";
+
+/**
  * Most transaction-related messages the outbox keeps: a day of meter values
  * sampled every 10 s on two connectors fits (17,280), with room to spare.
  */
@@ -171,6 +179,8 @@ export function transitionRpc(
       return [pump({ ...state, queue }, effects), effects];
     }
     case "ocpp.reply": {
+      // A request of the local API (Reset, ChangeAvailability from the web app): no frame.
+      if (msg.id.startsWith(LOCAL_REQUEST_PREFIX)) return [state, []];
       if (!state.online) return [state, []];
       const bad = validatePayload(msg.action, "Response", msg.payload);
       if (bad) {
@@ -186,6 +196,7 @@ export function transitionRpc(
       return [state, [{ type: "ws.send", text: resultFrame(msg.id, msg.payload) }]];
     }
     case "ocpp.reply_error":
+      if (msg.id.startsWith(LOCAL_REQUEST_PREFIX)) return [state, []];
       if (!state.online) return [state, []];
       return [state, [{ type: "ws.send", text: errorFrame(msg.id, msg.code, msg.description) }]];
     case "ws.opened":

@@ -4,6 +4,7 @@ import {
   CALL_TIMEOUT_MS,
   initialRpc,
   isTransactional,
+  LOCAL_REQUEST_PREFIX,
   rpcActor,
   type RpcMsg,
   type RpcState,
@@ -885,6 +886,26 @@ Deno.test("transitionRpc() drops replies while disconnected", () => {
   assert.deepEqual(
     rig.on({ type: "ocpp.reply_error", id: "cs-9", code: "GenericError", description: "x" }),
     [],
+  );
+});
+
+Deno.test("transitionRpc() never sends the answer to a request of the local API to the backend", () => {
+  const rig = new Rig();
+  rig.accepted();
+  const id = `${LOCAL_REQUEST_PREFIX}1`;
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply", id, action: "Reset", payload: { status: "Accepted" } }),
+    [],
+  );
+  assert.deepEqual(
+    rig.on({ type: "ocpp.reply_error", id, code: "GenericError", description: "x" }),
+    [],
+  );
+  // A backend's request is still answered.
+  assert.equal(
+    rig.on({ type: "ocpp.reply", id: "cs-9", action: "Reset", payload: { status: "Accepted" } })
+      .length,
+    1,
   );
 });
 

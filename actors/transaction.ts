@@ -304,6 +304,12 @@ export function transitionTransaction(
         // Section 5.13: a reserved connector takes only the reserved idTag or its group.
         w.set(msg.connectorId, { tx: { phase: "idle" } });
         w.log("info", `Card ${msg.idTag} refused: connector ${msg.connectorId} is reserved`);
+        w.emit({
+          type: "tx.refused",
+          connectorId: msg.connectorId,
+          idTag: msg.idTag,
+          reason: "reserved",
+        });
       } else if (accepted) {
         // A card's session without a cable goes to the connector that gets one first.
         const floating = msg.purpose === "start" && !plugged(c.ev) && w.conns.length > 1;

@@ -23,6 +23,19 @@ export const OK_DURABILITY: DurabilityView = {
   recentGivenUp: [],
 };
 
+/** The backend facts of a status besides state, since and reason (standalone). */
+export const BACKEND_DETAILS = {
+  reasonCode: null,
+  url: null,
+  chargePointId: "CP-1",
+  securityProfile: 0,
+  connected: false,
+  connectedChangedAt: "2026-01-01T00:00:00.000Z",
+  lastMessageAt: null,
+  lastHeartbeatAt: null,
+  fallback: null,
+} as const;
+
 /** A fake runtime whose status the test changes. */
 export interface FakeRuntime extends RuntimeHandle {
   /** The status `status()` returns; replace it to simulate a change. */
@@ -49,6 +62,7 @@ export function idleConnector(id: number): ConnectorView {
     reservation: null,
     limitA: 32,
     limitSource: "installer",
+    lastAuthorization: null,
   };
 }
 
@@ -64,7 +78,12 @@ export function fakeRuntime(opts: { sim?: boolean } = {}): FakeRuntime {
   };
   const fake: FakeRuntime = {
     current: {
-      backend: { state: "disabled", since: "2026-01-01T00:00:00.000Z", reason: null },
+      backend: {
+        ...BACKEND_DETAILS,
+        state: "disabled",
+        since: "2026-01-01T00:00:00.000Z",
+        reason: null,
+      },
       connectors: [idleConnector(1)],
       durability: OK_DURABILITY,
     },

@@ -31,6 +31,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { registerWhitelistRoutes } from "./whitelist.ts";
+import { registerHistoryRoutes } from "./history.ts";
 import { type LogSource, registerLogRoutes } from "./logs.ts";
 import { registerLimitRoutes } from "./limit.ts";
 import { HTTPException } from "hono/http-exception";
@@ -39,6 +40,7 @@ import { REGISTRY } from "../config/registry.ts";
 import { type FieldError, SettingsError } from "../config/store.ts";
 import type { RuntimeHandle, SimControls } from "../runtime/handle.ts";
 import { createWeb, type WebOptions } from "./web.ts";
+import { FAULT_CODES, type FaultCode } from "../drivers/fault.ts";
 import { clientAddress, LoginLimiter, type LoginLimiterOptions, safeEqual } from "./session.ts";
 
 /** Options of {@linkcode createApi}. */
@@ -201,6 +203,24 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     simDo(() => sim(runtime).setEvCharging(id, charging));
     return accepted(c);
   });
+  app.post("/api/sim/connectors/:id/fault", async (c) => {
+    const id = connectorId(runtime, c.req.param("id"));
+    const body = await readJson(c);
+    const code = isObject(body) ? body.errorCode : undefined;
+    if (code !== null && !(typeof code === "string" && FAULT_CODES.includes(code as FaultCode))) {
+      fail(400, "Invalid errorCode", {}, {
+        fields: [{
+          field: "errorCode",
+          reason: `must be null (clear) or one of ${FAULT_CODES.join(", ")}`,
+        }],
+      });
+    }
+    const s = sim(runtime);
+    if (!s.injectFault || !s.clearFault) fail(404, "no fault injection");
+    if (code === null) s.clearFault(id);
+    else s.injectFault(id, code as FaultCode);
+    return accepted(c);
+  });
   app.post("/api/sim/rfid", async (c) => {
     const body = await readJson(c);
     if (!isObject(body) || typeof body.idTag !== "string") {
@@ -223,6 +243,7 @@ export function createApi(runtime: RuntimeHandle, opts: ApiOptions): Hono {
     return c.json(runtime.status().durability);
   });
   if (runtime.whitelist) registerWhitelistRoutes(app, runtime.whitelist);
+  registerHistoryRoutes(app, runtime);
   if (opts.logs) registerLogRoutes(app, opts.logs);
   const { externalLimit, setExternalLimit } = runtime;
   if (externalLimit && setExternalLimit) {
@@ -313,8 +334,9 @@ function publicFieldErrors(errors: readonly FieldError[], body: unknown): FieldE
     )
     : [];
   const leaks = (s: string) => secrets.some((v) => s.includes(v));
-  return errors.map(({ field, reason }) => ({
+  return errors.map(({ field, reason, code, params }) => ({
     field: leaks(String(field)) ? "(redacted)" : String(field),
     reason: leaks(String(reason)) ? "is invalid" : String(reason),
+    ...(code !== undefined ? { code, params: params ?? {} } : {}),
   }));
 }

@@ -3,14 +3,19 @@ import type { Value } from "../config/registry.ts";
 import { SettingsError } from "../config/store.ts";
 import type { RuntimeHandle, SimControls, StatusView } from "../runtime/handle.ts";
 import { createApi, MAX_BODY_BYTES } from "./api.ts";
-import { OK_DURABILITY } from "./_testing.ts";
+import { BACKEND_DETAILS, OK_DURABILITY } from "./_testing.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 const PASSWORD = "s3cret-Passw0rd";
 
 const STATUS: StatusView = {
-  backend: { state: "disabled", since: "2024-01-01T00:00:00.000Z", reason: null },
+  backend: {
+    ...BACKEND_DETAILS,
+    state: "disabled",
+    since: "2024-01-01T00:00:00.000Z",
+    reason: null,
+  },
   connectors: [{
     id: 1,
     status: "Available",
@@ -25,6 +30,7 @@ const STATUS: StatusView = {
     reservation: null,
     limitA: 32,
     limitSource: "installer",
+    lastAuthorization: null,
   }],
   durability: OK_DURABILITY,
 };

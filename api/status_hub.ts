@@ -53,7 +53,16 @@ export type StatusEvent =
       readonly type: "transaction.stopped";
       readonly connectorId: number;
       readonly idTag: string | null;
+      /** As StopTransaction told the backend (meterStop - meterStart) when the history has it. */
       readonly energyWh: number | null;
+    }
+    | {
+      readonly type: "authorization";
+      readonly connectorId: number;
+      readonly idTag: string;
+      readonly accepted: boolean;
+      /** A stable code (`runtime/activity.ts` AUTH_REASONS), translated by the page. */
+      readonly reason: string;
     }
   );
 
@@ -162,7 +171,8 @@ export class StatusHub {
     }
     const json = JSON.stringify(next);
     if (json === this.#lastJson) return;
-    const events = this.#last ? diffStatus(this.#last, next, new Date(this.#clock.now())) : [];
+    const events = (this.#last ? diffStatus(this.#last, next, new Date(this.#clock.now())) : [])
+      .map((e) => this.#withSentEnergy(e));
     this.#last = next;
     this.#lastJson = json;
     this.#events = [...events.toReversed(), ...this.#events].slice(0, MAX_EVENTS);
@@ -170,6 +180,19 @@ export class StatusHub {
       this.#send(sub, message("status", json));
       // Oldest first: the page puts each one on top of its list.
       for (const e of events) this.#send(sub, message("event", JSON.stringify(e)));
+    }
+  }
+
+  /** A stopped transaction's energy as the backend was told it (the stored history). */
+  #withSentEnergy(e: StatusEvent): StatusEvent {
+    if (e.type !== "transaction.stopped" || !this.#runtime.history) return e;
+    try {
+      const row = this.#runtime.history.transactions(10).find((t) =>
+        t.connectorId === e.connectorId && t.energyWh !== null
+      );
+      return row ? { ...e, energyWh: row.energyWh } : e;
+    } catch {
+      return e;
     }
   }
 
@@ -240,6 +263,17 @@ export function diffStatus(prev: StatusView, next: StatusView, time: Date): Stat
     }
     if (c.startedAt !== null && p.startedAt !== c.startedAt) {
       out.push({ at, type: "transaction.started", connectorId: c.id, idTag: c.idTag });
+    }
+    const a = c.lastAuthorization;
+    if (a && a.at !== p.lastAuthorization?.at) {
+      out.push({
+        at: a.at,
+        type: "authorization",
+        connectorId: c.id,
+        idTag: a.idTag,
+        accepted: a.accepted,
+        reason: a.reason,
+      });
     }
   }
   return out;

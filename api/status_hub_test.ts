@@ -1,14 +1,20 @@
 import assert from "node:assert/strict";
 import type { StatusView } from "../runtime/handle.ts";
 import { FakeClock } from "../actors/clock.ts";
-import { fakeRuntime, idleConnector, OK_DURABILITY, SseReader } from "./_testing.ts";
+import {
+  BACKEND_DETAILS,
+  fakeRuntime,
+  idleConnector,
+  OK_DURABILITY,
+  SseReader,
+} from "./_testing.ts";
 import { diffStatus, StatusHub } from "./status_hub.ts";
 
 const AT = new Date("2026-01-01T12:00:00.000Z");
 
 function view(patch: Partial<StatusView> = {}): StatusView {
   return {
-    backend: { state: "disabled", since: AT.toISOString(), reason: null },
+    backend: { ...BACKEND_DETAILS, state: "disabled", since: AT.toISOString(), reason: null },
     connectors: [idleConnector(1), idleConnector(2)],
     durability: OK_DURABILITY,
     ...patch,
@@ -27,7 +33,9 @@ const charging = {
 };
 
 Deno.test("diffStatus() reports a backend state change with its reason", () => {
-  const next = view({ backend: { state: "backoff", since: AT.toISOString(), reason: "refused" } });
+  const next = view({
+    backend: { ...BACKEND_DETAILS, state: "backoff", since: AT.toISOString(), reason: "refused" },
+  });
   assert.deepEqual(diffStatus(view(), next, AT), [
     { at: AT.toISOString(), type: "backend", state: "backoff", reason: "refused" },
   ]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApi } from "./api.ts";
-import { type FakeRuntime, fakeRuntime, SseReader } from "./_testing.ts";
+import { BACKEND_DETAILS, type FakeRuntime, fakeRuntime, SseReader } from "./_testing.ts";
 import { makeTestPki } from "../tests/harness.ts";
 
 const TOKEN = "web-test-token-0123456789abcdef";
@@ -330,7 +330,12 @@ Deno.test("web: GET /api/events streams the status as Server-Sent Events", async
     assert.deepEqual(JSON.parse(first.data), r.fake.current);
     r.fake.current = {
       ...r.fake.current,
-      backend: { state: "accepted", since: "2026-01-01T00:00:01.000Z", reason: null },
+      backend: {
+        ...BACKEND_DETAILS,
+        state: "accepted",
+        since: "2026-01-01T00:00:01.000Z",
+        reason: null,
+      },
     };
     const event = await sse.until((m) => m.event === "event");
     assert.deepEqual(JSON.parse(event.data).state, "accepted");

@@ -20,7 +20,11 @@ import {
 /** A rejected setting: which field, and why. */
 export interface FieldError {
   readonly field: string;
+  /** For people (English). */
   readonly reason: string;
+  /** A stable code the pages translate, with its parameters (`config/coherence.ts`). */
+  readonly code?: string;
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 /** Thrown when settings are invalid; nothing was changed. */

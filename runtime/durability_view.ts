@@ -36,7 +36,7 @@ export interface DurabilityView {
   /** Bytes on disk: database and write-ahead log. */
   readonly storeBytes: number;
   /** How the run before this start ended. */
-  readonly previousRun: "clean" | "power_loss";
+  readonly previousRun: "first" | "clean" | "power_loss";
   /** The latest given-up messages, newest first. */
   readonly recentGivenUp: readonly GivenUp[];
 }
@@ -82,7 +82,7 @@ export function durabilityView(
     ...stats,
     limit,
     storeBytes: journal.storage.sizeBytes(),
-    previousRun: opts.previousRun.clean ? "clean" : "power_loss",
+    previousRun: opts.previousRun.first ? "first" : opts.previousRun.clean ? "clean" : "power_loss",
     recentGivenUp,
   };
 }

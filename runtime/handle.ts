@@ -43,6 +43,8 @@ export interface ConnectorView {
   readonly limitA: number;
   /** What sets it: a charging profile, the installer's rating, the external limit. */
   readonly limitSource: LimitSource;
+  /** The last card decision on this connector (accepted or refused, and why), or null. */
+  readonly lastAuthorization: import("./activity.ts").LastAuthorization | null;
 }
 
 /** The answer of `/api/status`. */
@@ -52,7 +54,14 @@ export interface StatusView {
     /** ISO time of the last state change. */
     readonly since: string;
     readonly reason: string | null;
-  };
+    /** The reason as a stable code the pages translate (`activity.ts` BACKEND_REASONS). */
+    readonly reasonCode: import("./activity.ts").BackendReason | null;
+    /** The URL connected to (identity appended), null when none is set. */
+    readonly url: string | null;
+    readonly chargePointId: string;
+    /** The security profile in use (0-3). */
+    readonly securityProfile: number;
+  } & import("./activity.ts").LinkActivity;
   readonly connectors: readonly ConnectorView[];
   /** The durable store: queue filling, given-up messages, safe mode. */
   readonly durability: DurabilityView;
@@ -67,6 +76,10 @@ export interface SimControls {
   tap(idTag: string): void;
   /** EV stops or resumes drawing power (states B / C while plugged). */
   setEvCharging(connectorId: number, charging: boolean): void;
+  /** A hardware fault appears on a connector (OCPP ChargePointErrorCode). */
+  injectFault?(connectorId: number, errorCode: import("../drivers/fault.ts").FaultCode): void;
+  /** The connector's hardware fault clears. */
+  clearFault?(connectorId: number): void;
 }
 
 /** The runtime as the local API sees it. */
@@ -88,6 +101,16 @@ export interface RuntimeHandle {
   /** The external limit (`/api/limit`), where the runtime takes one. */
   externalLimit?(): LocalLimit | null;
   setExternalLimit?(limit: LocalLimit | null): void;
+  /** Reset as the backend's Reset (transactions stop first); the answer's status. */
+  reset?(kind: "Soft" | "Hard"): string;
+  /** ChangeAvailability as the backend's (connector 0 = all); Accepted, Scheduled or Rejected. */
+  changeAvailability?(connectorId: number, operative: boolean): string;
+  /** Connects again at once ("reconnect now"), where the runtime has a backend link. */
+  reconnect?(): void;
+  /** The stored transaction history and event journal (`/api/transactions`, `/api/journal`). */
+  readonly history?: import("./history_store.ts").HistoryStore | undefined;
+  /** The OCPP configuration keys, read-only (`/api/configuration`). */
+  configurationKeys?(): readonly import("./status_view.ts").ConfigurationKey[];
   /** The app's whitelist (`/api/whitelist`), where the runtime keeps one. */
   readonly whitelist?: import("./auth_store.ts").WhitelistAccess | undefined;
 }

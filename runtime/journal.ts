@@ -138,7 +138,8 @@ export class Journal {
    */
   begin(now: number = Date.now()): LastRun {
     const text = this.#meta("run");
-    let last: LastRun = { clean: true };
+    // No run marker at all: the very first start of this store.
+    let last: LastRun = { clean: true, first: true };
     if (text !== undefined) {
       try {
         const run = JSON.parse(text) as { state?: string; reason?: StopReason };

@@ -41,7 +41,7 @@ const start = (tx: number): StoreMessage => ({
 
 Deno.test("Journal.begin() reports an unclean previous run until end() marks a clean stop", async () => {
   await withJournal((j, path) => {
-    assert.deepEqual(j.begin(T0), { clean: true }, "a fresh store");
+    assert.deepEqual(j.begin(T0), { clean: true, first: true }, "a fresh store");
     assert.deepEqual(reopen(path).begin(T0), { clean: false }, "running, never ended");
     j.end("SoftReset");
     const again = reopen(path);

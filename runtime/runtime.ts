@@ -23,13 +23,7 @@
  */
 import { Bus, type BusError, errorText, type StoreEffect } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
-import type {
-  BackendState,
-  BusMessage,
-  LimitSource,
-  MessageOf,
-  StopReason,
-} from "../actors/messages.ts";
+import type { BackendState, BusMessage, MessageOf, StopReason } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
 import { type BootInfo, connectionActor } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
@@ -41,16 +35,21 @@ import { systemActor } from "../actors/system.ts";
 import { transactionActorWith } from "../actors/transaction.ts";
 import { reservationActor } from "../actors/reservation.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
-import type { ConfigStore } from "../config/store.ts";
+import { type ConfigStore, SettingsError } from "../config/store.ts";
+import { coherenceErrors } from "../config/coherence.ts";
 import type { Transport } from "../ocpp/transport.ts";
 import { BackendClock, Link } from "./link.ts";
 import type { Logger } from "./log.ts";
-import type { ConnectorView, RuntimeHandle, SimControls, StatusView } from "./handle.ts";
+import type { RuntimeHandle, SimControls, StatusView } from "./handle.ts";
+import { type ConfigurationKey, configurationKeys, statusView } from "./status_view.ts";
+import { Activity } from "./activity.ts";
+import { localRequest } from "./local_request.ts";
+import { HistoryStore } from "./history_store.ts";
 import { Journal } from "./journal.ts";
 import { type DurabilityView, durabilityView } from "./durability_view.ts";
 import { Storage } from "./storage.ts";
 import { Updates, type UpdatesOptions } from "./updates.ts";
-import { ReservationStore, reservationView } from "./reservation_store.ts";
+import { ReservationStore } from "./reservation_store.ts";
 // Authorization data: cache, local list and whitelist in the store.
 import {
   AuthStore,
@@ -139,6 +138,7 @@ export class Runtime implements RuntimeHandle {
   #reservations: ReservationStore;
   #profiles: ProfileStore;
   #certs: CertService;
+  #activity: Activity;
 
   constructor(opts: RuntimeOptions) {
     // Time follows the Central System: the link moves this clock to the currentTime of
@@ -162,6 +162,11 @@ export class Runtime implements RuntimeHandle {
       : undefined;
     this.#reservations = new ReservationStore(this.#journal.storage);
     this.#profiles = new ProfileStore(this.#journal.storage);
+    this.#activity = new Activity(
+      new HistoryStore(this.#journal.storage),
+      () => clock.now(),
+      (text) => opts.logger.log("error", text),
+    );
   }
 
   /** Starts the actors and connects (when a backend is configured). */
@@ -264,6 +269,7 @@ export class Runtime implements RuntimeHandle {
     }
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
+    this.#activity.attach(bus, () => o.store.view);
     // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
     this.#reservations.attach(bus, o.logger);
     if (blocked !== undefined) {
@@ -455,41 +461,42 @@ export class Runtime implements RuntimeHandle {
   }
 
   status(): StatusView {
-    const status = this.#bus.snapshot("connector_status");
-    const tx = this.#bus.snapshot("transaction");
-    const conn = this.#bus.snapshot("connection");
-    const meter = this.#bus.snapshot("meter");
-    const reservations = this.#bus.snapshot("reservation").reservations;
-    const sc = this.#bus.snapshot("smart_charging");
-    const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
-      const s = status.connectors[i + 1]!;
-      const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
-      return {
-        id: i + 1,
-        status: s.sent ?? "Available",
-        errorCode: s.sentError,
-        evState: c.ev,
-        transactionId: running?.transactionId ?? null,
-        idTag: running?.idTag ?? null,
-        startedAt: running ? new Date(running.startedAt).toISOString() : null,
-        energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
-        meterWh: Math.floor(c.meterWh),
-        powerW: Math.round(meter.connectors[i]?.w ?? 0),
-        reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
-        limitA: sc.published[i]?.currentA ?? this.#o.store.view.int("MaxCurrentA"),
-        limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
-      };
-    });
-    return {
-      backend: {
-        state: conn.phase,
-        since: new Date(this.#backend.since).toISOString(),
-        reason: this.#backend.reason,
-      },
-      connectors,
+    return statusView({
+      bus: this.#bus,
+      config: this.#o.store.view,
+      backend: this.#backend,
+      activity: this.#activity,
       durability: this.durability(),
-      settings: { problems: this.#o.store.problems },
-    };
+      settingsProblems: this.#o.store.problems,
+    });
+  }
+
+  /** The OCPP configuration keys as GetConfiguration would show them (read-only view). */
+  configurationKeys(): ConfigurationKey[] {
+    return configurationKeys(this.#o.store.view);
+  }
+
+  /** The stored transaction history and event journal. */
+  get history(): HistoryStore {
+    return this.#activity.history;
+  }
+
+  /** Reset from the local API: every transaction stops first, as for the backend's Reset. */
+  reset(kind: "Soft" | "Hard"): string {
+    return localRequest(this.#bus, "Reset", { type: kind });
+  }
+
+  /** ChangeAvailability from the local API (Scheduled while a transaction runs, section 5.2). */
+  changeAvailability(connectorId: number, operative: boolean): string {
+    return localRequest(this.#bus, "ChangeAvailability", {
+      connectorId,
+      type: operative ? "Operative" : "Inoperative",
+    });
+  }
+
+  /** Connects to the backend again at once ("reconnect now"). */
+  reconnect(): void {
+    this.#bus.publish({ type: "backend.reconnect" });
   }
 
   /** The external limit of the local API (`PUT /api/limit`), or none. */
@@ -517,6 +524,8 @@ export class Runtime implements RuntimeHandle {
 
   async updateSettings(input: unknown): Promise<void> {
     const changes = this.#o.store.validateSettings(input);
+    const refused = coherenceErrors(this.#o.store.view, changes);
+    if (refused.length > 0) throw new SettingsError(refused);
     await this.#o.store.apply(changes);
     for (const [key, value] of changes) this.#bus.publish({ type: "config.changed", key, value });
   }

@@ -78,6 +78,20 @@ Deno.test("connection: a new AuthorizationKey the backend refuses falls back to 
   assert.equal(csms.lastHandshake?.authorization, `Basic ${btoa(`${ID}:${KEY}`)}`);
   assert.ok(r.logs.some((l) => /falling back to security profile 1 and the previous/.test(l)));
   assert.ok(!r.logs.some((l) => l.includes("a-key-nobody-knows-01")));
+  // Shown on the status page and kept in the event journal, never with the key.
+  const fallback = r.cp.status().backend.fallback;
+  assert.deepEqual([fallback?.from, fallback?.to, fallback?.reasonCode], [1, 1, "unauthorized"]);
+  const events = r.cp.history.events();
+  const journaled = events.find((e) => e.code === "security_fallback");
+  assert.deepEqual(journaled?.params, {
+    from: 1,
+    to: 1,
+    reason: "unauthorized",
+    keyRestored: true,
+  });
+  const changed = events.find((e) => e.code === "config_changed_by_backend");
+  assert.deepEqual(changed?.params, { key: "AuthorizationKey", value: "***", status: "Accepted" });
+  assert.ok(!JSON.stringify(events).includes("a-key-nobody-knows-01"));
 });
 
 Deno.test("connection: TLS refuses a server certificate made out for another host name", async () => {
@@ -106,7 +120,7 @@ Deno.test("connection: with tlsVerifyServer off the same certificate is accepted
   assert.ok(r.logs.some((l) => l.startsWith("warn") && l.includes("WITHOUT verifying")));
 });
 
-Deno.test("connection: security profile 2 connects with wss:// to the host and port of a ws:// URL", async () => {
+Deno.test("connection: security profile 2 connects with TLS once the installer raises it with the wss:// URL", async () => {
   const csms = await Csms.start({ tls: pki.server, passwords: () => [KEY] });
   try {
     await using r = await startRig({
@@ -122,8 +136,10 @@ Deno.test("connection: security profile 2 connects with wss:// to the host and p
     const failed = await reach(r, "backoff");
     assert.ok(!/^HTTP 101/.test(failed.reason ?? ""), failed.reason);
     assert.equal(csms.upgrades, 0);
-    // The installer raises the profile in the app: wss:// on the same port.
-    await r.cp.updateSettings({ securityProfile: 2 });
+    // The installer raises the profile in the app; a ws:// URL with profile 2 is refused
+    // (config/coherence.ts), the wss:// one on the same port is taken.
+    await assert.rejects(r.cp.updateSettings({ securityProfile: 2 }), /must be a wss:\/\/ URL/);
+    await r.cp.updateSettings({ securityProfile: 2, backendUrl: csms.url });
     await csms.next("BootNotification");
     assert.match(csms.lastHandshake?.tlsVersion ?? "", /^TLSv1\.[23]$/);
   } finally {

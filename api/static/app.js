@@ -5,7 +5,7 @@
  * @module
  */
 import { $, api, browserLang, setLang, state, t } from "./core.js";
-import { initSettings, loadSettings } from "./settings.js";
+import { initSettings, loadSettings, unsaved } from "./settings.js";
 import { initStatus, startLive, stopLive } from "./status.js";
 import { initWhitelist, loadWhitelist } from "./whitelist.js";
 import { initLogs } from "./logs.js";
@@ -98,7 +98,20 @@ async function boot() {
   initLogs();
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
-  addEventListener("hashchange", () => route());
+  addEventListener("hashchange", () => {
+    // Leaving the settings with unsaved changes asks first; staying keeps them.
+    if (current === "settings" && location.hash !== "#settings" && unsaved()) {
+      if (!confirm(t("settings.unsaved"))) {
+        history.replaceState(null, "", "#settings");
+        return;
+      }
+      loadSettings();
+    }
+    route();
+  });
+  addEventListener("beforeunload", (event) => {
+    if (current === "settings" && unsaved()) event.preventDefault();
+  });
   const res = await api("GET", "/api/session");
   if (res.status === 200) loggedIn(res.data);
   else route();

@@ -151,23 +151,28 @@ export function readWhitelistCsv(text) {
  * separator, a double quote or a line break.
  *
  * @param {string} value
+ * @param {string} sep
  */
-function quote(value) {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+function quote(value, sep) {
+  return /["\r\n]/.test(value) || value.includes(sep) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /**
  * The whitelist as CSV text: header row, one record per entry, CRLF line ends.
+ * With `excel`, as German Excel opens it by a double click: a UTF-8 byte
+ * order mark and semicolons (readWhitelistCsv reads both forms).
  *
  * @param {readonly { idTag: string, name?: string, expiry?: string }[]} entries
+ * @param {{ excel?: boolean }} [opts]
  * @returns {string}
  */
-export function whitelistCsv(entries) {
-  const lines = [COLUMNS.join(",")];
+export function whitelistCsv(entries, opts = {}) {
+  const sep = opts.excel ? ";" : ",";
+  const lines = [COLUMNS.join(sep)];
   for (const e of entries) {
-    lines.push([e.idTag, e.name ?? "", e.expiry ?? ""].map(quote).join(","));
+    lines.push([e.idTag, e.name ?? "", e.expiry ?? ""].map((v) => quote(v, sep)).join(sep));
   }
-  return lines.map((l) => `${l}\r\n`).join("");
+  return (opts.excel ? "\uFEFF" : "") + lines.map((l) => `${l}\r\n`).join("");
 }
 
 /**

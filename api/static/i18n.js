@@ -5,6 +5,8 @@
  * @module
  */
 
+import { OPS_TEXTS } from "./i18n_ops.js";
+
 /** @type {Record<"de" | "en", Record<string, string>>} */
 export const TEXTS = {
   de: {
@@ -507,6 +509,9 @@ export const TEXTS = {
     failed: "Not saved: {error}",
   },
 };
+
+Object.assign(TEXTS.de, OPS_TEXTS.de);
+Object.assign(TEXTS.en, OPS_TEXTS.en);
 
 /** German texts for the reasons the settings validator gives (English otherwise). */
 const REASONS_DE = [

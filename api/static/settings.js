@@ -84,6 +84,10 @@ export function initSettings() {
     showProfile();
   });
   $("f-backendConnectionType").addEventListener("change", showOptional);
+  for (const id of ["authorizationMode", "keepAliveIntervalS", "securityProfile", "backendUrl"]) {
+    $(`f-${id}`).addEventListener("input", showOptional);
+    $(`f-${id}`).addEventListener("change", showOptional);
+  }
   for (const [name, kind] of Object.entries(UPLOADS)) {
     $(`u-${name}`).addEventListener("change", () => upload(name, kind));
   }
@@ -95,7 +99,7 @@ export function initSettings() {
     if (loaded) showPasswordState();
     showProfile();
     for (const node of document.querySelectorAll("#settings-form .error[data-reason]")) {
-      node.textContent = reasonText(node.getAttribute("data-reason"), state.lang);
+      node.textContent = fieldText(node);
     }
   });
 }
@@ -174,6 +178,44 @@ function showOptional() {
     field.hidden = !(loaded && name in loaded) ||
       (type !== undefined && $("f-backendConnectionType").value !== type);
   }
+  for (const field of document.querySelectorAll("#settings-form [data-field]")) {
+    const name = field.getAttribute("data-field") ?? "";
+    if (!applies(name)) field.hidden = true;
+    else if (!field.hasAttribute("data-optional")) field.hidden = false;
+  }
+}
+
+/**
+ * Whether a field means anything with the choices made in the form: the
+ * free-charging id only in free charging, the pong timeout only with a
+ * keep-alive, the TLS settings only with TLS (profile 2 or 3, or a wss://
+ * URL) and the client certificate only where it can be used.
+ *
+ * @param {string} name
+ */
+export function applies(name) {
+  const value = (/** @type {string} */ id) => $(`f-${id}`)?.value ?? "";
+  const profile = Number(value("securityProfile") || loaded?.securityProfile || 0);
+  const tls = profile >= 2 || /^wss:/i.test(value("backendUrl").trim());
+  switch (name) {
+    case "freeChargingIdTag":
+      return value("authorizationMode") === "free";
+    case "keepAliveTimeoutS":
+      return Number(value("keepAliveIntervalS")) > 0;
+    case "tlsVerifyServer":
+    case "tlsCaFile":
+      return tls;
+    case "tlsClientCertFile":
+    case "tlsClientKeyFile":
+      return tls && profile !== 2;
+    default:
+      return true;
+  }
+}
+
+/** Whether the form holds changes not saved yet. */
+export function unsaved() {
+  return loaded !== null && Object.keys(changes()).length > 0;
 }
 
 function showPasswordState() {
@@ -236,14 +278,18 @@ async function save(/** @type {SubmitEvent} */ event) {
   /** @type {HTMLElement | null} */
   let first = null;
   const other = [];
-  for (const { field, reason } of fields) {
+  for (const { field, reason, code, params } of fields) {
     const error = $(`e-${field}`);
     if (!error || !(field in FIELDS)) {
-      other.push(`${field} ${reason}`);
+      other.push(`${field} ${code ? t(`field.${code}`, params) : reasonText(reason, state.lang)}`);
       continue;
     }
     error.setAttribute("data-reason", reason);
-    error.textContent = reasonText(reason, state.lang);
+    if (code) {
+      error.setAttribute("data-code", code);
+      error.setAttribute("data-params", JSON.stringify(params ?? {}));
+    } else error.removeAttribute("data-code");
+    error.textContent = fieldText(error);
     error.hidden = false;
     const input = $(`f-${field}`);
     input.setAttribute("aria-invalid", "true");
@@ -253,6 +299,17 @@ async function save(/** @type {SubmitEvent} */ event) {
     ? [t("invalid"), ...other].join(" ")
     : t("failed", { error: res.data.error ?? String(res.status) });
   (first ?? status).focus?.();
+}
+
+/**
+ * A field error in the page's language: its code's text, else the reason.
+ *
+ * @param {Element} node The error element (data-reason, data-code, data-params).
+ */
+function fieldText(node) {
+  const code = node.getAttribute("data-code");
+  if (code) return t(`field.${code}`, JSON.parse(node.getAttribute("data-params") ?? "{}"));
+  return reasonText(node.getAttribute("data-reason") ?? "", state.lang);
 }
 
 /** Tells which OCPP security profile the entered values amount to. */

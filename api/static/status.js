@@ -8,6 +8,15 @@
  * @module
  */
 import { $, api, el, kwh, num, state, t, time } from "./core.js";
+import { buildDevPanel, simulate, updateDevButtons } from "./dev.js";
+import {
+  activityChanged,
+  availabilityButton,
+  backendReason,
+  lastAuthorization,
+  refreshActivity,
+  renderActivity,
+} from "./activity.js";
 
 /** @type {EventSource | null} */
 let source = null;
@@ -28,56 +37,9 @@ export function initStatus() {
     $("safe-clear").addEventListener("click", clearSafeMode);
     state.onLang.push(render);
   }
-  const dev = $("dev");
-  dev.hidden = !state.session?.sim;
-  const box = $("dev-connectors");
-  box.replaceChildren();
-  if (dev.hidden) return render();
-  for (let id = 1; id <= (state.session?.connectorCount ?? 0); id++) {
-    const group = el("div", {
-      role: "group",
-      "aria-labelledby": `dev-c${id}-h`,
-      class: "dev-connector",
-    }, [
-      el("h3", { id: `dev-c${id}-h`, "data-id": String(id), class: "connector-name" }),
-    ]);
-    for (
-      const [action, key] of [
-        ["plug", "dev.plug"],
-        ["unplug", "dev.unplug"],
-        ["evOn", "dev.evOn"],
-        ["evOff", "dev.evOff"],
-      ]
-    ) {
-      const button = el("button", { type: "button", id: `dev-${action}-${id}`, "data-t": key }, [
-        t(key),
-      ]);
-      button.addEventListener("click", () => simulate(id, action));
-      group.append(button);
-    }
-    box.append(group);
-  }
+  void refreshActivity(render);
+  buildDevPanel();
   render();
-}
-
-/**
- * Runs a developer panel action on the simulated hardware.
- *
- * @param {number} id Connector id (unused for "tap").
- * @param {string} action
- */
-async function simulate(id, action) {
-  const error = $("dev-error");
-  error.textContent = "";
-  const [path, body] = action === "tap"
-    ? ["/api/sim/rfid", { idTag: $("dev-idtag").value.trim() }]
-    : action === "evOn" || action === "evOff"
-    ? [`/api/sim/connectors/${id}/ev`, { charging: action === "evOn" }]
-    : [`/api/sim/connectors/${id}/${action}`, undefined];
-  const res = await api("POST", path, body);
-  if (res.status !== 202) {
-    error.textContent = t("dev.failed", { error: res.data.error ?? String(res.status) });
-  }
 }
 
 /** Opens the live stream (the browser reconnects by itself after a drop). */
@@ -97,6 +59,7 @@ export function startLive() {
   source.addEventListener("event", (e) => {
     events = [JSON.parse(e.data), ...events].slice(0, 30);
     renderEvents();
+    activityChanged();
   });
   source.addEventListener("error", async () => {
     $("live").textContent = t("live.off");
@@ -118,7 +81,7 @@ export function stopLive() {
 /**
  * A definition list from rows of [label, value, id?].
  *
- * @param {[string, string, string?][]} rows
+ * @param {[string, string | Node, string?][]} rows
  */
 function list(rows) {
   return el(
@@ -144,30 +107,67 @@ function render() {
   const text = t(`state.${b.state}`);
   if (badge.textContent !== text) badge.textContent = text; // announced only when it changes
   badge.className = `badge state-${b.state}`;
-  const rows = [[t("backend.since"), time(b.since)]];
-  if (b.reason && b.state !== "accepted") rows.push([t("backend.reason"), b.reason]);
-  // Stored settings that were invalid at start (the runtime's own words, like the reason).
+  /** @type {[string, string | Node, string?][]} */
+  const rows = [];
+  if (b.state !== "disabled") {
+    rows.push([
+      t(b.connected ? "backend.connectedSince" : "backend.disconnectedSince"),
+      time(b.connectedChangedAt),
+      "backend-since",
+    ]);
+  }
+  if (b.reasonCode) rows.push([t("backend.reason"), backendReason(b.reasonCode), "backend-reason"]);
+  if (b.url) rows.push([t("backend.url"), el("code", { translate: "no" }, [b.url]), "backend-url"]);
+  rows.push([t("backend.cpId"), b.chargePointId ?? "–", "backend-cpid"]);
+  if (b.state !== "disabled") {
+    rows.push([
+      t("backend.profile"),
+      t("backend.profileValue", {
+        profile: b.securityProfile,
+        name: t(`profile.${b.securityProfile}`),
+      }),
+      "backend-profile",
+    ]);
+    rows.push([
+      t("backend.lastMessage"),
+      b.lastMessageAt ? time(b.lastMessageAt) : t("backend.never"),
+      "backend-last-message",
+    ]);
+    rows.push([
+      t("backend.lastHeartbeat"),
+      b.lastHeartbeatAt ? time(b.lastHeartbeatAt) : t("backend.never"),
+      "backend-last-heartbeat",
+    ]);
+  }
+  // Stored settings that were invalid at start (the runtime's own words: a technical detail).
   const problems = Array.isArray(status.settings?.problems) ? status.settings.problems : [];
   if (problems.length > 0) {
     rows.push([
       t("settings.problems"),
-      problems.map((/** @type {any} */ p) => `${p.field}: ${p.reason}`).join("; "),
+      el("code", { translate: "no" }, [
+        problems.map((/** @type {any} */ p) => `${p.field}: ${p.reason}`).join("; "),
+      ]),
+      "settings-problems",
     ]);
   }
-  $("backend").replaceWith(Object.assign(list(rows), { id: "backend" }));
+  const dl = Object.assign(list(rows), { id: "backend" });
+  if (b.reason && b.state !== "accepted" && b.state !== "disabled") {
+    dl.append(
+      el("dt", {}, [t("backend.detail")]),
+      el("dd", { id: "backend-detail" }, [el("code", { translate: "no" }, [b.reason])]),
+    );
+  }
+  $("backend").replaceWith(dl);
+  $("reconnect").hidden = b.state === "disabled";
+  const fb = b.fallback;
+  $("fallback").hidden = !fb;
+  $("fallback-text").textContent = fb
+    ? t("fb.text", { from: fb.from, to: fb.to, reason: backendReason(fb.reasonCode) || "–" })
+    : "";
+  renderActivity();
   renderStore(status.durability);
   $("connectors").replaceChildren(...status.connectors.map(connectorCard));
-  for (const c of status.connectors) {
-    const plugged = c.evState !== "A";
-    const set = (/** @type {string} */ action, /** @type {boolean} */ disabled) => {
-      const button = $(`dev-${action}-${c.id}`);
-      if (button) button.disabled = disabled;
-    };
-    set("plug", plugged);
-    set("unplug", !plugged);
-    set("evOn", !plugged);
-    set("evOff", !plugged);
-  }
+  for (const c of status.connectors) updateDevButtons(c);
 }
 
 /**
@@ -249,8 +249,17 @@ async function clearSafeMode() {
 /** @param {any} c A connector of the status. */
 function connectorCard(c) {
   const rows = [[t("c.ev"), t(`ev.${c.evState}`)]];
-  if (c.errorCode !== "NoError") rows.push([t("c.error"), c.errorCode]);
+  if (c.errorCode !== "NoError") {
+    rows.push([t("c.error"), el("code", { translate: "no" }, [c.errorCode]), `c${c.id}-error`]);
+  }
   rows.push([t("c.meter"), kwh(c.meterWh)]);
+  if (typeof c.limitA === "number") {
+    rows.push([
+      t("c.limit"),
+      t("c.limitValue", { a: num(c.limitA, 1), source: t(`ls.${c.limitSource}`) }),
+      `c${c.id}-limit`,
+    ]);
+  }
   const card = el("section", { class: "card connector", "aria-labelledby": `c${c.id}-h` }, [
     el("h2", { id: `c${c.id}-h` }, [t("connector", { id: c.id })]),
     el("p", { class: `badge cs-${c.status}`, id: `c${c.id}-status` }, [t(`cs.${c.status}`)]),
@@ -268,6 +277,7 @@ function connectorCard(c) {
       ]),
     );
   } else card.append(el("p", { class: "hint" }, [t("c.noTx")]));
+  card.append(...lastAuthorization(c), ...availabilityButton(c));
   const r = c.reservation;
   if (r) {
     const rows = [
@@ -286,8 +296,7 @@ function connectorCard(c) {
 function eventText(e) {
   switch (e.type) {
     case "backend":
-      return t("e.backend", { state: t(`state.${e.state}`) }) +
-        (e.reason && e.state !== "accepted" ? ` (${e.reason})` : "");
+      return t("e.backend", { state: t(`state.${e.state}`) });
     case "connector":
       return t("e.connector", { id: e.connectorId, status: t(`cs.${e.status}`) }) +
         (e.errorCode !== "NoError" ? ` (${e.errorCode})` : "");
@@ -295,6 +304,13 @@ function eventText(e) {
       return t("e.started", { id: e.connectorId, idTag: e.idTag ?? "–" });
     case "transaction.stopped":
       return t("e.stopped", { id: e.connectorId, energy: kwh(e.energyWh) });
+    case "authorization":
+      return t("e.auth", {
+        id: e.connectorId,
+        idTag: e.idTag,
+        result: t(e.accepted ? "auth.accepted" : "auth.refused"),
+        reason: t(`auth.reason.${e.reason}`),
+      });
     default:
       return String(e.type);
   }

@@ -148,11 +148,26 @@ function renderLocal() {
       return row([
         [t("wl.idTag"), e.idTag, "th"],
         [t("wl.nameCol"), e.name ?? "–"],
-        [t("wl.expiry"), e.expiry ? time(e.expiry) : t("wl.never")],
+        [t("wl.expiry"), expiryCell(e.expiry)],
         [t("wl.actions"), button],
       ]);
     }),
   );
+}
+
+/**
+ * An entry's expiry; an expired one is marked (it no longer authorizes).
+ *
+ * @param {string | undefined} expiry
+ */
+function expiryCell(expiry) {
+  if (!expiry) return t("wl.never");
+  if (Date.parse(expiry) > Date.now()) return time(expiry);
+  return el("span", {}, [
+    time(expiry),
+    " ",
+    el("strong", { class: "badge expired" }, [t("wl.expired")]),
+  ]);
 }
 
 /**
@@ -236,6 +251,7 @@ async function add(/** @type {SubmitEvent} */ event) {
  * @param {HTMLElement} button
  */
 async function remove(idTag, button) {
+  if (!confirm(t("wl.confirmRemove", { idTag }))) return;
   button.setAttribute("disabled", "");
   // "." and ".." cannot travel as a path segment (URLs resolve them): replace the list instead.
   const res = idTag === "." || idTag === ".."
@@ -266,7 +282,9 @@ async function exportCsv() {
     say("wl.failed", { error: res.data.error ?? String(res.status) }, false);
     return;
   }
-  const blob = new Blob([whitelistCsv(res.data.entries)], { type: "text/csv;charset=utf-8" });
+  // German pages export what German Excel opens (BOM, semicolons); English ones plain CSV.
+  const csv = whitelistCsv(res.data.entries, { excel: state.lang === "de" });
+  const blob = new Blob([csv], { type: "text/csv;charset=utf-8" });
   const url = URL.createObjectURL(blob);
   const link = el("a", { href: url, download: "whitelist.csv", hidden: "" });
   document.body.append(link);
@@ -297,9 +315,15 @@ async function importCsv(/** @type {SubmitEvent} */ event) {
     renderImport();
     return;
   }
+  const count = list?.entries?.length ?? 0;
+  if (count > 0 && !confirm(t("wl.confirmReplace", { n: count, m: read.entries.length }))) {
+    return;
+  }
   const res = await api("PUT", "/api/whitelist", { entries: read.entries });
   if (res.status === 200) {
     importMessage = ["wl.import.done", { n: res.data.entries.length }, true];
+    // An error of an earlier add is stale now.
+    for (const name of ["idTag", "name", "expiry"]) clearAddError(name);
     $("wl-file").value = "";
     list = res.data;
     renderLocal();

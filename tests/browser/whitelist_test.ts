@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import { makeTestPki } from "../harness.ts";
+import { readWhitelistCsv } from "../../api/static/csv.js";
 import {
   assertNoSideScroll,
   focusedId,
@@ -66,6 +67,12 @@ Deno.test("whitelist page: add, remove, CSV import with a bad row, import, expor
   const { page } = browser;
   const pageErrors: string[] = [];
   page.on("pageerror", (err) => pageErrors.push(String(err)));
+  // Replace and remove ask first (issue 13): the user agrees.
+  const dialogs: string[] = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.accept();
+  });
   const stored = () => rig.runtime.whitelist.entries();
 
   await t.step("the whitelist page opens from the menu, empty, with the local source", async () => {
@@ -194,7 +201,11 @@ Deno.test("whitelist page: add, remove, CSV import with a bad row, import, expor
     ]);
     assert.equal(download.suggestedFilename(), "whitelist.csv");
     const path = await download.path();
-    assert.equal(await Deno.readTextFile(path), GOOD_CSV);
+    // As German Excel opens it: a byte order mark and semicolons; it reads back the same.
+    const text = await Deno.readTextFile(path);
+    assert.ok(text.startsWith("\uFEFFidTag;name;expiry\r\n"), JSON.stringify(text.slice(0, 30)));
+    assert.deepEqual(readWhitelistCsv(text), readWhitelistCsv(GOOD_CSV));
+    assert.ok(dialogs.some((d) => /wirklich durch die 3 Einträge der Datei ersetzen/.test(d)));
   });
 
   await t.step("search narrows the list", async () => {
@@ -328,6 +339,9 @@ Deno.test("settings page: the CA and the client key are uploaded; a wrong file i
     page.on("pageerror", (err) => pageErrors.push(String(err)));
     await logIn(page, rig);
     await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
+    // The TLS fields apply only with TLS: profile 3 shows them (profile 0 hides them).
+    assert.equal(await page.getByLabel("CA-Zertifikat hochladen (PEM)").isHidden(), true);
+    await page.locator("#f-securityProfile").selectOption("3");
     const ca = page.getByLabel("CA-Zertifikat hochladen (PEM)");
     await ca.waitFor();
     const dir = await Deno.realPath(rig.dataDir);
@@ -352,7 +366,8 @@ Deno.test("settings page: the CA and the client key are uploaded; a wrong file i
     await page.getByText(`Hochgeladen und eingestellt: ${dir}/certs/client-key.pem`).waitFor();
     assert.equal(rig.store.get("TlsClientKeyFile"), `${dir}/certs/client-key.pem`);
     assert.equal((await Deno.stat(`${dir}/certs/client-key.pem`)).mode! & 0o777, 0o600);
-    // The uploaded paths count as saved: nothing left to save.
+    // The uploaded paths count as saved: nothing left to save (the profile back as it was).
+    await page.locator("#f-securityProfile").selectOption("0");
     await page.getByRole("button", { name: "Speichern" }).click();
     await page.getByText("Keine Änderungen.").waitFor();
     await assertNoSideScroll(page);
@@ -371,6 +386,8 @@ Deno.test("settings page: without a data directory the upload is hidden", async 
   const { page } = browser;
   await logIn(page, rig);
   await page.getByRole("link", { name: "OCPP settings" }).click();
+  // The TLS fields apply with TLS only.
+  await page.locator("#f-securityProfile").selectOption("2");
   await page.getByLabel("CA certificate file (PEM)").waitFor();
   assert.equal(await page.getByLabel("Upload CA certificate (PEM)").count(), 1);
   assert.equal(await page.getByLabel("Upload CA certificate (PEM)").isHidden(), true);
