@@ -24,6 +24,12 @@ export type StopReason =
 /** Transaction facts and commands. */
 export type TxMessage =
   | { readonly type: "tx.authorized"; readonly connectorId: number; readonly idTag: string }
+  /** A session that had not started ended (timeout, cancel, fault, inoperative): nothing ran. */
+  | { readonly type: "tx.dropped"; readonly connectorId: number }
+  /**
+   * The Central System refused the idTag of a running transaction, which goes
+   * on without energy (StopTransactionOnInvalidId false, errata 3.17).
+   */
   | { readonly type: "tx.deauthorized"; readonly connectorId: number }
   /** A transaction began locally (lock engaged, StartTransaction queued): energy may flow. */
   | {

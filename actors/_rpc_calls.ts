@@ -8,7 +8,7 @@
  * @module
  */
 import type { Ctx, Effect } from "./bus.ts";
-import type { MessageOf, OcppMessage } from "./messages.ts";
+import { asFailed, asRequest, asResult, type MessageOf, type OcppMessage } from "./messages.ts";
 import { payloadToSend, type PendingCall, pickNext, settle } from "./_rpc_outbox.ts";
 import { callFrame, errorFrame, type Frame, parseFrame } from "../ocpp/frame.ts";
 import { hasSchema, validatePayload } from "../ocpp/schema.ts";
@@ -23,14 +23,7 @@ type FailCode = MessageOf<"ocpp.failed">["code"];
 
 /** The `ocpp.failed` that tells a CALL's sender it failed. */
 export function failed(call: PendingCall, code: FailCode, description: string): OcppMessage {
-  return {
-    type: "ocpp.failed",
-    action: call.action,
-    request: call.payload,
-    code,
-    description,
-    ...(call.ref !== undefined ? { ref: call.ref } : {}),
-  };
+  return asFailed(call.action, call.payload, code, description, call.ref);
 }
 
 /** The state with no CALL in flight. */
@@ -158,7 +151,7 @@ function inboundCall(
   if (!handled.has(action)) return reply("NotSupported", `${action} is not supported`);
   const bad = validatePayload(action, "Request", frame.payload);
   if (bad) return reply(bad.code, bad.text);
-  return [{ type: "ocpp.request", id: frame.id, action, payload: frame.payload as Payload }];
+  return [asRequest(frame.id, action, frame.payload)];
 }
 
 /**
@@ -219,12 +212,7 @@ export function onReceived(
       : {};
     next = settle(next, call, "delivered", effects, transactionId);
   }
-  effects.push({
-    type: "ocpp.result",
-    action: call.action,
-    payload: frame.payload as Payload,
-    request: call.payload,
-    ...(call.ref !== undefined ? { ref: call.ref } : {}),
-  });
+  // Checked against the action's response schema above.
+  effects.push(asResult(call.action, frame.payload, call.payload, call.ref));
   return pump(next, effects);
 }

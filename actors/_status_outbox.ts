@@ -10,8 +10,8 @@
  * @module
  */
 import type { Effect } from "./bus.ts";
-import type { MessageOf } from "./messages.ts";
-import type { V16 } from "../ocpp/types.ts";
+import { call as ocppCall, type MessageOf } from "./messages.ts";
+import type { CpRequest, V16 } from "../ocpp/types.ts";
 
 /** One status to report. */
 export interface PendingStatus<S extends string> {
@@ -44,9 +44,9 @@ function call<S extends NotificationStatus>(
   prefix: string,
   p: PendingStatus<S>,
 ): Effect {
-  // The payload is exactly the schema's request: { status }.
-  const payload = { status: p.status } satisfies { status: NotificationStatus };
-  return { type: "ocpp.call", action, payload, ref: `${prefix}${p.seq}` };
+  // The payload is exactly the schema's request: { status } (of this action's statuses).
+  const payload = { status: p.status } as CpRequest<Action>;
+  return ocppCall(action, payload, { ref: `${prefix}${p.seq}` });
 }
 
 /** Adds a status; sends it at once when `online`. */

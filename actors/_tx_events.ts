@@ -5,8 +5,7 @@
  * @module
  */
 import { idKey } from "./auth_decision.ts";
-import type { IdTagInfo, MessageOf } from "./messages.ts";
-import type { Payload, V16 } from "../ocpp/types.ts";
+import { type IdTagInfo, type MessageOf, reply } from "./messages.ts";
 import { checkRemoteProfile } from "./_sc_validate.ts";
 import type { Session } from "./transaction.ts";
 import {
@@ -80,20 +79,20 @@ export function onTap(w: Work, idTag: string): void {
 
 /** RemoteStartTransaction (5.11), RemoteStopTransaction (5.12), UnlockConnector (5.18). */
 export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
-  const reply = (payload: Payload) =>
-    w.emit({ type: "ocpp.reply", id: msg.id, action: msg.action, payload });
-  const p = msg.payload;
   // Section 4.2: while the boot is Pending (or not Accepted at all), the Central System may
   // not start or stop a transaction remotely.
-  const remote = msg.action === "RemoteStartTransaction" || msg.action === "RemoteStopTransaction";
-  if (remote && w.state.backend !== "accepted") {
+  if (
+    (msg.action === "RemoteStartTransaction" || msg.action === "RemoteStopTransaction") &&
+    w.state.backend !== "accepted"
+  ) {
     w.log("info", `Rejected ${msg.action}: the boot is not Accepted (${w.state.backend})`);
-    return reply({ status: "Rejected" });
+    return w.emit(reply(msg.id, msg.action, { status: "Rejected" }));
   }
   switch (msg.action) {
     case "RemoteStartTransaction": {
-      const idTag = String(p.idTag);
-      const want = p.connectorId as number | undefined;
+      const answer = (status: "Accepted" | "Rejected") =>
+        w.emit(reply(msg.id, msg.action, { status }));
+      const { idTag, connectorId: want } = msg.payload;
       // Section 5.11: connectorId 0 is not a connector (OCTT TC_027); a busy, faulted
       // or inoperative connector cannot start one (OCTT TC_026), nor one in safe mode,
       // nor one whose cable is still held for its owner (errata 3.5, section 9.1.33).
@@ -106,16 +105,16 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
       const id = want !== undefined
         ? (ok(want) ? want : undefined)
         : choose(w, idTag, w.conns.map((_, i) => i + 1).filter(ok));
-      if (id === undefined) return reply({ status: "Rejected" });
+      if (id === undefined) return answer("Rejected");
       // Sections 5.11, 5.16.2: a chargingProfile must be a TxProfile without a transactionId
       // (OCTT TC_060); it becomes the new transaction's TxProfile (smart charging actor).
-      const profile = (p as unknown as V16.RemoteStartTransactionRequest).chargingProfile;
+      const profile = msg.payload.chargingProfile;
       const bad = profile && checkRemoteProfile(profile, w.ctx.config, w.ctx.now);
       if (bad) {
         w.log("info", `Rejected RemoteStartTransaction: its chargingProfile: ${bad}`);
-        return reply({ status: "Rejected" });
+        return answer("Rejected");
       }
-      reply({ status: "Accepted" });
+      answer("Accepted");
       if (profile) w.emit({ type: "sc.remote_profile", connectorId: id, idTag, profile });
       // Another idTag on a connector reserved for a group: its parentIdTag decides.
       const reserved = heldBy(w, id);
@@ -132,18 +131,20 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
       // Errata 3.33: Accepted means the transaction is ongoing and will be stopped (OCTT TC_028).
       const id = w.conns.findIndex((c) =>
         (c.tx.phase === "active" || c.tx.phase === "stopping") &&
-        c.tx.transactionId === p.transactionId
+        c.tx.transactionId === msg.payload.transactionId
       ) + 1;
-      if (id === 0) return reply({ status: "Rejected" });
-      reply({ status: "Accepted" });
+      w.emit(reply(msg.id, msg.action, { status: id === 0 ? "Rejected" : "Accepted" }));
+      if (id === 0) return;
       beginStop(w, id, "Remote");
       return;
     }
     case "UnlockConnector": {
-      const id = p.connectorId as number;
+      const id = msg.payload.connectorId;
       // Section 5.18; an unknown connector is NotSupported (errata 3.85, OCTT TC_031), and
       // so is a fixed cable, whose transaction goes on (OCTT TC_017_2, TC_018_2).
-      if (!w.get(id) || id < 1 || w.get(id)!.fixedCable) return reply({ status: "NotSupported" });
+      if (!w.get(id) || id < 1 || w.get(id)!.fixedCable) {
+        return w.emit(reply(msg.id, msg.action, { status: "NotSupported" }));
+      }
       drop(w, id);
       const c = w.get(id)!;
       w.set(id, { unlockRequests: [...c.unlockRequests, msg.id], lockedFor: null });

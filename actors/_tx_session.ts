@@ -12,8 +12,8 @@
  * @module
  */
 import type { Ctx, Effect } from "./bus.ts";
-import type { EvState, IdTagInfo, StopReason } from "./messages.ts";
-import type { Payload, V16 } from "../ocpp/types.ts";
+import type { CallPayload, EvState, IdTagInfo, StopReason } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import type { ConnectorTx, Session, TransactionState } from "./transaction.ts";
 import { usedReservation } from "./_tx_reservation.ts";
 
@@ -80,7 +80,7 @@ export function session(idTag: string, parentIdTag: string | undefined): Session
 
 /** Whether a connector may take a new session. */
 export function isFree(c: ConnectorTx): boolean {
-  return c.tx.phase === "idle" && !c.faulted && c.operative;
+  return c.tx.phase === "idle" && !c.faulted && !c.cpFaulted && c.operative;
 }
 
 /** The idTag may charge on connector `id`: waits for the cable, or locks it at once. */
@@ -109,7 +109,9 @@ export function authorize(
 /** An authorized session with its cable in: lock the cable. */
 export function startIfReady(w: Work, id: number): void {
   const c = w.get(id)!;
-  if (c.tx.phase !== "authorized" || !plugged(c.ev) || c.faulted || !c.operative) return;
+  if (c.tx.phase !== "authorized" || !plugged(c.ev) || c.faulted || c.cpFaulted || !c.operative) {
+    return;
+  }
   w.set(id, { tx: { phase: "locking", ...session(c.tx.idTag, c.tx.parentIdTag) } });
   w.emit(
     { type: "timer.cancel", id: `timeout:${id}` },
@@ -183,7 +185,7 @@ export function drop(w: Work, id: number): void {
     w.emit(
       { type: "timer.cancel", id: `timeout:${id}` },
       { type: "timer.cancel", id: `lock:${id}` },
-      { type: "tx.deauthorized", connectorId: id },
+      { type: "tx.dropped", connectorId: id },
     );
   }
 }
@@ -257,7 +259,7 @@ export function finishStop(w: Work, id: number): void {
 }
 
 /** Queues StopTransaction of local transaction `tx` (the rpc actor adds its transactionId). */
-export function sendStop(w: Work, tx: number, stop: Payload): void {
+export function sendStop(w: Work, tx: number, stop: CallPayload<"StopTransaction">): void {
   w.unsettled++;
   w.emit({ type: "ocpp.call", action: "StopTransaction", ref: `stop:${tx}`, tx, payload: stop });
 }

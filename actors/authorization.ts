@@ -35,14 +35,15 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type {
-  AuthChange,
-  ConnectorStatus,
-  IdTagInfo,
-  MessageOf,
-  WhitelistEntry,
+import {
+  type AuthChange,
+  type ConnectorStatus,
+  type IdTagInfo,
+  type MessageOf,
+  reply,
+  type WhitelistEntry,
 } from "./messages.ts";
-import type { Payload } from "../ocpp/types.ts";
+import type { CsResponse } from "../ocpp/types.ts";
 import {
   asRefusal,
   type AuthorizationMode,
@@ -71,8 +72,8 @@ export interface AuthData {
 interface Waiting {
   readonly id: string;
   readonly action: "ClearCache" | "SendLocalList";
-  readonly ok: Payload;
-  readonly failed: Payload;
+  readonly ok: CsResponse<"ClearCache" | "SendLocalList">;
+  readonly failed: CsResponse<"ClearCache" | "SendLocalList">;
   /** The data before the change, restored if the store fails. */
   readonly undo: Partial<Pick<AuthData, "cache" | "list">>;
 }
@@ -209,10 +210,6 @@ function commit(
   return { ...next, waiting: new Map(next.waiting).set(key, { ...w, undo }) };
 }
 
-function reply(id: string, action: Waiting["action"] | "GetLocalListVersion", payload: Payload) {
-  return { type: "ocpp.reply" as const, id, action, payload };
-}
-
 function onRequest(
   state: AuthorizationState,
   msg: MessageOf<"ocpp.request">,
@@ -221,13 +218,13 @@ function onRequest(
 ): AuthorizationState {
   switch (msg.action) {
     case "ClearCache": {
-      const w = { id: msg.id, action: msg.action, ok: { status: "Accepted" } };
+      const w = { id: msg.id, action: msg.action, ok: { status: "Accepted" as const } };
       const next = { ...state, cache: new Map() };
       return commit(
         state,
         next,
         { kind: "cache.clear" },
-        { ...w, failed: { status: "Rejected" } },
+        { ...w, failed: { status: "Rejected" as const } },
         out,
       );
     }
@@ -245,10 +242,10 @@ function onRequest(
         );
         return state;
       }
-      const w = { id: msg.id, action: msg.action, ok: { status: "Accepted" } };
+      const w = { id: msg.id, action: msg.action, ok: { status: "Accepted" as const } };
       return commit(state, { ...state, list: u.list }, u.change, {
         ...w,
-        failed: { status: "Failed" },
+        failed: { status: "Failed" as const },
       }, out);
     }
     default:

@@ -319,7 +319,7 @@ Deno.test("transitionAuthorization() ignores results of other actions and unrela
     run(state, [{
       type: "ocpp.result",
       action: "Heartbeat",
-      payload: {},
+      payload: { currentTime: "2025-01-01T00:00:00.000Z" },
       request: {},
     }, req("Reset", { type: "Soft" })]),
     [state, []],

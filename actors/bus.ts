@@ -8,11 +8,18 @@
  * effects: bus messages are published, timers are started on the injected
  * clock and fire back to their actor as `timer.fired`.
  *
+ * Durable first: the `store.*` effects of a transition are handed to
+ * `persist` before anything else of it happens; if one cannot be written
+ * the transition is not taken at all. Errors are never swallowed: a
+ * transition, subscriber or tap that throws goes to `onError` (default:
+ * rethrow).
+ *
  * @module
  */
 import type { Clock } from "./clock.ts";
 import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
 import type { ConfigView } from "../config/registry.ts";
+import type { ActorName, ActorStates } from "./states.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
 /** What a transition may read besides its state and message. */
@@ -54,11 +61,41 @@ interface RunningActor {
   readonly timers: Map<string, unknown>;
 }
 
+/** A write to the durable store: every bus message whose type starts with `store.`. */
+export type StoreEffect = Extract<BusMessage, { type: `store.${string}` }>;
+
+/** An error raised inside the bus: by a transition, a subscriber or an inspection tap. */
+export interface BusError {
+  /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`. */
+  readonly where: string;
+  readonly error: unknown;
+}
+
 /** Options for {@link Bus}. */
 export interface BusOptions {
   readonly clock: Clock;
   /** Current configuration, read at each delivery. */
   readonly config: () => ConfigView;
+  /**
+   * Called for a transition, subscriber or tap that throws (a programmer
+   * error: the actor keeps its old state). Default: rethrow, so a test
+   * fails where it happened; the runtime logs and faults the charge point.
+   */
+  readonly onError?: (e: BusError) => void;
+  /**
+   * Performs a `store.*` effect durably, synchronously, before any effect of
+   * the same transition is applied; it throws when the write failed. A
+   * transition whose write fails is not taken: the actor keeps its old
+   * state, none of its effects happen (no relay closes, no frame leaves for
+   * a journal entry that is not on disk), and an error log is published (and,
+   * for a request of the Central System, a CALLERROR InternalError).
+   */
+  readonly persist?: (m: StoreEffect) => void;
+}
+
+/** Rethrows: the default {@link BusOptions.onError}. */
+function rethrow(e: BusError): never {
+  throw e.error instanceof Error ? e.error : new Error(`${e.where}: ${String(e.error)}`);
 }
 
 /**
@@ -94,11 +131,21 @@ export class Bus {
     });
   }
 
-  /** The current state of an actor, for status pages and tests (read-only). */
-  snapshot<S>(name: string): S {
+  /**
+   * The current state of an actor, for status pages and tests (read-only):
+   * typed from {@link ActorStates} for the runtime's actors; `unknown` for
+   * any other name (a test's own actor), which the caller must narrow.
+   */
+  snapshot<K extends ActorName>(name: K): ActorStates[K];
+  snapshot(name: string): unknown;
+  snapshot(name: string): unknown {
+    return this.#state(name);
+  }
+
+  #state(name: string): unknown {
     const actor = this.#actors.find((a) => a.logic.name === name);
     if (!actor) throw new RangeError(`Cannot read actor ${name}: no such actor`);
-    return actor.state as S;
+    return actor.state;
   }
 
   /** Every inbound OCPP action some actor answers. */
@@ -179,16 +226,43 @@ export class Bus {
     try {
       result = actor.logic.transition(actor.state, msg, this.#ctx());
     } catch (err) {
-      // A throwing transition is a programmer error: keep the old state, say so, go on.
-      this.publish({
-        type: "log",
-        level: "error",
-        text: `Cannot handle ${msg.type} in actor ${actor.logic.name}: ${errorText(err)}`,
-      });
+      // A throwing transition is a programmer error: the old state stays; onError decides.
+      this.#error({ where: `actor ${actor.logic.name} on ${msg.type}`, error: err });
       return;
+    }
+    const persist = this.#opts.persist;
+    if (persist) {
+      for (const effect of result[1]) {
+        if (!effect.type.startsWith("store.")) continue;
+        try {
+          persist(effect as StoreEffect);
+        } catch (err) {
+          // Not durable, not done: the transition is dropped whole.
+          this.publish({
+            type: "log",
+            level: "error",
+            text: `Cannot handle ${msg.type} in actor ${actor.logic.name}: ` +
+              `cannot write ${effect.type} to the store (${errorText(err)}); nothing done`,
+          });
+          // A request of the Central System still gets an answer: not processed (OCPP-J 4.2.3).
+          if (msg.type === "ocpp.request") {
+            this.publish({
+              type: "ocpp.reply_error",
+              id: msg.id,
+              code: "InternalError",
+              description: "cannot store the change",
+            });
+          }
+          return;
+        }
+      }
     }
     actor.state = result[0];
     for (const effect of result[1]) this.#apply(actor, effect);
+  }
+
+  #error(e: BusError): void {
+    (this.#opts.onError ?? rethrow)(e);
   }
 
   #apply(actor: RunningActor, effect: Effect): void {
@@ -215,8 +289,7 @@ export class Bus {
     try {
       fn();
     } catch (err) {
-      if (what.startsWith("tap")) return;
-      this.publish({ type: "log", level: "error", text: `Cannot run ${what}: ${errorText(err)}` });
+      this.#error({ where: what, error: err });
     }
   }
 }

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
-import { type ActorLogic, Bus, type Ctx, type Effect, errorText, type TimerFired } from "./bus.ts";
+import {
+  type ActorLogic,
+  Bus,
+  type BusError,
+  type Ctx,
+  type Effect,
+  errorText,
+  type TimerFired,
+} from "./bus.ts";
 import { FakeClock } from "./clock.ts";
-import type { BusMessage, MessageOf } from "./messages.ts";
+import { asRequest, type BusMessage, type MessageOf } from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
@@ -183,8 +191,20 @@ Deno.test("Bus timer.cancel stops a running timer", () => {
   assert.deepEqual(bus.snapshot("owner"), ["hw.rfid", "hw.rfid"]);
 });
 
-Deno.test("Bus keeps the old state and publishes an error log when a transition throws", () => {
-  const { bus, seen } = setup();
+Deno.test("Bus rethrows a throwing transition by default, so a test fails where it happened", () => {
+  const { bus } = setup();
+  bus.spawn(recorder<MessageOf<"hw.rfid">>("fragile", ["hw.rfid"], () => {
+    throw new TypeError("boom");
+  }));
+  assert.throws(() => bus.publish(rfid("bad")), { name: "TypeError", message: "boom" });
+});
+
+Deno.test("Bus keeps the old state and calls onError when a transition throws", () => {
+  const clock = new FakeClock(START);
+  const errors: BusError[] = [];
+  const bus = new Bus({ clock, config: () => viewOf(new Map()), onError: (e) => errors.push(e) });
+  const seen: BusMessage[] = [];
+  bus.inspect((m) => seen.push(m));
   const logic: ActorLogic<number, MessageOf<"hw.rfid">> = {
     name: "fragile",
     receives: ["hw.rfid"],
@@ -197,21 +217,22 @@ Deno.test("Bus keeps the old state and publishes an error log when a transition 
   bus.spawn(logic);
   bus.publish(rfid("ok"));
   bus.publish(rfid("bad"));
-  assert.equal(bus.snapshot<number>("fragile"), 1);
+  assert.equal(bus.snapshot("fragile"), 1);
   bus.publish(rfid("ok"));
-  assert.equal(bus.snapshot<number>("fragile"), 2);
-  assert.deepEqual(seen, [
-    rfid("ok"),
-    info("count 1"),
-    rfid("bad"),
-    { type: "log", level: "error", text: "Cannot handle hw.rfid in actor fragile: boom" },
-    rfid("ok"),
-    info("count 2"),
+  assert.equal(bus.snapshot("fragile"), 2);
+  assert.deepEqual(errors.map((e) => [e.where, errorText(e.error)]), [
+    ["actor fragile on hw.rfid", "boom"],
   ]);
+  assert.deepEqual(seen, [rfid("ok"), info("count 1"), rfid("bad"), rfid("ok"), info("count 2")]);
 });
 
-Deno.test("Bus.subscribe() gets its type only, and a throwing subscriber becomes an error log", () => {
-  const { bus, seen } = setup();
+Deno.test("Bus.subscribe() gets its type only, and a throwing subscriber goes to onError", () => {
+  const errors: BusError[] = [];
+  const bus = new Bus({
+    clock: new FakeClock(START),
+    config: () => viewOf(new Map()),
+    onError: (e) => errors.push(e),
+  });
   const got: string[] = [];
   const off = bus.subscribe("hw.rfid", (m) => {
     got.push(m.idTag);
@@ -222,11 +243,8 @@ Deno.test("Bus.subscribe() gets its type only, and a throwing subscriber becomes
   off();
   bus.publish(rfid("after"));
   assert.deepEqual(got, ["bad"]);
-  assert.deepEqual(seen, [
-    info("ignored"),
-    rfid("bad"),
-    { type: "log", level: "error", text: "Cannot run subscriber of hw.rfid: nope" },
-    rfid("after"),
+  assert.deepEqual(errors.map((e) => [e.where, errorText(e.error)]), [
+    ["subscriber of hw.rfid", "nope"],
   ]);
 });
 
@@ -241,13 +259,111 @@ Deno.test("Bus.inspect() sees every message, actors' effects included, until uns
   );
   const tapped: BusMessage[] = [];
   const off = bus.inspect((m) => tapped.push(m));
-  bus.inspect(() => {
-    throw new Error("a broken tap is ignored");
-  });
   bus.publish(rfid("A"));
   off();
   bus.publish(rfid("B"));
   assert.deepEqual(tapped, [rfid("A"), info("tag A"), { type: "system.started" }]);
+});
+
+Deno.test("Bus: an error inside an inspection tap is not dropped (an assertion in a tap can fail)", () => {
+  const { bus } = setup();
+  bus.inspect((m) => {
+    if (m.type === "hw.rfid") assert.equal(m.idTag, "expected");
+  });
+  assert.throws(() => bus.publish(rfid("other")), { name: "AssertionError" });
+  const errors: BusError[] = [];
+  const quiet = new Bus({
+    clock: new FakeClock(START),
+    config: () => viewOf(new Map()),
+    onError: (e) => errors.push(e),
+  });
+  quiet.inspect(() => {
+    throw new Error("broken tap");
+  });
+  quiet.publish(rfid("A"));
+  assert.deepEqual(errors.map((e) => [e.where, errorText(e.error)]), [
+    ["tap on hw.rfid", "broken tap"],
+  ]);
+});
+
+Deno.test("Bus persists store.* effects before any other effect; a failed write drops the transition", () => {
+  const clock = new FakeClock(START);
+  const written: string[] = [];
+  let failing = false;
+  const bus = new Bus({
+    clock,
+    config: () => viewOf(new Map()),
+    persist: (m) => {
+      if (failing) throw new Error("disk full");
+      written.push(m.type);
+    },
+  });
+  const seen: string[] = [];
+  bus.inspect((m) => seen.push(m.type));
+  const logic: ActorLogic<number, MessageOf<"hw.rfid">> = {
+    name: "tx",
+    receives: ["hw.rfid"],
+    initial: () => 0,
+    transition: (n) => [n + 1, [
+      { type: "hw.set_relay", connectorId: 1, closed: true },
+      { type: "store.tx_meter", tx: 1, wh: n, timestamp: 0 },
+      { type: "timer.start", id: "t", ms: 1000 },
+    ]],
+  };
+  bus.spawn(logic);
+  bus.publish(rfid("A"));
+  // Written when the transition returned, before its relay command was even queued.
+  assert.deepEqual(written, ["store.tx_meter"]);
+  assert.deepEqual(seen, ["hw.rfid", "hw.set_relay", "store.tx_meter"]);
+  assert.equal(bus.snapshot("tx"), 1);
+  assert.equal(clock.pending, 1);
+  failing = true;
+  seen.length = 0;
+  bus.publish(rfid("B"));
+  // Not durable, not done: old state, no relay command, no timer, an error log.
+  assert.equal(bus.snapshot("tx"), 1);
+  assert.deepEqual(seen, ["hw.rfid", "log"]);
+  assert.equal(clock.pending, 1);
+});
+
+Deno.test("Bus answers a Central System request whose store write failed with a CALLERROR InternalError", () => {
+  const clock = new FakeClock(START);
+  const bus = new Bus({
+    clock,
+    config: () => viewOf(new Map()),
+    persist: () => {
+      throw new Error("disk full");
+    },
+  });
+  const seen: BusMessage[] = [];
+  bus.inspect((m) => seen.push(m));
+  bus.spawn(
+    recorder<MessageOf<"ocpp.request">>(
+      "res",
+      ["ocpp.request"],
+      (m) =>
+        m.type === "ocpp.request"
+          ? [
+            { type: "store.tx_meter", tx: 1, wh: 0, timestamp: 0 },
+            { type: "ocpp.reply", id: m.id, action: "ReserveNow", payload: { status: "Accepted" } },
+          ]
+          : [],
+      ["ReserveNow"],
+    ),
+  );
+  bus.publish(asRequest("r1", "ReserveNow", {
+    connectorId: 1,
+    expiryDate: "2026-01-01T01:00:00Z",
+    idTag: "TAG",
+    reservationId: 1,
+  }));
+  assert.deepEqual(seen.slice(2), [{
+    type: "ocpp.reply_error",
+    id: "r1",
+    code: "InternalError",
+    description: "cannot store the change",
+  }]);
+  assert.equal(seen.some((m) => m.type === "ocpp.reply"), false);
 });
 
 Deno.test("Bus gives transitions the clock's now and the current config at each delivery", () => {

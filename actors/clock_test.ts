@@ -100,8 +100,15 @@ Deno.test("systemClock.setTimeout() runs an over-long delay as a chain instead o
   assert.equal(short, true);
 });
 
-Deno.test("systemClock.clearTimeout() ignores a handle that is not one, as the platform does", () => {
-  systemClock.clearTimeout(undefined);
-  systemClock.clearTimeout(null);
-  systemClock.clearTimeout(42);
+Deno.test("systemClock.clearTimeout() ignores a handle that is not one, as the platform does", async () => {
+  const fired: string[] = [];
+  const done = Promise.withResolvers<void>();
+  // A platform timer: its number must not be mistaken for a systemClock handle.
+  const platform = setTimeout(() => fired.push("platform"), 0);
+  systemClock.setTimeout(() => (fired.push("clock"), done.resolve()), 1);
+  for (const bogus of [undefined, null, 42, "x", platform, {}]) {
+    assert.doesNotThrow(() => systemClock.clearTimeout(bogus));
+  }
+  await done.promise;
+  assert.deepEqual(fired, ["platform", "clock"]);
 });

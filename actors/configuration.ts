@@ -12,24 +12,34 @@
  * - Secret (write-only) keys are never read out: GetConfiguration lists them
  *   as unknown, and no log line carries their value (Security Whitepaper
  *   A01.FR.12). ChangeConfiguration may set them (A01.FR.02).
- * - ChangeConfiguration answers before its `config.write`, so the reply
- *   leaves before a new AuthorizationKey makes the connection restart.
+ * - ChangeConfiguration is answered only once its value is stored: the
+ *   actor emits `config.write` with the request, the shell writes it to
+ *   disk and answers `config.written`; the reply is Accepted (or
+ *   RebootRequired) when the write succeeded and Rejected when it failed.
+ *   `config.changed` follows the reply, so it leaves before a new
+ *   AuthorizationKey makes the connection restart.
  *
- * Receives: `ocpp.request` (GetConfiguration, ChangeConfiguration).
+ * Receives: `ocpp.request` (GetConfiguration, ChangeConfiguration), `config.written`.
  * Emits: `ocpp.reply`, `config.write`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { MessageOf } from "./messages.ts";
-import type { CsAction } from "../ocpp/types.ts";
-import { type ConfigView, type KeyDef, parseText, REGISTRY, toText } from "../config/registry.ts";
+import { type MessageOf, type OcppRequest, reply } from "./messages.ts";
+import type { CsAction, CsResponse } from "../ocpp/types.ts";
+import {
+  type AnyConfigView,
+  type KeyDef,
+  parseText,
+  REGISTRY,
+  toText,
+} from "../config/registry.ts";
 
 /** The configuration actor keeps no state: every answer comes from the registry and `ctx.config`. */
 export type ConfigurationState = Readonly<Record<string, never>>;
 
 /** Message types the configuration actor receives. */
-const RECEIVES = ["ocpp.request"] as const;
+const RECEIVES = ["ocpp.request", "config.written"] as const;
 
 /** Messages the configuration actor receives. */
 export type ConfigurationMsg = MessageOf<(typeof RECEIVES)[number]>;
@@ -56,7 +66,8 @@ function ocppKeys(defs: readonly KeyDef[]): ReadonlyMap<string, KeyDef> {
 }
 
 /** The current value of a key as OCPP text. */
-function valueText(def: KeyDef, config: ConfigView): string {
+/** The current value of a key as OCPP text (by the registry entry: any key). */
+function valueText(def: KeyDef, config: AnyConfigView): string {
   switch (def.kind) {
     case "integer":
       return toText(config.int(def.key));
@@ -67,26 +78,27 @@ function valueText(def: KeyDef, config: ConfigView): string {
   }
 }
 
-function keyValue(def: KeyDef, config: ConfigView) {
+function keyValue(def: KeyDef, config: AnyConfigView) {
   return { key: def.key, readonly: def.access !== "RW", value: valueText(def, config) };
 }
 
+/** An inbound OCPP request of one action. */
+type Request<A extends CsAction> = Extract<OcppRequest, { action: A }>;
+
+/** A ChangeConfiguration.conf status. */
+type Status = CsResponse<"ChangeConfiguration">["status"];
+
 function getConfiguration(
-  msg: ConfigurationMsg,
+  msg: Request<"GetConfiguration">,
   ctx: Ctx,
   defs: readonly KeyDef[],
 ): Effect[] {
-  const reply = (payload: Record<string, unknown>): Effect => ({
-    type: "ocpp.reply",
-    id: msg.id,
-    action: "GetConfiguration",
-    payload,
-  });
-  const requested = (msg.payload.key as readonly string[] | undefined) ?? [];
+  const answer = (payload: CsResponse<"GetConfiguration">) => reply(msg.id, msg.action, payload);
+  const requested = msg.payload.key ?? [];
   if (requested.length === 0) {
     // Section 5.8: an empty or missing key list asks for all configuration settings.
     const all = defs.filter((d) => !d.appOnly && d.access !== "W");
-    return [reply({ configurationKey: all.map((d) => keyValue(d, ctx.config)) })];
+    return [answer({ configurationKey: all.map((d) => keyValue(d, ctx.config)) })];
   }
   const effects: Effect[] = [];
   let keys = [...new Set(requested)];
@@ -116,22 +128,20 @@ function getConfiguration(
     if (def && def.access !== "W") known.push(keyValue(def, ctx.config));
     else unknown.push(key);
   }
-  effects.unshift(reply({
+  effects.unshift(answer({
     configurationKey: known,
     ...(unknown.length > 0 ? { unknownKey: unknown } : {}),
   }));
   return effects;
 }
 
-function changeConfiguration(msg: ConfigurationMsg, ctx: Ctx, defs: readonly KeyDef[]): Effect[] {
-  const key = String(msg.payload.key);
-  const text = String(msg.payload.value);
-  const answer = (status: string): Effect => ({
-    type: "ocpp.reply",
-    id: msg.id,
-    action: "ChangeConfiguration",
-    payload: { status },
-  });
+function changeConfiguration(
+  msg: Request<"ChangeConfiguration">,
+  ctx: Ctx,
+  defs: readonly KeyDef[],
+): Effect[] {
+  const { key, value: text } = msg.payload;
+  const answer = (status: Status) => reply(msg.id, msg.action, { status });
   const log = (level: "info" | "warn", line: string): Effect => ({
     type: "log",
     level,
@@ -177,20 +187,40 @@ function changeConfiguration(msg: ConfigurationMsg, ctx: Ctx, defs: readonly Key
     ];
   }
   const status = def.reboot ? "RebootRequired" : "Accepted";
-  const shown = def.secret ? "(value not logged)" : `to ${toText(parsed.value)}`;
-  // The write goes first: the runtime stores it on disk before the answer leaves,
-  // so an Accepted value is never lost (and a new AuthorizationKey still reaches
-  // the link only after the answer: config.changed is queued behind it).
-  return [
-    { type: "config.write", key: def.key, value: parsed.value },
-    answer(status),
-    log(
-      "info",
-      `Configuration key ${def.key} changed ${shown} by the Central System${
-        def.reboot ? "; takes effect after a reboot" : ""
-      }`,
-    ),
-  ];
+  // Only asked for here: the answer waits for config.written, so a value is
+  // Accepted only once it is on disk (and Rejected when it cannot be stored).
+  return [{
+    type: "config.write",
+    key: def.key,
+    value: parsed.value,
+    request: { id: msg.id, status },
+  }];
+}
+
+/** The answer to a ChangeConfiguration.req, once its value was stored or failed to be. */
+function written(msg: MessageOf<"config.written">, defs: readonly KeyDef[]): Effect[] {
+  if (!msg.request) return [];
+  const def = defs.find((d) => d.key === msg.key);
+  const shown = def?.secret ? "(value not logged)" : `to ${toText(msg.value)}`;
+  const id = msg.request.id;
+  const answer = (status: Status) => reply(id, "ChangeConfiguration", { status });
+  if (!msg.ok) {
+    return [answer("Rejected"), {
+      type: "log",
+      level: "error",
+      text: `Cannot change configuration key ${msg.key} ${shown}: cannot store it (${
+        def?.secret ? "reason not logged" : msg.reason ?? "write failed"
+      })`,
+    }];
+  }
+  const reboot = msg.request.status === "RebootRequired";
+  return [answer(msg.request.status), {
+    type: "log",
+    level: "info",
+    text: `Configuration key ${msg.key} changed ${shown} by the Central System${
+      reboot ? "; takes effect after a reboot" : ""
+    }`,
+  }];
 }
 
 /** The initial state. */
@@ -210,6 +240,7 @@ export function transitionConfiguration(
   ctx: Ctx,
   defs: readonly KeyDef[] = REGISTRY,
 ): [ConfigurationState, Effect[]] {
+  if (msg.type === "config.written") return [state, written(msg, defs)];
   if (msg.type !== "ocpp.request") return [state, []];
   switch (msg.action) {
     case "GetConfiguration":

@@ -8,16 +8,18 @@ import {
 } from "./configuration.ts";
 import { type KeyDef, REGISTRY, type Value, viewOf } from "../config/registry.ts";
 import { validatePayload } from "../ocpp/schema.ts";
+import { asRequest, reply } from "./messages.ts";
+import { type CsRequest, type CsResponse, json } from "../ocpp/types.ts";
 
 function ctxWith(entries: [string, Value][] = []): Ctx {
   return { now: 1_000, config: viewOf(new Map(entries)) };
 }
 
-function request(
-  action: "GetConfiguration" | "ChangeConfiguration",
-  payload: Record<string, unknown>,
-): ConfigurationMsg {
-  return { type: "ocpp.request", id: "m1", action, payload };
+function request<A extends "GetConfiguration" | "ChangeConfiguration">(
+  action: A,
+  payload: CsRequest<A>,
+): Extract<ConfigurationMsg, { type: "ocpp.request" }> {
+  return asRequest("m1", action, payload) as Extract<ConfigurationMsg, { type: "ocpp.request" }>;
 }
 
 function run(msg: ConfigurationMsg, ctx = ctxWith(), defs?: readonly KeyDef[]): Effect[] {
@@ -26,18 +28,43 @@ function run(msg: ConfigurationMsg, ctx = ctxWith(), defs?: readonly KeyDef[]): 
   return effects;
 }
 
+/**
+ * A ChangeConfiguration that asks for one write, then the shell's
+ * `config.written` (`ok`: stored or not): every effect of both steps.
+ */
+function change(
+  msg: ConfigurationMsg,
+  ctx = ctxWith(),
+  defs?: readonly KeyDef[],
+  ok = true,
+): Effect[] {
+  const first = run(msg, ctx, defs);
+  assert.equal(first.length, 1);
+  const write = first[0] as Extract<Effect, { type: "config.write" }>;
+  assert.equal(write.type, "config.write");
+  const written: ConfigurationMsg = {
+    type: "config.written",
+    key: write.key,
+    value: write.value,
+    ok,
+    ...(ok ? {} : { reason: "Read-only file system (os error 30)" }),
+    ...(write.request ? { request: write.request } : {}),
+  };
+  return [...first, ...run(written, ctx, defs)];
+}
+
 /** The payload of an `ocpp.reply` effect. */
 function payloadOf(effect: Effect | undefined): Record<string, unknown> {
-  assert.equal(effect?.type, "ocpp.reply");
-  return (effect as { payload: Record<string, unknown> }).payload;
+  assert.ok(effect?.type === "ocpp.reply", `an ocpp.reply, not ${effect?.type}`);
+  return json(effect.payload);
 }
 
-function getReply(payload: Record<string, unknown>): Effect {
-  return { type: "ocpp.reply", id: "m1", action: "GetConfiguration", payload };
+function getReply(payload: CsResponse<"GetConfiguration">): Effect {
+  return reply("m1", "GetConfiguration", payload);
 }
 
-function changeReply(status: string): Effect {
-  return { type: "ocpp.reply", id: "m1", action: "ChangeConfiguration", payload: { status } };
+function changeReply(status: CsResponse<"ChangeConfiguration">["status"]): Effect {
+  return reply("m1", "ChangeConfiguration", { status });
 }
 
 /** A small registry; its keys also exist in REGISTRY so `viewOf` can read them. */
@@ -247,8 +274,13 @@ Deno.test("transitionConfiguration() rejects an unsupported measurand (section 3
 
 Deno.test("transitionConfiguration() accepts a valid value and writes it parsed (TC_021)", () => {
   const msg = request("ChangeConfiguration", { key: "MeterValueSampleInterval", value: "15" });
-  assert.deepEqual(run(msg), [
-    { type: "config.write", key: "MeterValueSampleInterval", value: 15 },
+  assert.deepEqual(change(msg), [
+    {
+      type: "config.write",
+      key: "MeterValueSampleInterval",
+      value: 15,
+      request: { id: "m1", status: "Accepted" },
+    },
     changeReply("Accepted"),
     {
       type: "log",
@@ -271,8 +303,13 @@ Deno.test("transitionConfiguration() then reads back the changed value (TC_021)"
 
 Deno.test("transitionConfiguration() matches keys case-insensitively and writes the registry's spelling", () => {
   const msg = request("ChangeConfiguration", { key: "localauthorizeoffline", value: "FALSE" });
-  assert.deepEqual(run(msg), [
-    { type: "config.write", key: "LocalAuthorizeOffline", value: false },
+  assert.deepEqual(change(msg), [
+    {
+      type: "config.write",
+      key: "LocalAuthorizeOffline",
+      value: false,
+      request: { id: "m1", status: "Accepted" },
+    },
     changeReply("Accepted"),
     {
       type: "log",
@@ -284,8 +321,13 @@ Deno.test("transitionConfiguration() matches keys case-insensitively and writes 
 
 Deno.test("transitionConfiguration() answers RebootRequired for a reboot key and stores the value", () => {
   const msg = request("ChangeConfiguration", { key: "ResetRetries", value: "5" });
-  assert.deepEqual(run(msg, ctxWith(), DEFS), [
-    { type: "config.write", key: "ResetRetries", value: 5 },
+  assert.deepEqual(change(msg, ctxWith(), DEFS), [
+    {
+      type: "config.write",
+      key: "ResetRetries",
+      value: 5,
+      request: { id: "m1", status: "RebootRequired" },
+    },
     changeReply("RebootRequired"),
     {
       type: "log",
@@ -299,8 +341,13 @@ Deno.test("transitionConfiguration() answers RebootRequired for a reboot key and
 Deno.test("transitionConfiguration() accepts a new AuthorizationKey without logging it (Whitepaper A01)", () => {
   const secret = "00112233445566778899aabbccddeeff";
   const msg = request("ChangeConfiguration", { key: "AuthorizationKey", value: secret });
-  assert.deepEqual(run(msg), [
-    { type: "config.write", key: "AuthorizationKey", value: secret },
+  assert.deepEqual(change(msg), [
+    {
+      type: "config.write",
+      key: "AuthorizationKey",
+      value: secret,
+      request: { id: "m1", status: "Accepted" },
+    },
     changeReply("Accepted"),
     {
       type: "log",
@@ -352,12 +399,17 @@ Deno.test("transitionConfiguration() ignores a timer and an action it does not h
 
 Deno.test("configurationActor handles GetConfiguration and ChangeConfiguration from the registry", () => {
   assert.equal(configurationActor.name, "configuration");
-  assert.deepEqual(configurationActor.receives, ["ocpp.request"]);
+  assert.deepEqual(configurationActor.receives, ["ocpp.request", "config.written"]);
   assert.deepEqual(configurationActor.handles, ["GetConfiguration", "ChangeConfiguration"]);
   const ctx = ctxWith();
   const msg = request("ChangeConfiguration", { key: "HeartbeatInterval", value: "120" });
   const [, effects] = configurationActor.transition(configurationActor.initial(ctx), msg, ctx);
-  assert.deepEqual(effects[0], { type: "config.write", key: "HeartbeatInterval", value: 120 });
+  assert.deepEqual(effects, [{
+    type: "config.write",
+    key: "HeartbeatInterval",
+    value: 120,
+    request: { id: "m1", status: "Accepted" },
+  }]);
 });
 
 Deno.test("transitionConfiguration() replies satisfy the official response schemas", () => {
@@ -370,13 +422,49 @@ Deno.test("transitionConfiguration() replies satisfy the official response schem
   ];
   const replyOf = (effects: Effect[]) => effects.find((e) => e.type === "ocpp.reply");
   for (const msg of messages) {
-    const reply = replyOf(run(msg));
+    const effects = run(msg);
+    const reply = replyOf(effects[0]?.type === "config.write" ? change(msg) : effects);
+    assert.equal(msg.type, "ocpp.request");
+    if (msg.type !== "ocpp.request") continue;
     assert.equal(validatePayload(msg.action, "Response", payloadOf(reply)), undefined);
   }
-  const reboot = replyOf(run(
+  const reboot = replyOf(change(
     request("ChangeConfiguration", { key: "ResetRetries", value: "1" }),
     ctxWith(),
     DEFS,
   ));
   assert.equal(validatePayload("ChangeConfiguration", "Response", payloadOf(reboot)), undefined);
+});
+
+Deno.test("transitionConfiguration() answers only once the value is stored, Rejected when it cannot be", () => {
+  const msg = request("ChangeConfiguration", { key: "MeterValueSampleInterval", value: "15" });
+  // Nothing is answered before the shell says the value is on disk.
+  assert.deepEqual(run(msg), [{
+    type: "config.write",
+    key: "MeterValueSampleInterval",
+    value: 15,
+    request: { id: "m1", status: "Accepted" },
+  }]);
+  assert.deepEqual(change(msg, ctxWith(), undefined, false).slice(1), [
+    changeReply("Rejected"),
+    {
+      type: "log",
+      level: "error",
+      text: "Cannot change configuration key MeterValueSampleInterval to 15: cannot store it " +
+        "(Read-only file system (os error 30))",
+    },
+  ]);
+  // A secret is not logged, nor the reason (it could quote the value).
+  const key = request("ChangeConfiguration", {
+    key: "AuthorizationKey",
+    value: "00112233445566778899aabbccddeeff",
+  });
+  const failed = change(key, ctxWith(), undefined, false);
+  assert.deepEqual(failed[1], changeReply("Rejected"));
+  assert.equal(JSON.stringify(failed).includes("os error"), false);
+  // A write no request asked for (another actor's) is not answered.
+  assert.deepEqual(
+    run({ type: "config.written", key: "HeartbeatInterval", value: 60, ok: false, reason: "x" }),
+    [],
+  );
 });

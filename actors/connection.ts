@@ -71,7 +71,7 @@ export interface ConnectionState {
   readonly conn: number;
   /** Failed connection attempts since the last Accepted boot. */
   readonly failures: number;
-  /** Seed of the jitter generator (a pure LCG, so tests are repeatable). */
+  /** State of the jitter generator ({@link nextSeed}): the same seed replays the same delays. */
   readonly seed: number;
   /** Attempts in a row whose settings the backend refused (credentials, TLS), for the fallback. */
   readonly refusals: number;
@@ -109,15 +109,25 @@ function onTrial(ctx: Ctx): boolean {
       c.str("AuthorizationKey") !== c.str("FallbackAuthorizationKey"));
 }
 
-/** Backoff delay for the n-th failure (1-based), with +-25 % jitter from `seed`. */
+/**
+ * Backoff delay for the n-th failure (1-based), with +-25 % jitter from
+ * `seed` (a 32-bit state of {@link nextSeed}; its high 24 bits give the
+ * jitter, the LCG's good ones).
+ */
 export function backoffMs(failures: number, seed: number): number {
   const raw = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
-  const jitter = ((seed % 1000) / 1000 - 0.5) * 0.5; // -0.25 .. +0.25
+  const jitter = ((seed >>> 8) / 2 ** 24 - 0.5) * 0.5; // -0.25 .. +0.25
   return Math.round(raw * (1 + jitter));
 }
 
-function nextSeed(seed: number): number {
-  return (seed * 1103515245 + 12345) % 2147483648;
+/**
+ * The next state of the jitter generator: the LCG of Numerical Recipes,
+ * modulo 2^32 in exact 32-bit integer arithmetic (`Math.imul`), so it never
+ * leaves the safe integers and the same seed gives the same delays on every
+ * machine.
+ */
+export function nextSeed(seed: number): number {
+  return (Math.imul(seed >>> 0, 1664525) + 1013904223) >>> 0;
 }
 
 function enabled(ctx: Ctx): boolean {
@@ -231,14 +241,14 @@ function unverifiedTls(ctx: Ctx): string | undefined {
     : undefined;
 }
 
-/** The initial state. */
-export function initialConnection(ctx: Ctx): ConnectionState {
+/** The initial state; `seed` starts the jitter generator (the runtime's, printed at start). */
+export function initialConnection(ctx: Ctx, seed = 0): ConnectionState {
   return {
     phase: "disabled",
     since: ctx.now,
     conn: 0,
     failures: 0,
-    seed: ctx.now % 2147483648,
+    seed: seed >>> 0,
     refusals: 0,
   };
 }
@@ -374,11 +384,14 @@ export function transitionConnection(
 }
 
 /** The connection supervisor actor. */
-export function connectionActor(info: BootInfo): ActorLogic<ConnectionState, ConnectionMsg> {
+export function connectionActor(
+  info: BootInfo,
+  seed = 0,
+): ActorLogic<ConnectionState, ConnectionMsg> {
   return {
     name: "connection",
     receives: RECEIVES,
-    initial: initialConnection,
+    initial: (ctx) => initialConnection(ctx, seed),
     transition: (s, m, ctx) => transitionConnection(s, m, ctx, info),
   };
 }

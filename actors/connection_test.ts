@@ -11,6 +11,7 @@ import {
   type ConnectionState,
   endpointUrl,
   initialConnection,
+  nextSeed,
   transitionConnection,
 } from "./connection.ts";
 import { type Value, viewOf } from "../config/registry.ts";
@@ -37,7 +38,7 @@ function state(phase: ConnectionState["phase"], at: number, reason?: string): Ef
   return { type: "backend.state", state: phase, since: at, ...(reason ? { reason } : {}) };
 }
 
-function bootResult(status: string, interval: number): ConnectionMsg {
+function bootResult(status: "Accepted" | "Pending" | "Rejected", interval: number): ConnectionMsg {
   return {
     type: "ocpp.result",
     action: "BootNotification",
@@ -87,9 +88,13 @@ Deno.test("initialConnection() starts disabled with connection number 0", () => 
     since: NOW,
     conn: 0,
     failures: 0,
-    seed: NOW % 2147483648,
+    seed: 0,
     refusals: 0,
   });
+  assert.equal(initialConnection(ctx, 12345).seed, 12345);
+  // The seed does not come from the clock: two starts at different times back off alike.
+  const later: Ctx = { now: NOW + 1_234_567, config: viewOf(new Map()) };
+  assert.equal(initialConnection(later, 7).seed, initialConnection(ctx, 7).seed);
 });
 
 Deno.test("transitionConnection() stays disabled when BackendConnectionType is none", () => {
@@ -125,7 +130,7 @@ Deno.test("transitionConnection() connects on system.started with the identity a
     since: NOW,
     conn: 1,
     failures: 0,
-    seed: NOW % 2147483648,
+    seed: 0,
     refusals: 0,
   });
 });
@@ -364,16 +369,36 @@ Deno.test("transitionConnection() grows the backoff exponentially up to the cap 
   assert.ok(timer.ms >= BACKOFF_BASE_MS * 0.75 && timer.ms <= BACKOFF_BASE_MS * 1.25);
 });
 
+Deno.test("nextSeed() is the exact LCG modulo 2^32: no precision lost, replayable from any seed", () => {
+  // The reference in exact integer arithmetic.
+  const exact = (s: bigint) => (s * 1664525n + 1013904223n) % 2n ** 32n;
+  for (const start of [0, 1, 12345, 2 ** 31 - 1, 2 ** 32 - 1, Date.UTC(2026, 0, 1) % 2 ** 32]) {
+    let s = start;
+    let ref = BigInt(start);
+    for (let i = 0; i < 1_000; i++) {
+      s = nextSeed(s);
+      ref = exact(ref);
+      assert.ok(Number.isSafeInteger(s) && s >= 0 && s < 2 ** 32, String(s));
+      assert.equal(BigInt(s), ref, `step ${i} from ${start}`);
+    }
+  }
+  // The delays spread over the whole +-25 %: not stuck on a few values.
+  const delays = new Set<number>();
+  for (let s = 42, i = 0; i < 200; i++, s = nextSeed(s)) delays.add(backoffMs(1, s));
+  assert.ok(delays.size > 150, `${delays.size} distinct delays`);
+});
+
 Deno.test("backoffMs() doubles per failure, stays within +-25 % jitter and is capped", () => {
-  // seed % 1000 === 500 means no jitter.
+  // The high 24 bits at their middle (2^31) mean no jitter.
+  const middle = 2 ** 31;
   assert.deepEqual(
-    [1, 2, 3, 4, 8, 9, 10, 50].map((n) => backoffMs(n, 500)),
+    [1, 2, 3, 4, 8, 9, 10, 50].map((n) => backoffMs(n, middle)),
     [2_000, 4_000, 8_000, 16_000, 256_000, 300_000, 300_000, 300_000],
   );
-  assert.equal(backoffMs(0, 500), BACKOFF_BASE_MS);
+  assert.equal(backoffMs(0, middle), BACKOFF_BASE_MS);
   assert.equal(backoffMs(1, 0), 1_500);
-  assert.equal(backoffMs(1, 999), 2_499);
-  for (let seed = 0; seed < 5_000; seed += 7) {
+  assert.equal(backoffMs(1, 2 ** 32 - 1), 2_500);
+  for (let seed = 0, n = 0; n < 5_000; n++, seed = nextSeed(seed)) {
     for (const n of [1, 5, 20]) {
       const raw = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
       const ms = backoffMs(n, seed);

@@ -26,16 +26,31 @@
  * last status stands until the transaction ends, then Finishing carries the
  * same info (OCTT TC_005_1, TC_005_2).
  *
+ * Delivery: a status counts as reported (`reported`) only once its
+ * StatusNotification.req got a CALLRESULT. One that fails (timeout,
+ * CALLERROR) is sent again after {@link STATUS_RETRY_MS} with the status
+ * current then; one lost with the connection is covered by the full report
+ * after every accepted boot (the current status of every connector).
+ *
  * Receives hardware facts, `tx.*`, `sc.limit` (0 A: SuspendedEVSE, section
  * 7.7 "due to a smart charging restriction"), `backend.accepted`, `trigger`,
- * `reservation.changed`, `ocpp.request` (ChangeAvailability). Emits `ocpp.call`
+ * `reservation.changed`, `ocpp.request` (ChangeAvailability), `ocpp.result` /
+ * `ocpp.failed` (StatusNotification). Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { ChargePointErrorCode, ConnectorStatus, EvState, MessageOf } from "./messages.ts";
+import {
+  type ChargePointErrorCode,
+  type ConnectorStatus,
+  type EvState,
+  type MessageOf,
+  reply,
+} from "./messages.ts";
+import type { CsResponse } from "../ocpp/types.ts";
+import { inoperativeConnectors, operativeIn } from "../config/registry.ts";
 
 /** The `info` of statuses caused by an EV-side disconnect (section 4.9). */
 export const EV_DISCONNECTED_INFO = "EV side disconnected";
@@ -115,10 +130,16 @@ export function deriveStatus(i: StatusInputs): Derived {
 }
 
 interface Conn extends Omit<StatusInputs, "stopOnEvDisconnect"> {
-  /** What the last StatusNotification.req said. */
+  /** What the last StatusNotification.req queued said: the current status. */
+  readonly sent: ConnectorStatus | null;
+  readonly sentError: ChargePointErrorCode;
+  readonly sentInfo: string | null;
+  /** What the Central System confirmed (CALLRESULT) last: what it knows. */
   readonly reported: ConnectorStatus | null;
-  readonly reportedError: ChargePointErrorCode;
-  readonly reportedInfo: string | null;
+  /** The `ref` of the latest StatusNotification.req not answered yet. */
+  readonly inflight: string | null;
+  /** The latest StatusNotification.req failed: sent again when `retry:<id>` fires. */
+  readonly retry: boolean;
   /** A new status waiting to be stable for MinimumStatusDuration, since when. */
   readonly pending: { readonly d: Derived; readonly since: number } | null;
 }
@@ -130,7 +151,16 @@ export interface ConnectorStatusState {
   readonly inoperative: readonly number[];
   /** Availability changes waiting for a transaction to end (Scheduled). */
   readonly scheduled: readonly { readonly connectorId: number; readonly operative: boolean }[];
+  /** StatusNotification.req sent so far, for their `ref`s. */
+  readonly calls: number;
 }
+
+/**
+ * A StatusNotification.req that failed (timeout, CALLERROR) is sent again
+ * after this long, with the status current then. One that failed because
+ * the connection is down is sent again once the boot is accepted.
+ */
+export const STATUS_RETRY_MS = 30_000;
 
 /** Message types the connector status actor receives. */
 const RECEIVES = [
@@ -141,6 +171,7 @@ const RECEIVES = [
   "hw.fault",
   "hw.fault_cleared",
   "tx.authorized",
+  "tx.dropped",
   "tx.deauthorized",
   "tx.started",
   "tx.stopping",
@@ -150,6 +181,8 @@ const RECEIVES = [
   "trigger",
   "ocpp.request",
   "reservation.changed",
+  "ocpp.result",
+  "ocpp.failed",
 ] as const;
 
 /** Messages the actor receives. */
@@ -157,9 +190,7 @@ export type ConnectorStatusMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The initial state, availability read from InoperativeConnectors. */
 export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
-  const inoperative = ctx.config.str("InoperativeConnectors").split(",").filter(Boolean).map(
-    Number,
-  );
+  const inoperative = inoperativeConnectors(ctx.config);
   const n = ctx.config.int("NumberOfConnectors");
   const connectors = Array.from({ length: n + 1 }, (_, id): Conn => ({
     ev: "A",
@@ -171,22 +202,38 @@ export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
     locked: false,
     finishing: false,
     finishInfo: null,
-    operative: !inoperative.includes(0) && !inoperative.includes(id),
+    operative: operativeIn(inoperative, id),
+    sent: null,
+    sentError: "NoError",
+    sentInfo: null,
     reported: null,
-    reportedError: "NoError",
-    reportedInfo: null,
+    inflight: null,
+    retry: false,
     pending: null,
   }));
-  return { connectors, inoperative, scheduled: [] };
+  return { connectors, inoperative, scheduled: [], calls: 0 };
+}
+
+/** The connector a StatusNotification `ref` (`status:<connectorId>:<n>`) belongs to. */
+function refConnector(ref: string | undefined): number | undefined {
+  const m = /^status:(\d+):\d+$/.exec(ref ?? "");
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Most characters of StatusNotification.req `info` (CiString50Type). */
 const INFO_MAX = 50;
 
-function statusCall(id: number, d: Derived, status: ConnectorStatus, now: number): Effect {
+function statusCall(
+  id: number,
+  d: Derived,
+  status: ConnectorStatus,
+  now: number,
+  ref: string,
+): Effect {
   return {
     type: "ocpp.call",
     action: "StatusNotification",
+    ref,
     payload: {
       connectorId: id,
       errorCode: d.errorCode,
@@ -214,7 +261,7 @@ export function transitionConnectorStatus(
   ctx: Ctx,
 ): [ConnectorStatusState, Effect[]] {
   const conns = [...state.connectors];
-  let { inoperative, scheduled } = state;
+  let { inoperative, scheduled, calls } = state;
   const effects: Effect[] = [];
   const set = (id: number, p: Partial<Conn>) => {
     if (conns[id]) conns[id] = { ...conns[id]!, ...p };
@@ -232,7 +279,7 @@ export function transitionConnectorStatus(
       value: inoperative.join(","),
     });
     for (let id = 0; id <= n; id++) {
-      const op = !inoperative.includes(0) && !inoperative.includes(id);
+      const op = operativeIn(inoperative, id);
       if (op !== conns[id]!.operative) {
         set(id, { operative: op });
         if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
@@ -282,9 +329,11 @@ export function transitionConnectorStatus(
     case "tx.authorized":
       set(msg.connectorId, { tx: "authorized", finishing: false, finishInfo: null });
       break;
-    case "tx.deauthorized":
+    case "tx.dropped":
       if (conns[msg.connectorId]?.tx === "authorized") set(msg.connectorId, { tx: "none" });
-      else if (conns[msg.connectorId]?.tx === "active") {
+      break;
+    case "tx.deauthorized":
+      if (conns[msg.connectorId]?.tx === "active") {
         set(msg.connectorId, { evseSuspended: true });
       }
       break;
@@ -333,17 +382,12 @@ export function transitionConnectorStatus(
       break;
     case "ocpp.request": {
       if (msg.action !== "ChangeAvailability") break;
-      const id = msg.payload.connectorId as number;
+      const id = msg.payload.connectorId;
       const operative = msg.payload.type === "Operative";
-      const reply = (status: string) =>
-        effects.push({
-          type: "ocpp.reply",
-          id: msg.id,
-          action: "ChangeAvailability",
-          payload: { status },
-        });
+      const answer = (status: CsResponse<"ChangeAvailability">["status"]) =>
+        effects.push(reply(msg.id, msg.action, { status }));
       if (!conns[id]) {
-        reply("Rejected");
+        answer("Rejected");
         break;
       }
       const busy = conns.some((c, cid) =>
@@ -353,12 +397,34 @@ export function transitionConnectorStatus(
       if (busy && !operative) {
         // Section 5.2: a running transaction makes the change Scheduled until it ends.
         scheduled = [...scheduled, { connectorId: id, operative }];
-        reply("Scheduled");
+        answer("Scheduled");
       } else {
         // Stored before the answer leaves: an Accepted change survives a power cut (section 5.2).
         applyAvailability(id, operative);
-        reply("Accepted");
+        answer("Accepted");
       }
+      break;
+    }
+    case "ocpp.result": {
+      // Reported only now: the Central System has it (section 4.9).
+      const id = refConnector(msg.ref);
+      const c = id === undefined ? undefined : conns[id];
+      if (msg.action !== "StatusNotification" || !c) break;
+      set(id!, {
+        reported: msg.request.status as ConnectorStatus,
+        ...(c.inflight === msg.ref ? { inflight: null } : {}),
+      });
+      break;
+    }
+    case "ocpp.failed": {
+      const id = refConnector(msg.ref);
+      const c = id === undefined ? undefined : conns[id];
+      // An older report that a newer one replaced needs no retry.
+      if (msg.action !== "StatusNotification" || !c || c.inflight !== msg.ref) break;
+      // Offline: backend.accepted sends every current status after the reconnect.
+      const retry = msg.code !== "Offline";
+      set(id!, { inflight: null, retry });
+      if (retry) effects.push({ type: "timer.start", id: `retry:${id}`, ms: STATUS_RETRY_MS });
       break;
     }
     case "reservation.changed":
@@ -368,6 +434,10 @@ export function transitionConnectorStatus(
       break;
     case "timer.fired":
       if (msg.id.startsWith("settle:")) set(Number(msg.id.slice(7)), { settling: false });
+      if (msg.id.startsWith("retry:")) {
+        const id = Number(msg.id.slice(6));
+        if (conns[id]?.retry) resendAll = [id];
+      }
       break;
   }
 
@@ -386,15 +456,15 @@ export function transitionConnectorStatus(
     });
     // A transient state keeps the last status, as it was.
     const d: Derived = derived.status !== undefined ? derived : c.pending?.d ?? {
-      status: c.reported ?? undefined,
-      errorCode: c.reportedError,
-      ...(c.reportedInfo !== null ? { info: c.reportedInfo } : {}),
+      status: c.sent ?? undefined,
+      errorCode: c.sentError,
+      ...(c.sentInfo !== null ? { info: c.sentInfo } : {}),
     };
     const status = d.status;
     if (status === undefined) continue;
     const resend = resendAll.includes(id);
-    const changed = status !== c.reported || d.errorCode !== c.reportedError;
-    if (!changed && (d.info ?? null) === c.reportedInfo && !resend) {
+    const changed = status !== c.sent || d.errorCode !== c.sentError;
+    if (!changed && (d.info ?? null) === c.sentInfo && !resend) {
       if (c.pending) set(id, { pending: null });
       continue;
     }
@@ -407,18 +477,21 @@ export function transitionConnectorStatus(
       }
       if (ctx.now - c.pending.since < minMs) continue;
     }
+    const ref = `status:${id}:${++calls}`;
     set(id, {
-      reported: status,
-      reportedError: d.errorCode,
-      reportedInfo: d.info ?? null,
+      sent: status,
+      sentError: d.errorCode,
+      sentInfo: d.info ?? null,
       pending: null,
+      inflight: ref,
+      retry: false,
     });
-    effects.push(statusCall(id, d, status, ctx.now));
+    effects.push(statusCall(id, d, status, ctx.now, ref));
     if (changed) {
       effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });
     }
   }
-  return [{ connectors: conns, inoperative, scheduled }, effects];
+  return [{ connectors: conns, inoperative, scheduled, calls }, effects];
 }
 
 /** The connector status actor. */

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect, TimerFired } from "./bus.ts";
-import type { ChargePointErrorCode, ConnectorStatus, EvState, StopReason } from "./messages.ts";
+import {
+  type ChargePointErrorCode,
+  type ConnectorStatus,
+  type EvState,
+  reply,
+  type StopReason,
+} from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import {
   type ConnectorStatusMsg,
@@ -14,6 +20,7 @@ import {
   deriveStatus,
   EV_RESPONSE_MS,
   initialConnectorStatus,
+  STATUS_RETRY_MS,
   type StatusInputs,
   transitionConnectorStatus,
 } from "./connector_status.ts";
@@ -31,7 +38,14 @@ function run(
 ): [ConnectorStatusState, Effect[]] {
   let effects: Effect[] = [];
   for (const m of msgs) [state, effects] = transitionConnectorStatus(state, m, c);
-  return [state, effects];
+  return [state, effects.map(withoutRef)];
+}
+
+/** A StatusNotification CALL without its `ref` (checked by the delivery tests below). */
+function withoutRef(e: Effect): Effect {
+  if (e.type !== "ocpp.call" || e.action !== "StatusNotification") return e;
+  const { ref: _, ...rest } = e;
+  return rest;
 }
 
 /** The statuses a run reported, per StatusNotification.req, as `id:status[:errorCode][:info]`. */
@@ -226,7 +240,7 @@ Deno.test("transitionConnectorStatus() reports Faulted ConnectorLockFailure and 
     reported(state, [
       ev("B"),
       { type: "hw.locked", connectorId: 1, ok: false },
-      { type: "tx.deauthorized", connectorId: 1 },
+      { type: "tx.dropped", connectorId: 1 },
       fault("ConnectorLockFailure"),
       ev("A"),
     ]),
@@ -234,11 +248,32 @@ Deno.test("transitionConnectorStatus() reports Faulted ConnectorLockFailure and 
   );
 });
 
-Deno.test("transitionConnectorStatus() goes back to Available when an authorization without cable ends (OCTT TC_004_2)", () => {
+Deno.test("transitionConnectorStatus(): tx.dropped ends a pending session, tx.deauthorized suspends a running one (one message per meaning)", () => {
+  // A refusal of a transaction that is not running changes nothing (it used to end the session).
   assert.deepEqual(
     reported(booted(), [
       { type: "tx.authorized", connectorId: 1, idTag: "TAG" },
       { type: "tx.deauthorized", connectorId: 1 },
+    ]),
+    ["1:Preparing"],
+  );
+  const [charging] = run(booted(), [
+    ev("C"),
+    { type: "tx.started", connectorId: 1, idTag: "TAG", meterStartWh: 0, timestamp: T0 },
+    { type: "hw.relay", connectorId: 1, closed: true },
+  ]);
+  assert.deepEqual(reported(charging, [{ type: "tx.deauthorized", connectorId: 1 }]), [
+    "1:SuspendedEVSE",
+  ]);
+  // tx.dropped of a running transaction is not a thing: nothing changes.
+  assert.deepEqual(reported(charging, [{ type: "tx.dropped", connectorId: 1 }]), []);
+});
+
+Deno.test("transitionConnectorStatus() goes back to Available when an authorization without cable ends (OCTT TC_004_2)", () => {
+  assert.deepEqual(
+    reported(booted(), [
+      { type: "tx.authorized", connectorId: 1, idTag: "TAG" },
+      { type: "tx.dropped", connectorId: 1 },
     ]),
     ["1:Preparing", "1:Available"],
   );
@@ -269,12 +304,8 @@ const changeAvailability = (connectorId: number, type: "Operative" | "Inoperativ
     action: "ChangeAvailability",
     payload: { connectorId, type },
   }) as const;
-const answer = (status: string): Effect => ({
-  type: "ocpp.reply",
-  id: "a1",
-  action: "ChangeAvailability",
-  payload: { status },
-});
+const answer = (status: "Accepted" | "Rejected" | "Scheduled"): Effect =>
+  reply("a1", "ChangeAvailability", { status });
 const sn = (connectorId: number, status: ConnectorStatus, atMs = 0): Effect => ({
   type: "ocpp.call",
   action: "StatusNotification",
@@ -367,7 +398,7 @@ Deno.test("transitionConnectorStatus() reports a status only once it lasted Mini
   assert.deepEqual(effects, []);
   [state, effects] = run(state, [{ type: "timer.fired", id: "stable:1" }], later(21_000));
   assert.deepEqual(effects, []);
-  assert.equal(state.connectors[1]!.reported, "Preparing");
+  assert.equal(state.connectors[1]!.sent, "Preparing");
 });
 
 Deno.test("deriveStatus() reports SuspendedEVSE at once when the Charge Point withdrew the energy", () => {
@@ -382,6 +413,111 @@ Deno.test("deriveStatus() reports SuspendedEVSE at once when the Charge Point wi
   assert.equal(deriveStatus({ ...active, evseSuspended: true }).status, "SuspendedEVSE");
   const unplugged = { ...active, ev: "A" as const, stopOnEvDisconnect: false, evseSuspended: true };
   assert.equal(deriveStatus(unplugged).status, "SuspendedEV");
+});
+
+// --- Delivery: reported only on the CALLRESULT, retried on failure, re-sent after a reconnect ---
+
+/** The StatusNotification CALLs among `effects`, with their refs. */
+function calls(effects: readonly Effect[]) {
+  return effects.flatMap((e) =>
+    e.type === "ocpp.call" && e.action === "StatusNotification"
+      ? [{ ref: e.ref!, payload: e.payload }]
+      : []
+  );
+}
+
+/** booted(), with every boot report answered by the Central System. */
+function confirmed(): ConnectorStatusState {
+  let [state, effects] = transitionConnectorStatus(
+    initialConnectorStatus(ctx()),
+    { type: "backend.accepted", currentTime: "" },
+    ctx(),
+  );
+  assert.deepEqual(state.connectors.map((c) => c.reported), [null, null]);
+  for (const call of calls(effects)) {
+    [state, effects] = transitionConnectorStatus(state, {
+      type: "ocpp.result",
+      action: "StatusNotification",
+      ref: call.ref,
+      request: call.payload,
+      payload: {},
+    }, ctx());
+  }
+  return state;
+}
+
+Deno.test("transitionConnectorStatus() records a status as reported only on its CALLRESULT", () => {
+  let [state, effects] = transitionConnectorStatus(confirmed(), ev("B"), ctx());
+  const [call] = calls(effects);
+  assert.equal(call!.payload.status, "Preparing");
+  assert.equal(state.connectors[1]!.sent, "Preparing");
+  // Queued is not reported: the Central System still knows Available.
+  assert.equal(state.connectors[1]!.reported, "Available");
+  [state, effects] = transitionConnectorStatus(state, {
+    type: "ocpp.result",
+    action: "StatusNotification",
+    ref: call!.ref,
+    request: call!.payload,
+    payload: {},
+  }, ctx());
+  assert.deepEqual(effects, []);
+  assert.equal(state.connectors[1]!.reported, "Preparing");
+  assert.equal(state.connectors[1]!.inflight, null);
+});
+
+Deno.test("transitionConnectorStatus() sends the current status again after STATUS_RETRY_MS when a StatusNotification fails", () => {
+  let [state, effects] = transitionConnectorStatus(confirmed(), ev("B"), ctx());
+  const [call] = calls(effects);
+  const failure = (ref: string, code: "Timeout" | "Offline" | "InternalError") => ({
+    type: "ocpp.failed" as const,
+    action: "StatusNotification" as const,
+    ref,
+    request: call!.payload,
+    code,
+    description: "no answer",
+  });
+  [state, effects] = transitionConnectorStatus(state, failure(call!.ref, "Timeout"), ctx());
+  assert.deepEqual(effects, [{ type: "timer.start", id: "retry:1", ms: STATUS_RETRY_MS }]);
+  assert.equal(state.connectors[1]!.reported, "Available");
+  // The retry sends the status current then, under a new ref.
+  [state, effects] = transitionConnectorStatus(
+    state,
+    { type: "timer.fired", id: "retry:1" },
+    ctx(),
+  );
+  const [again] = calls(effects);
+  assert.equal(again!.payload.status, "Preparing");
+  assert.notEqual(again!.ref, call!.ref);
+  // A CALLERROR is retried the same way; a failure of an older, replaced report is not.
+  [state, effects] = transitionConnectorStatus(state, failure(call!.ref, "InternalError"), ctx());
+  assert.deepEqual(effects, []);
+  [state, effects] = transitionConnectorStatus(state, failure(again!.ref, "InternalError"), ctx());
+  assert.deepEqual(effects, [{ type: "timer.start", id: "retry:1", ms: STATUS_RETRY_MS }]);
+  // Offline: no timer; the report after the next accepted boot covers it.
+  [state, effects] = transitionConnectorStatus(
+    state,
+    { type: "timer.fired", id: "retry:1" },
+    ctx(),
+  );
+  const [third] = calls(effects);
+  [state, effects] = transitionConnectorStatus(state, failure(third!.ref, "Offline"), ctx());
+  assert.deepEqual(effects, []);
+  [state, effects] = transitionConnectorStatus(
+    state,
+    { type: "backend.accepted", currentTime: "" },
+    ctx(),
+  );
+  assert.deepEqual(calls(effects).map((c) => [c.payload.connectorId, c.payload.status]), [
+    [0, "Available"],
+    [1, "Preparing"],
+  ]);
+  // A retry timer that fires after a newer report went out sends nothing more.
+  [state, effects] = transitionConnectorStatus(
+    state,
+    { type: "timer.fired", id: "retry:1" },
+    ctx(),
+  );
+  assert.deepEqual(effects, []);
 });
 
 Deno.test("transitionConnectorStatus() reports Reserved while a reservation holds the connector (section 4.9 A7, G1, G2)", () => {
@@ -406,7 +542,7 @@ Deno.test("transitionConnectorStatus() reports Reserved while a reservation hold
     reported(s0, [
       hold(1),
       { type: "tx.authorized", connectorId: 1, idTag: "RES" },
-      { type: "tx.deauthorized", connectorId: 1 },
+      { type: "tx.dropped", connectorId: 1 },
       hold(),
     ]),
     ["1:Reserved", "1:Preparing", "1:Reserved", "1:Available"],

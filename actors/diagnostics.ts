@@ -25,7 +25,7 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { DiagnosticsStatus, MessageOf } from "./messages.ts";
+import { type DiagnosticsStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 import { emptyOutbox, flush, push, settle, type StatusOutbox } from "./_status_outbox.ts";
 
@@ -108,12 +108,7 @@ function getDiagnostics(
   if (s.job) {
     return [s, [
       // No fileName: no new file will be uploaded (section 6.26).
-      {
-        type: "ocpp.reply",
-        id: msg.id,
-        action: msg.action,
-        payload: {} satisfies V16.GetDiagnosticsResponse,
-      },
+      reply(msg.id, "GetDiagnostics", {}),
       {
         type: "log",
         level: "warn",
@@ -131,8 +126,7 @@ function getDiagnostics(
     ...(startTime !== undefined ? { startTime } : {}),
     ...(stopTime !== undefined ? { stopTime } : {}),
   };
-  const payload = { fileName: job.fileName } satisfies V16.GetDiagnosticsResponse;
-  const effects: Effect[] = [{ type: "ocpp.reply", id: msg.id, action: msg.action, payload }];
+  const effects: Effect[] = [reply(msg.id, "GetDiagnostics", { fileName: job.fileName })];
   const outbox = push(s.outbox, "Uploading", s.online, ACTION, PREFIX, effects);
   effects.push(upload(job, 1));
   return [{ ...s, job, attempt: 1, outbox }, effects];

@@ -9,6 +9,7 @@ import {
 } from "./diagnostics.ts";
 import { viewOf } from "../config/registry.ts";
 import { validatePayload } from "../ocpp/schema.ts";
+import { json } from "../ocpp/types.ts";
 
 const T0 = Date.parse("2026-12-01T10:00:00.123Z");
 const ctx = (): Ctx => ({ now: T0, config: viewOf(new Map([["ChargePointId", "WB 1/x"]])) });
@@ -34,7 +35,7 @@ const get = (payload: Record<string, unknown> = {}): DiagnosticsMsg => ({
   payload: { location: "ftp://host/dir/", ...payload },
 });
 const statuses = (effects: Effect[]) =>
-  effects.flatMap((e) => e.type === "ocpp.call" ? [String(e.payload.status)] : []);
+  effects.flatMap((e) => e.type === "ocpp.call" ? [String(json(e.payload).status)] : []);
 const uploads = (effects: Effect[]) => effects.filter((e) => e.type === "diag.upload");
 const fail: DiagnosticsMsg = { type: "diag.upload_failed", reason: "550" };
 const retry: TimerFired = { type: "timer.fired", id: "retry" };

@@ -35,7 +35,7 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { FirmwareStatus, MessageOf } from "./messages.ts";
+import { type FirmwareStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 import { emptyOutbox, flush, push, settle, type StatusOutbox, unsent } from "./_status_outbox.ts";
 
@@ -175,14 +175,13 @@ function updateFirmware(
   msg: MessageOf<"ocpp.request">,
   ctx: Ctx,
 ): [FirmwareState, Effect[]] {
-  const conf = {} satisfies V16.UpdateFirmwareResponse;
-  const reply: Effect = { type: "ocpp.reply", id: msg.id, action: msg.action, payload: conf };
+  const answer: Effect = reply(msg.id, "UpdateFirmware", {});
   // Validated against the schema by the rpc actor.
   const p = msg.payload as unknown as V16.UpdateFirmwareRequest;
   if (s.update.phase !== "idle" && s.update.phase !== "waiting") {
     // UpdateFirmware.conf has no status: answer, keep the running update, say why.
     return [s, [
-      reply,
+      answer,
       log("warn", `UpdateFirmware ${p.location} ignored: an update is ${s.update.phase}`),
     ]];
   }
@@ -194,7 +193,7 @@ function updateFirmware(
     retryIntervalS: Math.max(0, Math.floor(p.retryInterval ?? DEFAULT_RETRY_INTERVAL_S)),
     previous: s.running,
   };
-  const effects: Effect[] = [reply];
+  const effects: Effect[] = [answer];
   const wait = job.retrieveAt - ctx.now;
   if (wait > 0) {
     effects.push(

@@ -59,7 +59,7 @@ const result = (ref: string): FirmwareMsg => ({
   type: "ocpp.result",
   action: "FirmwareStatusNotification",
   payload: {},
-  request: {},
+  request: { status: "Downloading" },
   ref,
 });
 
@@ -253,7 +253,7 @@ Deno.test("transitionFirmware() keeps statuses while offline and sends them in o
     type: "ocpp.failed",
     action: "FirmwareStatusNotification",
     ref: "fw-2",
-    request: {},
+    request: { status: "Downloading" },
     code: "Offline",
     description: "",
   };

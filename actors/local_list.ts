@@ -28,6 +28,7 @@
  */
 import type { ConfigView } from "../config/registry.ts";
 import type { AuthChange, AuthEntry, IdTagInfo } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import { idKey, type LocalList } from "./auth_decision.ts";
 
 /** An empty list: version 0 (section 5.10). */
@@ -74,7 +75,7 @@ interface RawEntry {
  */
 export function applySendLocalList(
   list: LocalList,
-  payload: Record<string, unknown>,
+  payload: V16.SendLocalListRequest,
   config: ConfigView,
 ): ListUpdate {
   if (!listManaged(config)) {

@@ -13,6 +13,7 @@ import {
   type ListUpdate,
   reportedVersion,
 } from "./local_list.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 
 const config = (values: Record<string, Value> = {}) => viewOf(new Map(Object.entries(values)));
 
@@ -21,13 +22,14 @@ function accepted(u: ListUpdate): LocalList {
   return (u as Extract<ListUpdate, { status: "Accepted" }>).list;
 }
 
-const ok = { status: "Accepted" };
-const full = (listVersion: number, list?: unknown[]) => ({
+const ok = { status: "Accepted" } as const;
+type Entries = NonNullable<CsRequest<"SendLocalList">["localAuthorizationList"]>;
+const full = (listVersion: number, list?: Entries): CsRequest<"SendLocalList"> => ({
   listVersion,
   updateType: "Full",
   ...(list ? { localAuthorizationList: list } : {}),
 });
-const diff = (listVersion: number, list: unknown[]) => ({
+const diff = (listVersion: number, list: Entries): CsRequest<"SendLocalList"> => ({
   listVersion,
   updateType: "Differential",
   localAuthorizationList: list,
@@ -113,7 +115,7 @@ Deno.test("applySendLocalList() Differential adds, updates and removes (7.1), an
 });
 
 Deno.test("applySendLocalList() answers Failed and changes nothing for invalid updates", () => {
-  const cases: [string, Record<string, unknown>, Record<string, Value>][] = [
+  const cases: [string, CsRequest<"SendLocalList">, Record<string, Value>][] = [
     ["listVersion 0 (errata 3.52)", full(0, []), {}],
     ["listVersion -1 (errata 3.52)", diff(-1, []), {}],
     [

@@ -25,7 +25,19 @@ import type { ReservationMessage } from "./_messages_reservation.ts";
 import type { ScMessage } from "./_messages_sc.ts";
 
 export type { ChargePointErrorCode, EvState, HwMessage } from "./_messages_hw.ts";
-export type { BackendMessage, BackendState, OcppMessage, WsMessage } from "./_messages_link.ts";
+export type {
+  BackendMessage,
+  BackendState,
+  CallPayload,
+  OcppCall,
+  OcppFailed,
+  OcppMessage,
+  OcppReply,
+  OcppRequest,
+  OcppResult,
+  WsMessage,
+} from "./_messages_link.ts";
+export { asFailed, asRequest, asResult, call, reply } from "./_messages_link.ts";
 export type {
   AuthChange,
   AuthEntry,

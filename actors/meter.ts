@@ -35,8 +35,18 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
-import type { Payload } from "../ocpp/types.ts";
+import type { CpRequest } from "../ocpp/types.ts";
+import type { StrKey } from "../config/registry.ts";
 import { DEFAULT_PHASES, LINE_VOLTAGE } from "./composite_schedule.ts";
+
+/** A measurand of MeterValues.req (section 7.31). */
+type Measurand = NonNullable<
+  CpRequest<"MeterValues">["meterValue"][number]["sampledValue"][number]["measurand"]
+>;
+/** A unit of measure of MeterValues.req (section 7.45). */
+type Unit = NonNullable<
+  CpRequest<"MeterValues">["meterValue"][number]["sampledValue"][number]["unit"]
+>;
 
 /** A running transaction's reading is journaled at least this often while the register moves. */
 export const METER_JOURNAL_MS = 60_000;
@@ -82,7 +92,7 @@ type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
 function sample(
   m: string,
   c: Pick<MeterConnector, "wh" | "w" | "offeredA">,
-): { value: string; unit: string } {
+): { value: string; unit: Unit } {
   const offered = c.offeredA ?? 0;
   switch (m) {
     case "Power.Active.Import":
@@ -103,12 +113,14 @@ export function meterValues(
   measurands: readonly string[],
   context: Context,
   now: number,
-): Payload {
+): CpRequest<"MeterValues"> {
   const sampledValue = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).map((
     m,
   ) => {
     const { value, unit } = sample(m, c);
-    return { value, context, format: "Raw", measurand: m, location: "Outlet", unit };
+    // The registry accepts only measurands this meter has (section 3.16.4).
+    const measurand = m as Measurand;
+    return { value, context, format: "Raw" as const, measurand, location: "Outlet" as const, unit };
   });
   return {
     connectorId,
@@ -117,7 +129,7 @@ export function meterValues(
   };
 }
 
-function list(ctx: Ctx, key: string): string[] {
+function list(ctx: Ctx, key: StrKey): string[] {
   return ctx.config.str(key).split(",").map((s) => s.trim()).filter(Boolean);
 }
 
@@ -160,7 +172,7 @@ export function transitionMeter(
     effects.push({ type: "store.tx_meter", tx: c.tx, wh: Math.floor(c.wh), timestamp: ctx.now });
     patch(id, { journaledAt: ctx.now });
   };
-  const send = (id: number, context: Context, key: string) => {
+  const send = (id: number, context: Context, key: StrKey) => {
     const c = connectors[id - 1]!;
     journal(id);
     // A transaction's values carry its local number; the rpc actor adds the transactionId.

@@ -14,6 +14,7 @@ import {
   meterValues,
   transitionMeter,
 } from "./meter.ts";
+import type { CpRequest } from "../ocpp/types.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 
@@ -45,7 +46,13 @@ const started = (connectorId = 1): MeterMsg => ({
   timestamp: T0,
 });
 const confirmed: MeterMsg = { type: "tx.confirmed", connectorId: 1, transactionId: 7 };
-const sv = (value: string, context: string, measurand: string, unit: string) => ({
+type SampledValue = CpRequest<"MeterValues">["meterValue"][number]["sampledValue"][number];
+const sv = (
+  value: string,
+  context: NonNullable<SampledValue["context"]>,
+  measurand: NonNullable<SampledValue["measurand"]>,
+  unit: NonNullable<SampledValue["unit"]>,
+): SampledValue => ({
   value,
   context,
   format: "Raw",
@@ -53,7 +60,7 @@ const sv = (value: string, context: string, measurand: string, unit: string) => 
   location: "Outlet",
   unit,
 });
-const call = (payload: Record<string, unknown>): Effect => ({
+const call = (payload: CpRequest<"MeterValues">): Effect => ({
   type: "ocpp.call",
   action: "MeterValues",
   payload,

@@ -1,7 +1,8 @@
 /**
  * The relay actor: the contactor is closed only while a transaction runs on
  * the connector, the EV is connected (IEC 61851 state B or C) and the
- * connector is not faulted. Everything else opens it.
+ * connector is not faulted, nor the whole charge point (a fault of connector
+ * 0, OCPP 1.6 section 4.9). Everything else opens it.
  *
  * A transaction whose idTag the Central System did not accept, with
  * StopTransactionOnInvalidId false, gets no more energy (`tx.deauthorized`,
@@ -25,6 +26,8 @@ export interface RelayConnector {
   readonly energize: boolean;
   readonly ev: EvState;
   readonly faulted: boolean;
+  /** The whole charge point (connector 0) is faulted (section 4.9). */
+  readonly cpFaulted?: boolean;
   /** What was last commanded. */
   readonly closed: boolean;
   /** Energy register, Wh. */
@@ -69,7 +72,7 @@ export function initialRelay(ctx: Ctx): RelayState {
 
 /** Whether the contactor of a connector should be closed. */
 export function shouldClose(c: RelayConnector): boolean {
-  return c.energize && !c.faulted && (c.ev === "B" || c.ev === "C");
+  return c.energize && !c.faulted && !c.cpFaulted && (c.ev === "B" || c.ev === "C");
 }
 
 function withoutLimit(c: RelayConnector): RelayConnector {
@@ -82,8 +85,20 @@ export function transitionRelay(
   state: RelayState,
   msg: RelayMsg | TimerFired,
   ctx: Ctx,
+  chargePoint = false,
 ): [RelayState, Effect[]] {
   if (msg.type === "timer.fired") return [state, []];
+  if ((msg.type === "hw.fault" || msg.type === "hw.fault_cleared") && msg.connectorId === 0) {
+    // The whole charge point (section 4.9): every contactor follows.
+    let next = state;
+    const effects: Effect[] = [];
+    for (let i = 0; i < state.connectors.length; i++) {
+      const [s, e] = transitionRelay(next, { ...msg, connectorId: i + 1 }, ctx, true);
+      next = s;
+      effects.push(...e);
+    }
+    return [next, effects];
+  }
   const id = msg.connectorId;
   const old = state.connectors[id - 1];
   if (!old) return [state, []];
@@ -114,10 +129,10 @@ export function transitionRelay(
       c = { ...c, ev: msg.state };
       break;
     case "hw.fault":
-      c = { ...c, faulted: true };
+      c = chargePoint ? { ...c, cpFaulted: true } : { ...c, faulted: true };
       break;
     case "hw.fault_cleared":
-      c = { ...c, faulted: false };
+      c = chargePoint ? { ...c, cpFaulted: false } : { ...c, faulted: false };
       break;
   }
   const effects: Effect[] = [];
@@ -137,5 +152,5 @@ export const relayActor: ActorLogic<RelayState, RelayMsg> = {
   name: "relay",
   receives: RECEIVES,
   initial: initialRelay,
-  transition: transitionRelay,
+  transition: (s, m, ctx) => transitionRelay(s, m, ctx),
 };

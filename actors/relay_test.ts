@@ -91,6 +91,27 @@ Deno.test("transitionRelay() opens on a fault and closes again when it clears", 
   assert.deepEqual(run(state, [ev("E")])[1], [set(false)]);
 });
 
+Deno.test("transitionRelay() opens every contactor on a fault of connector 0, the whole charge point (section 4.9)", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  let state = initialRelay(c);
+  let effects: Effect[] = [];
+  for (const m of [ev("B"), started(), ev("B", 2), started(2)]) {
+    [state, effects] = transitionRelay(state, m, c);
+  }
+  assert.deepEqual(state.connectors.map((x) => x.closed), [true, true]);
+  [state, effects] = transitionRelay(
+    state,
+    { type: "hw.fault", connectorId: 0, errorCode: "InternalError" },
+    c,
+  );
+  assert.deepEqual(effects, [set(false, 1), set(false, 2)]);
+  // A connector's own fault clearing does not clear the charge point's.
+  [state, effects] = transitionRelay(state, { type: "hw.fault_cleared", connectorId: 1 }, c);
+  assert.deepEqual(effects, []);
+  [state, effects] = transitionRelay(state, { type: "hw.fault_cleared", connectorId: 0 }, c);
+  assert.deepEqual(effects, [set(true, 1), set(true, 2)]);
+});
+
 Deno.test("transitionRelay() always commands open on tx.stopping, so the transaction actor gets its confirmation", () => {
   let [state, effects] = run(initialRelay(ctx()), [ev("B"), started(), {
     type: "tx.stopping",
@@ -184,7 +205,7 @@ Deno.test("transitionRelay() MaxEnergyOnInvalidId: a transaction already past it
   const zero = ctx({ MaxEnergyOnInvalidId: 0 });
   const [, none] = runWith(zero, initialRelay(zero), [ev("C"), startedAt(0), deauthorized]);
   assert.deepEqual(none, [set(true), set(false)]);
-  // A session dropped before it started (tx.deauthorized without a transaction) closes nothing.
+  // A refusal on a connector without a transaction closes nothing.
   const [, idle] = runWith(c, initialRelay(c), [ev("B"), deauthorized, meter(5)]);
   assert.deepEqual(idle, []);
 });

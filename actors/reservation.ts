@@ -46,8 +46,8 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { ConnectorStatus, MessageOf, Reservation } from "./messages.ts";
-import type { Payload, V16 } from "../ocpp/types.ts";
+import { type ConnectorStatus, type MessageOf, reply, type Reservation } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import { parseDateTime } from "../ocpp/date_time.ts";
 
 /** The longest timer armed at once; a later expiry re-arms (setTimeout holds 2^31 - 1 ms). */
@@ -165,13 +165,8 @@ class Step {
 
 /** ReserveNow.req: the answer, and the reservation it makes (section 5.13). */
 function reserveNow(w: Step, id: string, p: V16.ReserveNowRequest): void {
-  const reply = (status: ReservationStatus): void => {
-    w.effects.push({
-      type: "ocpp.reply",
-      id,
-      action: "ReserveNow",
-      payload: { status } satisfies V16.ReserveNowResponse,
-    });
+  const answer = (status: ReservationStatus): void => {
+    w.effects.push(reply(id, "ReserveNow", { status }));
   };
   const { config, now } = w.ctx;
   const n = w.s.statuses.length - 1;
@@ -188,7 +183,7 @@ function reserveNow(w: Step, id: string, p: V16.ReserveNowRequest): void {
     : undefined;
   if (refuse !== undefined) {
     w.log("info", `Rejected reservation ${p.reservationId}: ${refuse}`);
-    return reply("Rejected");
+    return answer("Rejected");
   }
   const old = w.s.reservations.find((r) => r.reservationId === p.reservationId);
   let held = p.connectorId;
@@ -200,7 +195,7 @@ function reserveNow(w: Step, id: string, p: V16.ReserveNowRequest): void {
     if (held === 0) {
       const status = zeroBlocker(w.s, p.reservationId);
       w.log("info", `Reservation ${p.reservationId} of the Charge Point not made: ${status}`);
-      return reply(status);
+      return answer(status);
     }
   } else {
     const why = blocker(w.s, p.connectorId, p.reservationId);
@@ -209,7 +204,7 @@ function reserveNow(w: Step, id: string, p: V16.ReserveNowRequest): void {
         "info",
         `Reservation ${p.reservationId} of connector ${p.connectorId} not made: ${why}`,
       );
-      return reply(why);
+      return answer(why);
     }
   }
   w.put({
@@ -225,7 +220,7 @@ function reserveNow(w: Step, id: string, p: V16.ReserveNowRequest): void {
     `Reservation ${p.reservationId} ${old ? "replaced" : "made"}: connector ${held}` +
       `${p.connectorId === 0 ? " (any)" : ""} for ${p.idTag} until ${p.expiryDate}`,
   );
-  reply("Accepted");
+  answer("Accepted");
 }
 
 /** A connector (or, for 0, the Charge Point) became Faulted or Unavailable: its reservations end. */
@@ -255,14 +250,12 @@ export function transitionReservation(
   switch (msg.type) {
     case "ocpp.request":
       if (msg.action === "ReserveNow") {
-        reserveNow(w, msg.id, msg.payload as unknown as V16.ReserveNowRequest);
+        reserveNow(w, msg.id, msg.payload);
       } else if (msg.action === "CancelReservation") {
-        const p = msg.payload as unknown as V16.CancelReservationRequest;
+        const p = msg.payload;
         const r = w.s.reservations.find((x) => x.reservationId === p.reservationId);
         if (r) w.end(r, "cancelled by the Central System");
-        const status: V16.CancelReservationResponse["status"] = r ? "Accepted" : "Rejected";
-        const payload: Payload = { status } satisfies V16.CancelReservationResponse;
-        w.effects.push({ type: "ocpp.reply", id: msg.id, action: "CancelReservation", payload });
+        w.effects.push(reply(msg.id, msg.action, { status: r ? "Accepted" : "Rejected" }));
       }
       break;
     case "status.changed": {

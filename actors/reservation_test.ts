@@ -9,6 +9,7 @@ import {
   type ReservationState,
   transitionReservation,
 } from "./reservation.ts";
+import { json } from "../ocpp/types.ts";
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -64,7 +65,7 @@ const cancel = (reservationId: number): ReservationMsg => ({
 function answer(effects: readonly Effect[]): unknown {
   const r = effects.find((e) => e.type === "ocpp.reply");
   assert.ok(r && r.type === "ocpp.reply", "an answer");
-  return r.payload.status;
+  return json(r.payload).status;
 }
 
 function changed(effects: readonly Effect[]): readonly Reservation[] | undefined {

@@ -57,7 +57,7 @@ import {
 } from "./_rpc_calls.ts";
 import { errorFrame, resultFrame } from "../ocpp/frame.ts";
 import { validatePayload } from "../ocpp/schema.ts";
-import { CP_ACTIONS, type CsAction } from "../ocpp/types.ts";
+import { CP_ACTIONS, type CsAction, json } from "../ocpp/types.ts";
 
 export { CALL_TIMEOUT_MS, isTransactional, type PendingCall };
 
@@ -144,7 +144,7 @@ export function transitionRpc(
       }
       const call: PendingCall = {
         action: msg.action,
-        payload: msg.payload,
+        payload: json(msg.payload),
         attempts: 0,
         ...(msg.ref !== undefined ? { ref: msg.ref } : {}),
         ...(msg.tx !== undefined ? { tx: msg.tx } : {}),
@@ -158,7 +158,7 @@ export function transitionRpc(
         );
         return [state, effects];
       }
-      if (isTransactional(msg.action, msg.payload, msg.tx)) {
+      if (isTransactional(msg.action, call.payload, msg.tx)) {
         const next = enqueueDurable(state, call, ctx, opts.outboxLimit ?? OUTBOX_LIMIT, effects);
         return [pump(next, effects), effects];
       }

@@ -10,7 +10,7 @@ import {
   transitionRpc,
 } from "./rpc.ts";
 import { type Value, viewOf } from "../config/registry.ts";
-import type { CpAction, CsAction, Payload } from "../ocpp/types.ts";
+import { type CpAction, type CsAction, json, type Payload } from "../ocpp/types.ts";
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const PREFIX = NOW.toString(36);
@@ -56,6 +56,7 @@ const CALL_TIMER = { type: "timer.start", id: "call", ms: CALL_TIMEOUT_MS };
 const CANCEL_CALL = { type: "timer.cancel", id: "call" };
 const CANCEL_RETRY = { type: "timer.cancel", id: "retry" };
 
+/** A CALL as raw JSON: these tests also send payloads the schema refuses. */
 function call(action: CpAction, payload: Payload, ref?: string, tx?: number): RpcMsg {
   return {
     type: "ocpp.call",
@@ -63,7 +64,7 @@ function call(action: CpAction, payload: Payload, ref?: string, tx?: number): Rp
     payload,
     ...(ref !== undefined ? { ref } : {}),
     ...(tx !== undefined ? { tx } : {}),
-  };
+  } as RpcMsg;
 }
 
 /** The outbox write of a transaction message queued at NOW. */
@@ -846,7 +847,15 @@ Deno.test("transitionRpc() replaces an invalid ocpp.reply with an InternalError 
   const rig = new Rig();
   rig.accepted();
   assert.deepEqual(
-    rig.on({ type: "ocpp.reply", id: "cs-7", action: "Reset", payload: { status: "Maybe" } }),
+    // An answer the types would refuse: the schema check is the last line of defence.
+    rig.on(
+      {
+        type: "ocpp.reply",
+        id: "cs-7",
+        action: "Reset",
+        payload: json({ status: "Maybe" }),
+      } as unknown as RpcMsg,
+    ),
     [
       {
         type: "log",

@@ -33,8 +33,8 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { MessageOf, ProfileChange } from "./messages.ts";
-import type { CsAction, Payload, V16 } from "../ocpp/types.ts";
+import { type MessageOf, type ProfileChange, reply } from "./messages.ts";
+import type { V16 } from "../ocpp/types.ts";
 import {
   type ChargingProfile,
   compositeSchedule,
@@ -70,7 +70,7 @@ interface Waiting {
   readonly ref: string;
   readonly change: ProfileChange;
   readonly id: string;
-  readonly action: CsAction;
+  readonly action: "SetChargingProfile" | "ClearChargingProfile";
 }
 
 /** The smart charging actor's state. */
@@ -159,12 +159,12 @@ function reevaluate(s: SmartChargingState, ctx: Ctx, effects: Effect[]): SmartCh
 type Request = MessageOf<"ocpp.request">;
 
 function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effect[]) {
-  const reply = (payload: Payload) =>
-    effects.push({ type: "ocpp.reply", id: msg.id, action: msg.action, payload });
   const n = s.sessions.length;
   switch (msg.action) {
     case "SetChargingProfile": {
-      const req = msg.payload as unknown as V16.SetChargingProfileRequest;
+      const answer = (payload: V16.SetChargingProfileResponse) =>
+        effects.push(reply(msg.id, msg.action, payload));
+      const req = msg.payload;
       const p = req.csChargingProfiles;
       const session = s.sessions[req.connectorId - 1] ?? undefined;
       const refused = checkSetProfile(req.connectorId, p, {
@@ -185,7 +185,7 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
             code: refused.callError,
             description: refused.reason,
           });
-        } else reply({ status: "Rejected" } satisfies V16.SetChargingProfileResponse);
+        } else answer({ status: "Rejected" });
         return s;
       }
       const installed: Installed = {
@@ -201,25 +201,27 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
           level: "info",
           text: `SetChargingProfile refused: MaxChargingProfilesInstalled ${max} reached`,
         });
-        reply({ status: "Rejected" } satisfies V16.SetChargingProfileResponse);
+        answer({ status: "Rejected" });
         return s;
       }
       return persist(s, { kind: "put", installed, replaces }, msg, effects);
     }
     case "ClearChargingProfile": {
-      const req = msg.payload as V16.ClearChargingProfileRequest;
+      const req = msg.payload;
       const found = matching(s.profiles, req);
       if (found.length === 0) {
-        reply({ status: "Unknown" } satisfies V16.ClearChargingProfileResponse);
+        effects.push(reply(msg.id, msg.action, { status: "Unknown" }));
         return s;
       }
       const ids = found.map((i) => i.profile.chargingProfileId);
       return persist(s, { kind: "delete", ids }, msg, effects);
     }
     case "GetCompositeSchedule": {
-      const req = msg.payload as unknown as V16.GetCompositeScheduleRequest;
+      const answer = (payload: V16.GetCompositeScheduleResponse) =>
+        effects.push(reply(msg.id, msg.action, payload));
+      const req = msg.payload;
       if (req.connectorId < 0 || req.connectorId > n || req.duration < 0) {
-        reply({ status: "Rejected" } satisfies V16.GetCompositeScheduleResponse);
+        answer({ status: "Rejected" });
         return s;
       }
       const c = compositeSchedule({
@@ -234,7 +236,7 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
         local: s.external ? [s.external] : [],
       });
       const start = new Date(c.start).toISOString();
-      reply(
+      answer(
         {
           status: "Accepted",
           connectorId: req.connectorId,
@@ -245,7 +247,7 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
             chargingRateUnit: c.unit,
             chargingSchedulePeriod: c.periods.map((p) => ({ ...p })),
           },
-        } satisfies V16.GetCompositeScheduleResponse,
+        },
       );
       return s;
     }
@@ -256,7 +258,7 @@ function onRequest(s: SmartChargingState, msg: Request, ctx: Ctx, effects: Effec
 function persist(
   s: SmartChargingState,
   change: ProfileChange,
-  msg: Request,
+  msg: Extract<Request, { action: Waiting["action"] }>,
   effects: Effect[],
 ): SmartChargingState {
   const ref = `sc:${s.seq}`;
@@ -295,11 +297,10 @@ export function transitionSmartCharging(
       const w = s.waiting.find((x) => x.ref === msg.ref);
       if (!w) return [s, []];
       s = { ...s, waiting: s.waiting.filter((x) => x !== w) };
-      const reply = (payload: Payload) =>
-        effects.push({ type: "ocpp.reply", id: w.id, action: w.action, payload });
       if (!msg.ok) {
-        if (w.action === "SetChargingProfile") reply({ status: "Rejected" });
-        else {
+        if (w.action === "SetChargingProfile") {
+          effects.push(reply(w.id, w.action, { status: "Rejected" }));
+        } else {
           effects.push({
             type: "ocpp.reply_error",
             id: w.id,
@@ -317,11 +318,11 @@ export function transitionSmartCharging(
         // Its transaction ended while it was being stored: it must not reach the next one.
         const ids = [c.installed.profile.chargingProfileId];
         effects.push({ type: "sc.persist", change: { kind: "delete", ids } });
-        reply({ status: "Rejected" });
+        effects.push(reply(w.id, w.action, { status: "Rejected" }));
         return [s, effects];
       }
       s = { ...s, profiles: applyChange(s.profiles, c) };
-      reply({ status: "Accepted" });
+      effects.push(reply(w.id, w.action, { status: "Accepted" }));
       break;
     }
     case "sc.remote_profile":

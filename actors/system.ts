@@ -21,8 +21,14 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { BackendState, MessageOf, TriggerableMessage } from "./messages.ts";
-import type { CsAction } from "../ocpp/types.ts";
+import {
+  type BackendState,
+  type MessageOf,
+  type OcppRequest,
+  reply,
+  type TriggerableMessage,
+} from "./messages.ts";
+import type { CsAction, CsResponse } from "../ocpp/types.ts";
 
 /** How long a Reset waits for every transaction to stop before restarting anyway. */
 export const RESET_STOP_TIMEOUT_MS = 30_000;
@@ -71,8 +77,12 @@ export function initialSystem(_ctx: Ctx): SystemState {
   return { reset: { phase: "none" }, backend: "disabled" };
 }
 
-function reply(msg: MessageOf<"ocpp.request">, payload: Record<string, unknown>): Effect {
-  return { type: "ocpp.reply", id: msg.id, action: msg.action, payload };
+/** An inbound request of one action. */
+type Request<A extends CsAction> = Extract<OcppRequest, { action: A }>;
+
+/** The answer to `msg`, typed by its action. */
+function answer<A extends CsAction>(msg: Request<A>, payload: CsResponse<A>): Effect {
+  return reply(msg.id, msg.action, payload);
 }
 
 function log(level: "debug" | "info" | "warn", text: string): Effect {
@@ -81,11 +91,11 @@ function log(level: "debug" | "info" | "warn", text: string): Effect {
 
 function reset(
   state: SystemState,
-  msg: MessageOf<"ocpp.request">,
+  msg: Request<"Reset">,
   ctx: Ctx,
 ): [SystemState, Effect[]] {
-  const kind: ResetKind = msg.payload.type === "Hard" ? "Hard" : "Soft";
-  const accepted = reply(msg, { status: "Accepted" });
+  const kind: ResetKind = msg.payload.type;
+  const accepted = answer(msg, { status: "Accepted" });
   switch (state.reset.phase) {
     case "none":
       return [{ ...state, reset: { phase: "stopping", kind, since: ctx.now } }, [
@@ -121,28 +131,27 @@ function restart(state: SystemState, effects: Effect[]): SystemState {
   return { ...state, reset: { phase: "restarting", kind } };
 }
 
-function dataTransfer(msg: MessageOf<"ocpp.request">): Effect[] {
+function dataTransfer(msg: Request<"DataTransfer">): Effect[] {
   // Sections 5.6 and 4.3: "If the recipient of the request has no implementation for
   // the specific vendorId it SHALL return a status 'UnknownVendor' and the data element
   // SHALL not be present" (the schema spells it UnknownVendorId). This Charge Point
   // implements no vendor extension, so every vendorId is unknown.
   const messageId = msg.payload.messageId === undefined
     ? ""
-    : ` (messageId ${String(msg.payload.messageId)})`;
+    : ` (messageId ${msg.payload.messageId})`;
   return [
-    reply(msg, { status: "UnknownVendorId" }),
-    log("info", `DataTransfer for vendor ${String(msg.payload.vendorId)}${messageId}: unknown`),
+    answer(msg, { status: "UnknownVendorId" }),
+    log("info", `DataTransfer for vendor ${msg.payload.vendorId}${messageId}: unknown`),
   ];
 }
 
-function triggerMessage(state: SystemState, msg: MessageOf<"ocpp.request">, ctx: Ctx): Effect[] {
-  const requested = String(msg.payload.requestedMessage) as TriggerableMessage;
-  const connectorId = msg.payload.connectorId as number | undefined;
+function triggerMessage(state: SystemState, msg: Request<"TriggerMessage">, ctx: Ctx): Effect[] {
+  const { requestedMessage: requested, connectorId } = msg.payload;
   const rejected = (why: string): Effect[] => [
-    reply(msg, { status: "Rejected" }),
+    answer(msg, { status: "Rejected" }),
     log("info", `TriggerMessage ${requested} rejected: ${why}`),
   ];
-  if (!TRIGGERABLE.includes(requested)) return [reply(msg, { status: "NotImplemented" })];
+  if (!TRIGGERABLE.includes(requested)) return [answer(msg, { status: "NotImplemented" })];
   if (requested === "BootNotification" && state.backend === "accepted") {
     // Errata 3.35: after BootNotification.conf(Accepted), until the next
     // reset/reboot/reconnect, the Charge Point is RECOMMENDED to Reject this request.
@@ -166,7 +175,7 @@ function triggerMessage(state: SystemState, msg: MessageOf<"ocpp.request">, ctx:
   // Section 5.17: "The Charge Point SHALL first send the TriggerMessage response,
   // before sending the requested message": the reply is the first effect.
   return [
-    reply(msg, { status: "Accepted" }),
+    answer(msg, { status: "Accepted" }),
     { type: "trigger", message: requested, ...(relevant ? { connectorId } : {}) },
   ];
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
-import type { BackendState } from "./messages.ts";
+import { asRequest, type BackendState } from "./messages.ts";
 import {
   initialSystem,
   RESET_STOP_TIMEOUT_MS,
@@ -21,7 +21,8 @@ function request(
   payload: Record<string, unknown>,
   id = "m1",
 ): SystemMsg {
-  return { type: "ocpp.request", id, action, payload };
+  // As the rpc actor hands it over (asRequest); some tests send what the schema would refuse.
+  return asRequest(id, action, payload);
 }
 
 function reply(action: string, status: string, id = "m1"): Effect {
@@ -292,7 +293,16 @@ Deno.test("systemActor handles Reset, DataTransfer and TriggerMessage", () => {
   assert.equal(systemActor.name, "system");
   assert.deepEqual(systemActor.receives, ["ocpp.request", "tx.all_stopped", "backend.state"]);
   assert.deepEqual(systemActor.handles, ["Reset", "DataTransfer", "TriggerMessage"]);
-  assert.deepEqual(systemActor.initial(ctxWith()), initialSystem(ctxWith()));
+  assert.deepEqual(systemActor.initial(ctxWith()), {
+    reset: { phase: "none" },
+    backend: "disabled",
+  });
+  // Its transition is transitionSystem's.
+  const msg = request("DataTransfer", { vendorId: "x" });
+  assert.deepEqual(
+    systemActor.transition(idle(), msg, ctxWith()),
+    transitionSystem(idle(), msg, ctxWith()),
+  );
 });
 
 Deno.test("transitionSystem() replies and calls satisfy the official schemas", () => {
@@ -306,7 +316,10 @@ Deno.test("transitionSystem() replies and calls satisfy the official schemas", (
     request("TriggerMessage", { requestedMessage: "Unknown" }),
   ];
   for (const msg of messages) {
-    for (const effect of transitionSystem(idle(), msg, ctxWith())[1]) {
+    const effects = transitionSystem(idle(), msg, ctxWith())[1];
+    // Every request is answered: a check of the replies must have one to check.
+    assert.equal(effects.filter((e) => e.type === "ocpp.reply").length, 1, JSON.stringify(msg));
+    for (const effect of effects) {
       if (effect.type === "ocpp.reply") {
         assert.equal(validatePayload(effect.action, "Response", effect.payload), undefined);
       } else if (effect.type === "ocpp.call") {

@@ -82,6 +82,7 @@ import {
 import { onEvState, onRequest, onResult, onTap } from "./_tx_events.ts";
 import { recover } from "./_tx_recovery.ts";
 import { mayCharge } from "./_tx_reservation.ts";
+import { inoperativeConnectors, operativeIn } from "../config/registry.ts";
 
 export { LOCK_TIMEOUT_MS, RELAY_CONFIRM_MS };
 
@@ -120,7 +121,10 @@ export interface ConnectorTx {
   readonly tx: TxPhase;
   readonly ev: EvState;
   readonly relayClosed: boolean;
+  /** The connector itself reported a fault. */
   readonly faulted: boolean;
+  /** The whole charge point (connector 0) is faulted: no energy anywhere (section 4.9). */
+  readonly cpFaulted: boolean;
   readonly operative: boolean;
   readonly meterWh: number;
   /** UnlockConnector requests waiting for `hw.unlocked`. */
@@ -183,16 +187,15 @@ export type TransactionMsg = MessageOf<(typeof RECEIVES)[number]>;
  */
 export function initialTransaction(ctx: Ctx, boot: TxBoot = EMPTY_BOOT.tx): TransactionState {
   const n = ctx.config.int("NumberOfConnectors");
-  const inoperative = ctx.config.str("InoperativeConnectors").split(",").filter(Boolean).map(
-    Number,
-  );
+  const inoperative = inoperativeConnectors(ctx.config);
   return {
     connectors: Array.from({ length: n }, (_, i) => ({
       tx: { phase: "idle" },
       ev: "A",
       relayClosed: false,
       faulted: false,
-      operative: !inoperative.includes(0) && !inoperative.includes(i + 1),
+      cpFaulted: false,
+      operative: operativeIn(inoperative, i + 1),
       meterWh: 0,
       unlockRequests: [],
       fixedCable: false,
@@ -261,13 +264,17 @@ export function transitionTransaction(
       break;
     }
     case "hw.fault":
-      if (!known(msg.connectorId)) break;
-      w.set(msg.connectorId, { faulted: true });
-      drop(w, msg.connectorId);
-      beginStop(w, msg.connectorId, "Other");
+      // Connector 0 is the whole charge point (section 4.9): every connector stops.
+      for (const id of msg.connectorId === 0 ? w.conns.map((_, i) => i + 1) : [msg.connectorId]) {
+        if (!known(id)) continue;
+        w.set(id, msg.connectorId === 0 ? { cpFaulted: true } : { faulted: true });
+        drop(w, id);
+        beginStop(w, id, "Other");
+      }
       break;
     case "hw.fault_cleared":
-      if (known(msg.connectorId)) w.set(msg.connectorId, { faulted: false });
+      if (msg.connectorId === 0) w.conns.forEach((_, i) => w.set(i + 1, { cpFaulted: false }));
+      else if (known(msg.connectorId)) w.set(msg.connectorId, { faulted: false });
       break;
     case "availability.changed":
       for (let id = 1; id <= w.conns.length; id++) {

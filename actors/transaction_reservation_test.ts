@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Effect } from "./bus.ts";
-import type { IdTagInfo, Reservation } from "./messages.ts";
+import { asRequest, type IdTagInfo, type Reservation } from "./messages.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 import { initialTransaction, type TransactionMsg, type TransactionState } from "./transaction.ts";
 import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
 
@@ -34,12 +35,8 @@ const result = (
   info,
   source: "backend",
 });
-const remote = (payload: Record<string, unknown>): TransactionMsg => ({
-  type: "ocpp.request",
-  id: "r1",
-  action: "RemoteStartTransaction",
-  payload,
-});
+const remote = (payload: CsRequest<"RemoteStartTransaction">): TransactionMsg =>
+  asRequest("r1", "RemoteStartTransaction", payload);
 const locked = (connectorId = 1): TransactionMsg => ({ type: "hw.locked", connectorId, ok: true });
 
 function startCall(effects: readonly Effect[]) {

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
-import type { IdTagInfo, StopReason } from "./messages.ts";
+import { asRequest, type IdTagInfo, type StopReason } from "./messages.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 import {
   initialTransaction,
   RELAY_CONFIRM_MS,
@@ -18,11 +19,11 @@ import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
 const ISO0 = "2025-01-01T00:00:00.000Z";
 
 const relayOpened: TransactionMsg = { type: "hw.relay", connectorId: 1, closed: false };
-const req = (
-  action: "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector",
-  payload: Record<string, unknown>,
+const req = <A extends "RemoteStartTransaction" | "RemoteStopTransaction" | "UnlockConnector">(
+  action: A,
+  payload: CsRequest<A>,
   id = "r1",
-) => ({ type: "ocpp.request", id, action, payload }) as const;
+) => asRequest(id, action, payload);
 const startResult = (transactionId: number, info: IdTagInfo): TransactionMsg => ({
   type: "ocpp.result",
   action: "StartTransaction",
@@ -294,6 +295,22 @@ Deno.test("transitionTransaction() only stops the energy when StartTransaction.c
     { type: "tx.deauthorized", connectorId: 1 },
   ]);
   assert.equal(after.connectors[0]!.tx.phase, "active");
+});
+
+Deno.test("transitionTransaction() stops with Other on a fault of connector 0, the whole charge point (section 4.9)", () => {
+  const [state, effects] = run(charging(), [
+    { type: "hw.fault", connectorId: 0, errorCode: "InternalError" },
+    relayOpened,
+  ]);
+  assert.deepEqual(effects, stopped("Other"));
+  assert.equal(state.connectors[0]!.cpFaulted, true);
+  // Nothing starts while the charge point is faulted, and again once it is cleared.
+  assert.deepEqual(run(state, [tap("TAG2")])[1], [
+    { type: "log", level: "info", text: "Ignored card TAG2: no connector is free" },
+  ]);
+  const [cleared] = run(state, [{ type: "hw.fault_cleared", connectorId: 0 }]);
+  assert.equal(cleared.connectors[0]!.cpFaulted, false);
+  assert.equal(cleared.connectors[0]!.faulted, false);
 });
 
 Deno.test("transitionTransaction() stops with Other on a hardware fault", () => {

@@ -5,11 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { Effect } from "./bus.ts";
+import { asRequest } from "./messages.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 import { initialTransaction, LOCK_TIMEOUT_MS, type TransactionMsg } from "./transaction.ts";
 import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
 
-const req = (action: "RemoteStartTransaction", payload: Record<string, unknown>) =>
-  ({ type: "ocpp.request", id: "r1", action, payload }) as const;
+const req = (payload: CsRequest<"RemoteStartTransaction">) =>
+  asRequest("r1", "RemoteStartTransaction", payload);
 const accepted = (idTag: string, purpose: "start" | "remote", connectorId = 1) =>
   ({
     type: "auth.result",
@@ -27,7 +29,7 @@ const lockEffects = (id = 1): Effect[] => [
 const dropEffects = (id = 1): Effect[] => [
   { type: "timer.cancel", id: `timeout:${id}` },
   { type: "timer.cancel", id: `lock:${id}` },
-  { type: "tx.deauthorized", connectorId: id },
+  { type: "tx.dropped", connectorId: id },
 ];
 /** Journal first, then StartTransaction into the outbox, then tx.started (relay). */
 const started = (idTag: string, meterStart = 0): Effect[] => [
@@ -161,7 +163,7 @@ Deno.test("transitionTransaction() starts no transaction when the cable lock fai
   const c = ctx();
   const [state, effects] = run(initialTransaction(c), [
     up,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
     ev("B"),
     { type: "hw.locked", connectorId: 1, ok: false },
   ]);
@@ -171,7 +173,7 @@ Deno.test("transitionTransaction() starts no transaction when the cable lock fai
   const [, late] = run(initialTransaction(c), [
     ev("B"),
     up,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
     { type: "timer.fired", id: "lock:1" },
   ]);
   assert.deepEqual(late, dropEffects());
@@ -195,7 +197,7 @@ Deno.test("transitionTransaction() accepts RemoteStartTransaction on a free conn
   const c = ctx({ ConnectionTimeOut: 45 });
   const [state, effects] = run(initialTransaction(c), [
     up,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, [
     {
@@ -215,7 +217,7 @@ Deno.test("transitionTransaction() asks for authorization of a remote start when
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
     up,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, [
     {
@@ -238,7 +240,7 @@ Deno.test("transitionTransaction() picks the first free connector for a RemoteSt
   const [state] = run(initialTransaction(c), [
     { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" },
     up,
-    req("RemoteStartTransaction", { idTag: "TAG" }),
+    req({ idTag: "TAG" }),
   ], c);
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["idle", "authorized"]);
 });
@@ -247,10 +249,15 @@ const rejectedCases: [string, readonly TransactionMsg[], Record<string, unknown>
   ["connector 0 (OCTT TC_027)", [], { connectorId: 0 }],
   ["an unknown connector", [], { connectorId: 2 }],
   ["a busy connector (OCTT TC_026)", [
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "A" }),
+    req({ connectorId: 1, idTag: "A" }),
   ], {
     connectorId: 1,
   }],
+  ["a faulted charge point: connector 0 (OCTT TC_041, section 4.9)", [{
+    type: "hw.fault",
+    connectorId: 0,
+    errorCode: "InternalError",
+  }], { connectorId: 1 }],
   ["a faulted connector (OCTT TC_041)", [{
     type: "hw.fault",
     connectorId: 1,
@@ -263,14 +270,14 @@ const rejectedCases: [string, readonly TransactionMsg[], Record<string, unknown>
       connectorId: 1,
     },
   ],
-  ["no connector at all free", [req("RemoteStartTransaction", { connectorId: 1, idTag: "A" })], {}],
+  ["no connector at all free", [req({ connectorId: 1, idTag: "A" })], {}],
 ];
 for (const [what, before, payload] of rejectedCases) {
   Deno.test(`transitionTransaction() rejects RemoteStartTransaction for ${what}`, () => {
     const c = ctx();
     const [state] = run(initialTransaction(c), [up, ...before], c);
     const [after, effects] = run(state, [
-      req("RemoteStartTransaction", { ...payload, idTag: "TAG" }),
+      req({ ...payload, idTag: "TAG" }),
     ], c);
     assert.deepEqual(effects, [{
       type: "ocpp.reply",
@@ -293,6 +300,18 @@ Deno.test("transitionTransaction() drops a session that has not started when its
   assert.equal(state.connectors[0]!.operative, false);
   // And a cable plugged in now starts nothing.
   assert.deepEqual(run(state, [ev("B")])[1], []);
+});
+
+Deno.test("transitionTransaction() drops a session that has not started on a fault of connector 0", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  const [state, effects] = run(initialTransaction(c), [
+    tap("TAG"),
+    accepted("TAG", "start"),
+    { type: "hw.fault", connectorId: 0, errorCode: "InternalError" },
+  ], c);
+  assert.deepEqual(effects, dropEffects());
+  assert.deepEqual(state.connectors.map((x) => x.cpFaulted), [true, true]);
+  assert.deepEqual(run(state, [ev("B", 2)], c)[1], []);
 });
 
 Deno.test("transitionTransaction() ignores a card when no connector is free", () => {
@@ -320,7 +339,7 @@ Deno.test("transitionTransaction() moves a card's session to the connector the c
   // A remote start belongs to its connector.
   [state] = run(initialTransaction(c), [
     up,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
     ev("B", 2),
   ], c);
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["authorized", "idle"]);
@@ -335,7 +354,7 @@ Deno.test("transitionTransaction() rejects RemoteStartTransaction and RemoteStop
   const pending: TransactionMsg = { type: "backend.state", state: "pending", since: T0 };
   const [state, effects] = run(initialTransaction(c), [
     pending,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, rejected("RemoteStartTransaction"));
   assert.equal(state.backend, "pending");
@@ -350,7 +369,7 @@ Deno.test("transitionTransaction() rejects RemoteStartTransaction and RemoteStop
   // Accepted: the same request starts a session.
   const [after, accepted] = run(state, [
     up,
-    req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
+    req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(accepted[0], {
     type: "ocpp.reply",

@@ -20,6 +20,7 @@
  * @module
  */
 import type { RuntimeHandle, StatusView } from "../runtime/handle.ts";
+import { type Clock, systemClock, type TimerHandle } from "../actors/clock.ts";
 
 /** Events kept for a newly opened stream. */
 export const MAX_EVENTS = 30;
@@ -60,8 +61,11 @@ export type StatusEvent =
 export interface StatusHubOptions {
   /** Interval of `runtime.status()` reads while a stream is open, ms (default 500). */
   readonly pollMs?: number;
-  /** The clock that stamps events, ms since the epoch (default `Date.now`). */
-  readonly now?: () => number;
+  /**
+   * The clock that runs the polls and stamps events (default the system
+   * clock); tests pass a FakeClock and advance it.
+   */
+  readonly clock?: Clock;
 }
 
 interface Subscriber {
@@ -84,9 +88,9 @@ const encoder = new TextEncoder();
 export class StatusHub {
   #runtime: RuntimeHandle;
   #pollMs: number;
-  #now: () => number;
+  #clock: Clock;
   #subs = new Set<Subscriber>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: TimerHandle | undefined;
   #last: StatusView | undefined;
   #lastJson = "";
   #events: StatusEvent[] = [];
@@ -94,7 +98,7 @@ export class StatusHub {
   constructor(runtime: RuntimeHandle, opts: StatusHubOptions = {}) {
     this.#runtime = runtime;
     this.#pollMs = opts.pollMs ?? 500;
-    this.#now = opts.now ?? Date.now;
+    this.#clock = opts.clock ?? systemClock;
   }
 
   /** How many streams are open. */
@@ -116,14 +120,12 @@ export class StatusHub {
     return new ReadableStream<Uint8Array>({
       start: (ctrl) => {
         this.#poll(); // before joining: this stream gets the current status once, below
-        sub = { ctrl, alive: opts.alive ?? (() => true), lastSent: this.#now() };
+        sub = { ctrl, alive: opts.alive ?? (() => true), lastSent: this.#clock.now() };
         this.#subs.add(sub);
         this.#send(sub, "retry: 2000\n\n");
         if (this.#last) this.#send(sub, message("status", this.#lastJson));
         this.#send(sub, message("events", JSON.stringify(this.#events)));
-        if (this.#timer === undefined) {
-          this.#timer = setInterval(() => this.#tick(), this.#pollMs);
-        }
+        if (this.#timer === undefined) this.#schedule();
       },
       cancel: () => {
         if (sub) this.#drop(sub, false);
@@ -131,11 +133,20 @@ export class StatusHub {
     });
   }
 
+  /** The next poll, on the clock (one timer at a time, while a stream is open). */
+  #schedule(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#tick();
+      if (this.#subs.size > 0 && this.#timer === undefined) this.#schedule();
+    }, this.#pollMs);
+  }
+
   #tick(): void {
     for (const sub of this.#subs) if (!sub.alive()) this.#drop(sub, true);
     if (this.#subs.size === 0) return;
     this.#poll();
-    const now = this.#now();
+    const now = this.#clock.now();
     for (const sub of this.#subs) {
       if (now - sub.lastSent >= KEEP_ALIVE_MS) this.#send(sub, ": keep-alive\n\n");
     }
@@ -151,7 +162,7 @@ export class StatusHub {
     }
     const json = JSON.stringify(next);
     if (json === this.#lastJson) return;
-    const events = this.#last ? diffStatus(this.#last, next, new Date(this.#now())) : [];
+    const events = this.#last ? diffStatus(this.#last, next, new Date(this.#clock.now())) : [];
     this.#last = next;
     this.#lastJson = json;
     this.#events = [...events.toReversed(), ...this.#events].slice(0, MAX_EVENTS);
@@ -169,7 +180,7 @@ export class StatusHub {
       return;
     }
     sub.ctrl.enqueue(encoder.encode(text));
-    sub.lastSent = this.#now();
+    sub.lastSent = this.#clock.now();
   }
 
   #drop(sub: Subscriber, close: boolean): void {
@@ -182,7 +193,7 @@ export class StatusHub {
       }
     }
     if (this.#subs.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
+      this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
   }

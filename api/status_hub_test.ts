@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { StatusView } from "../runtime/handle.ts";
+import { FakeClock } from "../actors/clock.ts";
 import { fakeRuntime, idleConnector, OK_DURABILITY, SseReader } from "./_testing.ts";
 import { diffStatus, StatusHub } from "./status_hub.ts";
 
@@ -73,19 +74,26 @@ Deno.test("diffStatus() reports an error code change", () => {
 
 Deno.test("StatusHub.open() sends the status and events at once, then only changes", async () => {
   const runtime = fakeRuntime();
-  const hub = new StatusHub(runtime, { pollMs: 5, now: () => AT.getTime() });
+  const clock = new FakeClock(AT.getTime());
+  const hub = new StatusHub(runtime, { pollMs: 5, clock });
   const sse = new SseReader(hub.open());
   try {
     const first = await sse.until((m) => m.event === "status");
     assert.deepEqual(JSON.parse(first.data), runtime.current);
     assert.deepEqual(JSON.parse((await sse.until((m) => m.event === "events")).data), []);
     runtime.current = { ...runtime.current, connectors: [charging] };
+    // Polled on the clock: nothing new until it is advanced.
+    clock.advance(4);
+    assert.equal(sse.messages.filter((m) => m.event === "status").length, 1);
+    assert.equal(hub.events.length, 0);
+    clock.advance(1);
     const second = await sse.until((m) => m.event === "status" && m !== first);
     assert.deepEqual(JSON.parse(second.data), runtime.current);
     const started = await sse.until((m) => m.event === "event" && m.data.includes("started"));
     assert.equal(JSON.parse(started.data).idTag, "CARD-1");
     assert.equal(sse.messages.filter((m) => m.event === "status").length, 2);
     assert.deepEqual(hub.events.map((e) => e.type), ["transaction.started", "connector"]);
+    assert.equal(hub.events[0]!.at, new Date(AT.getTime() + 5).toISOString());
   } finally {
     await sse.cancel();
   }
@@ -94,10 +102,12 @@ Deno.test("StatusHub.open() sends the status and events at once, then only chang
 
 Deno.test("StatusHub.open() gives a new stream the recent events, newest first", async () => {
   const runtime = fakeRuntime();
-  const hub = new StatusHub(runtime, { pollMs: 5 });
+  const clock = new FakeClock();
+  const hub = new StatusHub(runtime, { pollMs: 5, clock });
   const first = new SseReader(hub.open());
   try {
     runtime.current = { ...runtime.current, connectors: [charging] };
+    clock.advance(5);
     await first.until((m) => m.event === "event" && m.data.includes("started"));
     const second = new SseReader(hub.open());
     try {
@@ -120,14 +130,20 @@ Deno.test("StatusHub closes a stream once alive() is false, and stops polling", 
   const runtime = fakeRuntime();
   const status = runtime.status;
   runtime.status = () => (reads++, status());
-  const hub = new StatusHub(runtime, { pollMs: 5 });
+  const clock = new FakeClock();
+  const hub = new StatusHub(runtime, { pollMs: 5, clock });
   const sse = new SseReader(hub.open({ alive: () => alive }));
   await sse.until((m) => m.event === "status");
+  clock.advance(5);
+  assert.equal(reads, 2);
   alive = false;
+  clock.advance(5);
   await sse.ended();
   assert.equal(hub.streams, 0);
+  // No timer left: advancing reads nothing more.
+  assert.equal(clock.pending, 0);
   const after = reads;
-  await new Promise((r) => setTimeout(r, 30));
+  clock.advance(1_000);
   assert.equal(reads, after);
 });
 
@@ -142,9 +158,11 @@ Deno.test("StatusHub keeps streaming when status() throws once, and never sends 
     }
     return status();
   };
-  const hub = new StatusHub(runtime, { pollMs: 5 });
+  const clock = new FakeClock();
+  const hub = new StatusHub(runtime, { pollMs: 5, clock });
   const sse = new SseReader(hub.open());
   try {
+    clock.advance(5);
     await sse.until((m) => m.event === "status");
     assert.ok(sse.messages.every((m) => !m.data.includes("secret")));
   } finally {

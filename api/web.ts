@@ -50,6 +50,7 @@ import {
   type SessionStoreOptions,
 } from "./session.ts";
 import { StatusHub } from "./status_hub.ts";
+import { type Clock, systemClock } from "../actors/clock.ts";
 
 /** Options of the web app (all optional; tests inject the clock). */
 export interface WebOptions {
@@ -57,6 +58,8 @@ export interface WebOptions {
   readonly now?: () => number;
   /** Interval of status reads for `/api/events`, ms (default 500). */
   readonly pollMs?: number;
+  /** The clock of the status polls (default the system clock, or `now` with real timers). */
+  readonly clock?: Clock;
   /** Failed-login limit (defaults: 5 per client address and minute). */
   readonly login?: Omit<LoginLimiterOptions, "now">;
   /** Session limits (defaults: 12 h idle, 16 sessions). */
@@ -136,7 +139,8 @@ export function createWeb(
   const now = opts.now ?? Date.now;
   const sessions = new SessionStore({ ...opts.sessions, now });
   const limiter = opts.limiter ?? new LoginLimiter({ ...opts.login, now });
-  const hub = new StatusHub(runtime, { now, ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+  const clock: Clock = opts.clock ?? { ...systemClock, now };
+  const hub = new StatusHub(runtime, { clock, ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
   /** The session a request was authenticated with. */
   const bySession = new WeakMap<Request, Session>();
   const assets = new Map<string, { body: Uint8Array<ArrayBuffer>; etag: string }>();

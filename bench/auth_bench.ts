@@ -23,6 +23,7 @@ import {
   transitionAuthorization,
 } from "../actors/authorization.ts";
 import type { AuthEntry } from "../actors/messages.ts";
+import type { CsRequest } from "../ocpp/types.ts";
 import { viewOf } from "../config/registry.ts";
 import { attachAuthStore, AuthStore } from "../runtime/auth_store.ts";
 import { memoryLogger } from "../runtime/log.ts";
@@ -43,13 +44,13 @@ function median(xs: number[]): number {
 
 const tag = (i: number) => `CARD-${String(i).padStart(6, "0")}`;
 
-function listPayload(version: number): Record<string, unknown> {
+function listPayload(version: number): CsRequest<"SendLocalList"> {
   return {
     listVersion: version,
     updateType: "Full",
     localAuthorizationList: Array.from({ length: SIZE }, (_, i) => ({
       idTag: tag(i),
-      idTagInfo: { status: i % 10 === 0 ? "Blocked" : "Accepted", parentIdTag: "FLEET" },
+      idTagInfo: { status: i % 10 === 0 ? "Blocked" : "Accepted", parentIdTag: "FLEET" } as const,
     })),
   };
 }
@@ -126,7 +127,9 @@ async function applyBench(): Promise<{ transition: number; stored: number }> {
   bus.spawn(authorizationActorWith(store.load()));
   attachAuthStore(bus, store);
   let answered = "";
-  bus.subscribe("ocpp.reply", (m) => answered = String(m.payload.status));
+  bus.subscribe("ocpp.reply", (m) => {
+    if (m.action === "SendLocalList") answered = m.payload.status;
+  });
   const stored: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const payload = listPayload(r + 1);

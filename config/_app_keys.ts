@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ConfigView, KeyDef, Value } from "./_types.ts";
+import type { AnyConfigView as ConfigView, KeyDef, Value } from "./_types.ts";
 import { checkHardwareText } from "./hardware.ts";
 
 function checkUrl(value: Value): string | undefined {
@@ -71,7 +71,7 @@ function checkIdentity(value: Value): string | undefined {
 }
 
 /** The app settings and connection keys, in the seed page's order. */
-export const APP_KEYS: readonly KeyDef[] = [
+export const APP_KEYS = [
   // --- App settings of the seed, in the seed's order ---
   {
     key: "BackendConnectionType",
@@ -328,4 +328,4 @@ export const APP_KEYS: readonly KeyDef[] = [
         ? undefined
         : "must be a comma separated list of connector ids",
   },
-];
+] as const satisfies readonly KeyDef[];

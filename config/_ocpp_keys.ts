@@ -18,7 +18,7 @@ const SUPPORTED_MEASURANDS = [
 ] as const;
 
 /** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), 9.2 (Local Auth List Management), 9.3 (Reservation). */
-export const OCPP_KEYS: readonly KeyDef[] = [
+export const OCPP_KEYS = [
   // --- OCPP 1.6 section 9.1, Core profile ---
   { key: "AuthorizationCacheEnabled", kind: "boolean", access: "RW", default: true },
   { key: "AuthorizeRemoteTxRequests", kind: "boolean", access: "RW", default: false },
@@ -162,4 +162,4 @@ export const OCPP_KEYS: readonly KeyDef[] = [
     access: "R",
     default: true,
   },
-];
+] as const satisfies readonly KeyDef[];

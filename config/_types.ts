@@ -47,17 +47,21 @@ export interface KeyDef {
    * Rejected). The local API is "another method" and is not held to it
    * (Security Whitepaper A00.FR.005).
    */
-  readonly checkChange?: (value: Value, current: ConfigView) => string | undefined;
+  readonly checkChange?: (value: Value, current: AnyConfigView) => string | undefined;
   /**
    * The value follows from other settings and is never stored (e.g.
    * SupportedFeatureProfiles from the profiles switched on), so it is true in
    * every configuration. Only for read-only keys.
    */
-  readonly derive?: (current: ConfigView) => Value;
+  readonly derive?: (current: AnyConfigView) => Value;
 }
 
-/** A read-only view of the current values, as actors see it. */
-export interface ConfigView {
+/**
+ * A read-only view of the current values by any key: what the registry's
+ * own checks see. Actors read through the typed `ConfigView` of
+ * `registry.ts`, whose keys are the registry's.
+ */
+export interface AnyConfigView {
   int(key: string): number;
   bool(key: string): boolean;
   str(key: string): string;

@@ -13,9 +13,30 @@
  */
 import { APP_KEYS } from "./_app_keys.ts";
 import { OCPP_KEYS } from "./_ocpp_keys.ts";
-import type { ConfigView, KeyDef, Kind, Value } from "./_types.ts";
+import type { KeyDef, Kind, Value } from "./_types.ts";
 
-export type { ConfigView, KeyDef, Kind, Value } from "./_types.ts";
+export type { AnyConfigView, KeyDef, Kind, Value } from "./_types.ts";
+
+type Entry = (typeof APP_KEYS)[number] | (typeof OCPP_KEYS)[number];
+/** Every key of the registry. */
+export type ConfigKey = Entry["key"];
+/** The registry's integer keys. */
+export type IntKey = Extract<Entry, { kind: "integer" }>["key"];
+/** The registry's boolean keys. */
+export type BoolKey = Extract<Entry, { kind: "boolean" }>["key"];
+/** The registry's string and comma-separated-list keys. */
+export type StrKey = Extract<Entry, { kind: "string" | "csl" }>["key"];
+
+/**
+ * A read-only view of the current values, as actors see it: each read is
+ * typed by the registry's keys of that kind, so a misspelt key or one of
+ * another kind does not compile.
+ */
+export interface ConfigView {
+  int(key: IntKey): number;
+  bool(key: BoolKey): boolean;
+  str(key: StrKey): string;
+}
 export { securityProfileRefusal } from "./_app_keys.ts";
 export { type Parsed, parseJson, parseText, toText } from "./_parse.ts";
 
@@ -53,4 +74,18 @@ export function viewOf(values: ReadonlyMap<string, Value>): ConfigView {
     str: (key) => String(get(key, ["string", "csl"])),
   };
   return view;
+}
+
+/**
+ * The stored availability (section 5.2): the connector ids set Inoperative
+ * (0: the whole Charge Point), read from InoperativeConnectors. The one
+ * reader of that key; the connector status actor writes it.
+ */
+export function inoperativeConnectors(view: ConfigView): readonly number[] {
+  return view.str("InoperativeConnectors").split(",").filter(Boolean).map(Number);
+}
+
+/** Whether connector `id` is operative given the {@link inoperativeConnectors}. */
+export function operativeIn(inoperative: readonly number[], id: number): boolean {
+  return !inoperative.includes(0) && !inoperative.includes(id);
 }

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  type AnyConfigView,
   byKey,
   bySetting,
+  inoperativeConnectors,
   type KeyDef,
+  operativeIn,
   type Parsed,
   parseJson,
   parseText,
@@ -195,13 +198,31 @@ Deno.test("viewOf() reads values by kind, with defaults for missing keys", () =>
   assert.equal(view.str("MeterValuesSampledData"), "Energy.Active.Import.Register");
 });
 
-Deno.test("viewOf() throws TypeError for an unknown key or the wrong kind", () => {
+Deno.test("viewOf() reads are typed by the registry's keys; an unknown key or the wrong kind does not compile, and throws TypeError", () => {
   const view = viewOf(new Map());
+  const interval: number = view.int("HeartbeatInterval");
+  assert.equal(interval, 86400);
+  // @ts-expect-error: not a key of the registry
   assert.throws(() => view.int("Testing"), {
     name: "TypeError",
     message: /^Cannot read config key Testing: /,
   });
+  // @ts-expect-error: a boolean key read as an integer
   assert.throws(() => view.int("LocalAuthorizeOffline"), TypeError);
+  // @ts-expect-error: an integer key read as a boolean
   assert.throws(() => view.bool("HeartbeatInterval"), TypeError);
+  // @ts-expect-error: an integer key read as a string
   assert.throws(() => view.str("HeartbeatInterval"), TypeError);
+  // Registry-driven readers (GetConfiguration) read any key through AnyConfigView.
+  const any: AnyConfigView = view;
+  assert.equal(any.int("HeartbeatInterval"), 86400);
+});
+
+Deno.test("inoperativeConnectors() is the one reader of InoperativeConnectors; operativeIn() applies connector 0 to all", () => {
+  const view = (v: string) => viewOf(new Map([["InoperativeConnectors", v]]));
+  assert.deepEqual(inoperativeConnectors(view("")), []);
+  assert.deepEqual(inoperativeConnectors(view("1,3")), [1, 3]);
+  assert.equal(operativeIn([1, 3], 2), true);
+  assert.equal(operativeIn([1, 3], 3), false);
+  assert.equal(operativeIn([0], 2), false);
 });

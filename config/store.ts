@@ -112,10 +112,23 @@ export class ConfigStore {
     return this.#values.get(key) ?? def.default;
   }
 
-  /** Sets a value already validated against its definition; persists. */
-  async set(key: string, value: Value): Promise<void> {
-    this.#values.set(key, value);
-    await this.#save();
+  /** Sets a value already validated against its definition; persists (see {@link setSync}). */
+  set(key: string, value: Value): Promise<void> {
+    try {
+      this.setSync(key, value);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Sets a value already validated against its definition: written to disk
+   * first, and only then the value readers see. A failed write throws and
+   * changes nothing, so memory and disk never disagree.
+   */
+  setSync(key: string, value: Value): void {
+    this.#commit(new Map([[key, value]]));
   }
 
   /**
@@ -149,10 +162,14 @@ export class ConfigStore {
     return changes;
   }
 
-  /** Applies validated changes at once and persists. */
-  async apply(changes: ReadonlyMap<string, Value>): Promise<void> {
-    for (const [k, v] of changes) this.#values.set(k, v);
-    await this.#save();
+  /** Applies validated changes at once: on disk first, then in memory; a failed write changes nothing. */
+  apply(changes: ReadonlyMap<string, Value>): Promise<void> {
+    try {
+      this.#commit(changes);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** The settings as the app shows them: by setting name, secrets replaced by whether they are set. */
@@ -168,26 +185,20 @@ export class ConfigStore {
   }
 
   /**
-   * Saves synchronously: the file is on disk (temp file, fsync, rename,
-   * directory fsync) before this returns, so a setting the Central System
-   * was told is Accepted survives a kill or power cut right after, and two
-   * saves can never interleave. The file is a few kilobytes; the write
-   * takes a few milliseconds.
+   * Writes the values with `changes` applied, synchronously (temp file,
+   * fsync, rename, directory fsync), and only then changes the values in
+   * memory: a setting the Central System was told is Accepted survives a
+   * kill or power cut right after, two saves never interleave, and a write
+   * that fails throws with memory unchanged. The file is a few kilobytes.
    */
-  #save(): Promise<void> {
-    try {
-      this.#write();
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
+  #commit(changes: ReadonlyMap<string, Value>): void {
+    if (this.#path) {
+      const data: Record<string, Value> = {};
+      for (const [k, v] of this.#values) data[k] = v;
+      for (const [k, v] of changes) data[k] = v;
+      const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
+      writeFileAtomicSync(this.#path, bytes, 0o600);
     }
-  }
-
-  #write(): void {
-    if (!this.#path) return;
-    const data: Record<string, Value> = {};
-    for (const [k, v] of this.#values) data[k] = v;
-    const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
-    writeFileAtomicSync(this.#path, bytes, 0o600);
+    for (const [k, v] of changes) this.#values.set(k, v);
   }
 }

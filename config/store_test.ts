@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigStore, SettingsError } from "./store.ts";
+import { readOnlyDir } from "./_disk_testing.ts";
 
 const SECRET = "0123456789abcdef0123";
 
@@ -216,6 +217,32 @@ Deno.test("ConfigStore.set() has the value on disk before it returns, without aw
   assert.equal(onDisk.HeartbeatInterval, 123);
   await pending;
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("ConfigStore.set() and apply() on a read-only data directory throw and change nothing", async () => {
+  await withDir(async (dir) => {
+    const store = await ConfigStore.open(dir);
+    await store.set("HeartbeatInterval", 300);
+    const restore = await readOnlyDir(dir);
+    try {
+      assert.throws(() => store.setSync("HeartbeatInterval", 60), Deno.errors.PermissionDenied);
+      await assert.rejects(store.set("HeartbeatInterval", 60));
+      await assert.rejects(store.apply(new Map([["HeartbeatInterval", 60], ["BlinkRepeat", 2]])));
+      // Memory still agrees with the disk.
+      assert.equal(store.get("HeartbeatInterval"), 300);
+      assert.equal(store.view.int("HeartbeatInterval"), 300);
+      assert.equal(store.get("BlinkRepeat"), (await ConfigStore.open(dir)).get("BlinkRepeat"));
+      assert.equal(
+        ((await readJson(`${dir}/settings.json`)) as Record<string, unknown>).HeartbeatInterval,
+        300,
+      );
+    } finally {
+      await restore();
+    }
+    // Writable again: the next write goes through.
+    store.setSync("HeartbeatInterval", 60);
+    assert.equal((await ConfigStore.open(dir)).get("HeartbeatInterval"), 60);
+  });
 });
 
 Deno.test("ConfigStore.open() reports each invalid stored value and keeps the rest", async () => {

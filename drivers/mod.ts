@@ -49,4 +49,9 @@ export interface Hardware {
   readonly connectors: readonly ConnectorHardware[];
   /** The station's one card reader. */
   readonly rfid: RfidReader;
+  /**
+   * Supervision of the whole charge point (not one connector), reported as
+   * connector 0 (OCPP 1.6 section 4.9): a fault here stops every connector.
+   */
+  readonly faults?: FaultSource;
 }

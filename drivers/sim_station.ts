@@ -241,6 +241,8 @@ export class SimConnector implements ConnectorHardware {
 export class SimStation implements Hardware {
   readonly connectors: readonly SimConnector[];
   readonly rfid = new SimRfidReader();
+  /** The whole charge point's supervision (connector 0): `injectFault(0, ...)`. */
+  readonly faults = new SimFaultSource();
   /** Why the state file could not be used at start (it was ignored), or null. */
   readonly stateError: string | null = null;
   #stateFile: string | undefined;
@@ -359,14 +361,14 @@ export class SimStation implements Hardware {
     this.connector(connectorId).meter.fail(reason);
   }
 
-  /** A hardware fault appears on a connector, e.g. GroundFailure. */
+  /** A hardware fault appears on a connector, e.g. GroundFailure; on connector 0, of the whole charge point. */
   injectFault(connectorId: number, errorCode: FaultCode, info?: string): void {
-    this.connector(connectorId).faults.raise(errorCode, info);
+    (connectorId === 0 ? this.faults : this.connector(connectorId).faults).raise(errorCode, info);
   }
 
-  /** The hardware fault of a connector clears. */
+  /** The hardware fault of a connector (0: of the whole charge point) clears. */
   clearFault(connectorId: number): void {
-    this.connector(connectorId).faults.clear();
+    (connectorId === 0 ? this.faults : this.connector(connectorId).faults).clear();
   }
 
   /** Forces a connector's pilot into E or F, or back to normal with `null`. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Payload, RpcErrorCode } from "./types.ts";
+import type { RpcErrorCode } from "./types.ts";
 
 /** A well-formed frame. */
 export type Frame =
@@ -102,12 +102,12 @@ export function parseFrame(text: string): ParsedFrame {
 }
 
 /** Serialises a CALL. */
-export function callFrame(id: string, action: string, payload: Payload): string {
+export function callFrame(id: string, action: string, payload: object): string {
   return JSON.stringify([2, id, action, payload]);
 }
 
 /** Serialises a CALLRESULT. */
-export function resultFrame(id: string, payload: Payload): string {
+export function resultFrame(id: string, payload: object): string {
   return JSON.stringify([3, id, payload]);
 }
 

@@ -24,7 +24,6 @@ import { idKey, type WhitelistSource } from "../actors/auth_decision.ts";
 import {
   type AuthData,
   authorizationActorWith,
-  type AuthorizationState,
   NO_AUTH_DATA,
   whitelistOf,
 } from "../actors/authorization.ts";
@@ -274,7 +273,7 @@ export interface WhitelistAccessOptions {
 
 /** The whitelist of a running runtime: stored first, then given to the actor. */
 export function whitelistAccess(opts: WhitelistAccessOptions): WhitelistAccess {
-  const state = () => opts.bus().snapshot<AuthorizationState>("authorization");
+  const state = () => opts.bus().snapshot("authorization");
   const publish = (wl: ReadonlyMap<string, WhitelistEntry>) =>
     opts.bus().publish({ type: "auth.whitelist", entries: [...wl.values()] });
   return {

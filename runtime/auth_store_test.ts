@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Bus } from "../actors/bus.ts";
 import { FakeClock } from "../actors/clock.ts";
 import type { BusMessage, IdTagInfo } from "../actors/messages.ts";
-import { authorizationActorWith, type AuthorizationState } from "../actors/authorization.ts";
+import { authorizationActorWith } from "../actors/authorization.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import { attachAuthStore, AuthStore, whitelistAccess } from "./auth_store.ts";
 import { Storage } from "./storage.ts";
@@ -36,7 +36,7 @@ function boot(store: AuthStore, values: Record<string, Value> = {}) {
     seen.flatMap((m) => m.type === "ocpp.reply" ? [[m.action, m.payload] as const] : []);
   const ask = (action: string, payload: Record<string, unknown> = {}) =>
     bus.publish({ type: "ocpp.request", id: `q${seen.length}`, action, payload } as BusMessage);
-  const state = () => bus.snapshot<AuthorizationState>("authorization");
+  const state = () => bus.snapshot("authorization");
   return { bus, seen, replies, ask, state, config };
 }
 

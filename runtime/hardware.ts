@@ -11,9 +11,11 @@
  * `hw.fault` ConnectorLockFailure if it failed; `hw.unlocked` (NotSupported
  * for a fixed cable or an unknown connector); pilot changes as
  * `hw.ev_state`; cards as `hw.rfid`; faults as `hw.fault` /
- * `hw.fault_cleared`; `hw.meter` every `meterPollMs` when register or power
+ * `hw.fault_cleared` (the charge point's own supervision, `Hardware.faults`,
+ * as connector 0); `hw.meter` every `meterPollMs` when register or power
  * changed; `log`. Passes `sc.limit` (smart charging) to the pilot's
- * `offer` where the pilot has one (queued per connector; a failure is logged). At start: `hw.ev_state`, any present `hw.fault`, and
+ * `offer` where the pilot has one (queued per connector; a failure is
+ * logged). At start: `hw.ev_state`, any present `hw.fault`, and
  * `hw.meter` of every connector.
  *
  * A driver that throws, hangs (past `driverTimeoutMs`) or returns garbage
@@ -165,6 +167,20 @@ class Bridge {
       listen(`the pilot of ${of}`, () => pilot.onChange((s) => this.#onPilot(port, s)));
       this.#guard(`read the faults of ${of}`, () => this.#onFault(port, faults.current));
       listen(`the faults of ${of}`, () => faults.onChange((f) => this.#onFault(port, f)));
+    }
+    const station = this.#hw.faults;
+    if (station) {
+      // The whole charge point's supervision is connector 0 (section 4.9).
+      const onStation = (fault: Fault | null) => {
+        if (fault === null) return this.#publish({ type: "hw.fault_cleared", connectorId: 0 });
+        const problem = checkFault(fault);
+        if (problem === null) this.#publish({ type: "hw.fault", connectorId: 0, ...fault });
+        else this.#log("error", `Cannot use fault of the charge point: ${problem}`);
+      };
+      this.#guard("read the faults of the charge point", () => {
+        if (station.current) onStation(station.current);
+      });
+      listen("the faults of the charge point", () => station.onChange(onStation));
     }
     await Promise.all(this.#ports.map((p) => this.#enqueue(p, () => this.#readMeter(p, true))));
     if (!this.#stopped) this.#schedulePoll();

@@ -281,6 +281,23 @@ Deno.test("pilot changes, RFID taps and faults are forwarded; bad tags are logge
   ]);
 });
 
+Deno.test("a fault of the whole charge point is forwarded as connector 0, at start too", async () => {
+  const r = rig({ connectors: 2 });
+  r.station.injectFault(0, "HighTemperature", "enclosure 80 C");
+  const stop = await startHardware(r.bus, r.hw, r.clock, { meterPollMs: 1000 });
+  assert.deepEqual(
+    take(r).filter((m) => m.type === "hw.fault" || m.type === "hw.fault_cleared"),
+    [{ type: "hw.fault", connectorId: 0, errorCode: "HighTemperature", info: "enclosure 80 C" }],
+  );
+  r.station.clearFault(0);
+  r.station.injectFault(0, "UnderVoltage");
+  assert.deepEqual(take(r), [
+    { type: "hw.fault_cleared", connectorId: 0 },
+    { type: "hw.fault", connectorId: 0, errorCode: "UnderVoltage" },
+  ]);
+  stop();
+});
+
 Deno.test("commands for unknown connectors are logged, not performed", async () => {
   const r = rig();
   await started(r);

@@ -235,7 +235,7 @@ Deno.test("Link sets the clock from BootNotification and Heartbeat currentTime a
     type: "ocpp.result",
     action: "BootNotification",
     payload: { status: "Accepted", interval: 300, currentTime: new Date(t).toISOString() },
-    request: {},
+    request: { chargePointVendor: "Acme", chargePointModel: "W1" },
   });
   assert.equal(rig.clock.now(), t);
   rig.bus.publish({

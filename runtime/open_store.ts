@@ -16,6 +16,12 @@
  * without a word, and the copy moved aside is the file as it was (no
  * migration, no WAL switch, no checkpoint on it).
  *
+ * A new store is made as `state.db.new`, migrated, closed and only then
+ * renamed to `state.db` (the directory synced): a kill or power cut during
+ * the very first start leaves at most a `state.db.new`, which held no data
+ * and is discarded at the next start, never a half-made `state.db` that
+ * would be taken for damage.
+ *
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
@@ -116,8 +122,39 @@ function checkContents(path: string): void {
   }
 }
 
+/** Makes a migrated, empty store at `path` (see the module doc: built aside, then renamed). */
+function create(path: string): void {
+  const fresh = `${path}.new`;
+  for (const suffix of ["-wal", "-shm", "-journal", ""]) {
+    try {
+      Deno.removeSync(fresh + suffix); // left by a start that was cut off: it held no data
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+  const storage = Storage.open(fresh);
+  try {
+    new Journal(storage);
+  } finally {
+    storage.close(); // the last connection: SQLite checkpoints and removes the -wal file
+  }
+  Deno.renameSync(fresh, path);
+  syncDir(path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || ".");
+}
+
+/** Makes a rename durable (POSIX: the directory entry is on disk once the directory is synced). */
+function syncDir(dir: string): void {
+  const d = Deno.openSync(dir, { read: true });
+  try {
+    d.syncSync();
+  } finally {
+    d.close();
+  }
+}
+
 function open(path: string): Storage {
   if (checkHeader(path)) checkContents(path);
+  else create(path);
   const storage = Storage.open(path);
   try {
     new Journal(storage); // runs the migrations: a foreign or broken schema fails here

@@ -122,3 +122,36 @@ Deno.test("openStore() on a first start (no file) is no damage", async () => {
   opened.storage.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("openStore() after a first start cut off while making the store: no damage, a clean start", async () => {
+  const dir = await Deno.makeTempDir();
+  // What a kill during the first start's migrations leaves: a store being made, header only.
+  const half = new DatabaseSync(`${dir}/state.db.new`);
+  half.exec("PRAGMA journal_mode = WAL");
+  half.close();
+  const logs: string[] = [];
+  const opened = openStore(dir, (_, t) => logs.push(t));
+  assert.equal(opened.safeMode, undefined);
+  assert.deepEqual(logs, []);
+  assert.ok(
+    opened.storage.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'migrations'").get(),
+  );
+  opened.storage.close();
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+    !n.startsWith("state.db-")
+  );
+  assert.deepEqual(names.sort(), ["state.db"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("openStore() makes a first store that is complete on disk before it is used", async () => {
+  const dir = await Deno.makeTempDir();
+  const opened = openStore(dir, () => {});
+  // A second, read-only look sees the migrations already: no half-made state.db ever exists.
+  const look = new DatabaseSync(`${dir}/state.db`, { readOnly: true });
+  const n = look.prepare("SELECT count(*) AS n FROM migrations").get() as { n: number };
+  look.close();
+  opened.storage.close();
+  assert.ok(n.n > 0);
+  await Deno.remove(dir, { recursive: true });
+});

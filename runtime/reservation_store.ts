@@ -84,12 +84,12 @@ export class ReservationStore {
   }
 
   /**
-   * Connects the table to a boot's bus: each `store.reservation` is written
-   * through `persist` (which reports a failure), and the stored reservations
-   * are handed to the reservation actor (`reservation.load`).
+   * Hands the stored reservations to a boot's reservation actor
+   * (`reservation.load`). Each `store.reservation` it emits is written with
+   * {@link apply} by the bus's persist hook (`runtime.ts`), before the rest
+   * of its transition (the answer to ReserveNow) happens.
    */
-  attach(bus: Bus, persist: (type: string, write: () => void) => void, logger: Logger): void {
-    bus.subscribe("store.reservation", (m) => persist(m.type, () => this.apply(m)));
+  attach(bus: Bus, logger: Logger): void {
     const stored = this.load();
     for (const p of stored.problems) logger.log("error", p);
     bus.publish({ type: "reservation.load", reservations: stored.reservations });

@@ -4,9 +4,12 @@
  * `storage.ts`), the backend link (`link.ts`) and the hardware bridge, and
  * restarts the actors for Reset.
  *
- * Durability: every `store.*` message the actors emit is written to the
- * store synchronously when the bus delivers it, before the messages behind
- * it (the relay command, the frame to the backend). Each boot (start, and
+ * Durability: every `store.*` effect the actors emit is written to the
+ * store synchronously when its transition returns, before any other effect
+ * of it (the relay command, the frame to the backend); a write that fails
+ * drops the transition and faults the charge point (connector 0 Faulted).
+ * Settings are written before they take effect (`config.write` ->
+ * `config.written` -> `config.changed`). Each boot (start, and
  * the in-process restart of a Reset) reads the store and hands the actors
  * their snapshot, so nothing queued is lost by a Reset. A run is marked
  * `running` in the store until {@link Runtime.stop} marks a clean stop: a
@@ -18,26 +21,25 @@
  *
  * @module
  */
-import { Bus, errorText } from "../actors/bus.ts";
+import { Bus, type BusError, errorText, type StoreEffect } from "../actors/bus.ts";
 import type { Clock } from "../actors/clock.ts";
 import type {
   BackendState,
   BusMessage,
   LimitSource,
+  MessageOf,
   StopReason,
-  StoreMessage,
 } from "../actors/messages.ts";
 import type { LastRun } from "../actors/boot.ts";
-import { type BootInfo, connectionActor, type ConnectionState } from "../actors/connection.ts";
+import { type BootInfo, connectionActor } from "../actors/connection.ts";
 import { configurationActor } from "../actors/configuration.ts";
-import { connectorStatusActor, type ConnectorStatusState } from "../actors/connector_status.ts";
-import { meterActor, type MeterState } from "../actors/meter.ts";
+import { connectorStatusActor } from "../actors/connector_status.ts";
+import { meterActor } from "../actors/meter.ts";
 import { relayActor } from "../actors/relay.ts";
 import { OUTBOX_LIMIT, rpcActor } from "../actors/rpc.ts";
 import { systemActor } from "../actors/system.ts";
-import { transactionActorWith, type TransactionState } from "../actors/transaction.ts";
-import { reservationActor, type ReservationState } from "../actors/reservation.ts";
-import type { SmartChargingState } from "../actors/smart_charging.ts";
+import { transactionActorWith } from "../actors/transaction.ts";
+import { reservationActor } from "../actors/reservation.ts";
 import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Transport } from "../ocpp/transport.ts";
@@ -62,6 +64,10 @@ export type { DurabilityView };
 
 /** The `info` of connector 0's StatusNotification in safe mode (CiString50). */
 export const SAFE_MODE_INFO = "Storage damaged: charging disabled";
+/** The `info` of connector 0's StatusNotification when the store cannot be written. */
+export const STORE_FAULT_INFO = "Cannot write the store: charging stopped";
+/** The `info` of connector 0's StatusNotification after an internal error. */
+export const INTERNAL_FAULT_INFO = "Internal error: charging stopped";
 
 /** The hardware, as the runtime needs it. */
 export interface Hardware {
@@ -91,6 +97,17 @@ export interface RuntimeOptions {
   /** Most messages the outbox keeps (default: the rpc actor's OUTBOX_LIMIT). */
   readonly outboxLimit?: number;
   /**
+   * What an error inside the bus does (a transition, subscriber or tap that
+   * throws). Default: logged, and the charge point faults (connector 0
+   * Faulted, no charging) instead of going on with stale state. Tests rethrow.
+   */
+  readonly onBusError?: (e: BusError) => void;
+  /**
+   * Seed of the reconnect jitter (a 32-bit integer). Default: random, and
+   * logged at start, so a run can be replayed with the same delays.
+   */
+  readonly seed?: number;
+  /**
    * Firmware Management (UpdateFirmware, GetDiagnostics): the installer
    * and where files go. Absent: both are answered NotSupported.
    */
@@ -103,8 +120,8 @@ export class Runtime implements RuntimeHandle {
   #bus!: Bus;
   #stopHardware: (() => void) | undefined;
   #link: Link;
-  /** Settings being written to disk. */
-  #writes = new Set<Promise<void>>();
+  /** Whether this boot's charge point was put into its fault state (store or internal error). */
+  #faulted = false;
   #backend: { state: BackendState; since: number; reason: string | null };
   #stopped = false;
   #restarts = 0;
@@ -112,6 +129,7 @@ export class Runtime implements RuntimeHandle {
   #lastRun: LastRun = { clean: true };
   #storeError: string | null = null;
   #auth: AuthStore;
+  #seed: number;
   #updates: Updates | undefined;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
@@ -130,6 +148,7 @@ export class Runtime implements RuntimeHandle {
     this.#backend = { state: "disabled", since: opts.clock.now(), reason: null };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
     this.#auth = new AuthStore(this.#journal.storage);
+    this.#seed = (opts.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]!) >>> 0;
     this.#updates = opts.updates
       ? new Updates(opts.updates, this.#journal.storage, opts.store, opts.logger)
       : undefined;
@@ -140,6 +159,7 @@ export class Runtime implements RuntimeHandle {
   /** Starts the actors and connects (when a backend is configured). */
   start(): this {
     this.#lastRun = this.#journal.begin(this.#o.clock.now());
+    this.#o.logger.log("info", `Reconnect jitter seed ${this.#seed}`);
     if (this.#o.safeMode !== undefined) this.#journal.safeMode = this.#o.safeMode;
     if (!this.#lastRun.clean) {
       this.#o.logger.log("warn", "The previous run did not stop cleanly (power loss or crash)");
@@ -190,19 +210,25 @@ export class Runtime implements RuntimeHandle {
     const blocked = this.#journal.safeMode ?? undefined;
     const snapshot = this.#journal.load(lastRun, blocked);
     for (const p of snapshot.problems) o.logger.log("error", p);
-    const bus = new Bus({ clock: o.clock, config: () => o.store.view });
+    // A store.* effect is on disk before any other effect of its transition happens;
+    // a failed write drops the transition and faults the charge point (#persist).
+    const bus: Bus = new Bus({
+      clock: o.clock,
+      config: () => o.store.view,
+      persist: (m) => this.#persist(bus, m),
+      onError: o.onBusError ?? ((e) => this.#internalError(bus, e)),
+    });
     this.#bus = bus;
+    this.#faulted = false;
     if (o.inspect) bus.inspect(o.inspect);
-    // A store.* message is on disk before anything behind it on the bus happens.
-    const persist = (m: StoreMessage) => this.#persist(m);
-    bus.subscribe("store.outbox_put", persist);
-    bus.subscribe("store.outbox_done", persist);
-    bus.subscribe("store.outbox_thin", persist);
-    bus.subscribe("store.tx_journal", persist);
-    bus.subscribe("store.tx_meter", persist);
     // After a firmware update the version that runs now is the installer's.
     const version = this.#updates?.runningVersion();
-    bus.spawn(connectionActor(version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo));
+    bus.spawn(
+      connectionActor(
+        version ? { ...o.bootInfo, firmwareVersion: version } : o.bootInfo,
+        this.#seed,
+      ),
+    );
     spawnAuthorization(bus, this.#auth, (text) => o.logger.log("error", text));
     bus.spawn(transactionActorWith(snapshot.tx));
     spawnSmartCharging(bus, this.#profiles, (text) => o.logger.log("error", text));
@@ -224,7 +250,7 @@ export class Runtime implements RuntimeHandle {
 
     bus.subscribe("log", (m) => o.logger.log(m.level, m.text));
     // The stored reservations, before any status is reported (section 5.13: they survive a reboot).
-    this.#reservations.attach(bus, (t, write) => this.#persistWith(t, write), o.logger);
+    this.#reservations.attach(bus, o.logger);
     if (blocked !== undefined) {
       o.logger.log("error", `Charging disabled: ${blocked}`);
       bus.publish({
@@ -238,7 +264,12 @@ export class Runtime implements RuntimeHandle {
       this.#backend = { state: m.state, since: m.since, reason: m.reason ?? null };
       o.logger.log("info", `Backend ${m.state}${m.reason ? `: ${m.reason}` : ""}`);
     });
-    bus.subscribe("config.write", (m) => this.#write(bus, m.key, m.value));
+    bus.subscribe("config.write", (m) => this.#write(bus, m));
+    // After the actors heard config.written (ChangeConfiguration's answer is queued
+    // by then), so the answer leaves before the new value takes effect.
+    bus.subscribe("config.written", (m) => {
+      if (m.ok) bus.publish({ type: "config.changed", key: m.key, value: m.value });
+    });
     this.#link.attach(bus);
     bus.subscribe("system.restart", (m) => {
       o.logger.log("info", `${m.kind} reset`);
@@ -253,19 +284,28 @@ export class Runtime implements RuntimeHandle {
   }
 
   /**
-   * A setting an actor changed. The store holds the new value at once
-   * (`ConfigStore.set` updates its values before it saves), so every actor
-   * reads it from the next message on and `config.changed` follows in bus
-   * order. The store writes synchronously, so the value is on disk before the
-   * bus delivers the next message (the actor's answer to the Central System).
+   * A setting an actor changed: written to disk synchronously (the store
+   * keeps its old value when the write fails), then `config.written` tells
+   * the writer the outcome, and `config.changed` follows a successful one.
    */
-  #write(bus: Bus, key: string, value: string | number | boolean): void {
-    const saved = this.#o.store.set(key, value).catch((err) =>
-      this.#o.logger.log("error", `Cannot store setting ${key}: ${errorText(err)}`)
-    );
-    this.#writes.add(saved);
-    saved.finally(() => this.#writes.delete(saved));
-    bus.publish({ type: "config.changed", key, value });
+  #write(bus: Bus, m: MessageOf<"config.write">): void {
+    const request = m.request ? { request: m.request } : {};
+    try {
+      this.#o.store.setSync(m.key, m.value);
+    } catch (err) {
+      const reason = errorText(err);
+      this.#o.logger.log("error", `Cannot store setting ${m.key}: ${reason}`);
+      bus.publish({
+        type: "config.written",
+        key: m.key,
+        value: m.value,
+        ok: false,
+        reason,
+        ...request,
+      });
+      return;
+    }
+    bus.publish({ type: "config.written", key: m.key, value: m.value, ok: true, ...request });
   }
 
   /**
@@ -287,25 +327,44 @@ export class Runtime implements RuntimeHandle {
     this.#boot(lastRun);
   }
 
-  /** Performs one write of the actors; a failure is logged and shown in the status. */
-  #persist(m: StoreMessage): void {
-    this.#persistWith(m.type, () => this.#journal.apply(m, this.#o.clock.now()));
-  }
-
-  #persistWith(type: string, write: () => void): void {
+  /**
+   * Performs one write of the actors. A failure is logged, shown in the
+   * status and puts the charge point into its fault state (connector 0
+   * Faulted / InternalError: no energy, no new session); it is rethrown so
+   * the bus drops the transition that needed it.
+   */
+  #persist(bus: Bus, m: StoreEffect): void {
     try {
-      write();
+      if (m.type === "store.reservation") this.#reservations.apply(m);
+      // The firmware job's state is written by runtime/updates.ts when it is delivered.
+      else if (m.type === "store.fw_state") return;
+      else this.#journal.apply(m, this.#o.clock.now());
       this.#storeError = null;
     } catch (err) {
-      const text = `Cannot write ${type} to the store: ${errorText(err)}`;
+      const text = `Cannot write ${m.type} to the store: ${errorText(err)}`;
       if (text !== this.#storeError) this.#o.logger.log("error", text);
       this.#storeError = text;
+      this.#fault(bus, STORE_FAULT_INFO);
+      throw err;
     }
   }
 
-  /** Resolves once every setting the actors wrote so far is on disk (or failed to be). */
-  async flushed(): Promise<void> {
-    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
+  /** A transition, subscriber or tap threw (production): logged, and the charge point faults. */
+  #internalError(bus: Bus, e: BusError): void {
+    this.#o.logger.log("error", `Internal error in ${e.where}: ${errorText(e.error)}`);
+    this.#fault(bus, INTERNAL_FAULT_INFO);
+  }
+
+  /** Connector 0 Faulted / InternalError, once per boot: the whole charge point stops charging (section 4.9). */
+  #fault(bus: Bus, info: string): void {
+    if (this.#faulted) return;
+    this.#faulted = true;
+    bus.publish({ type: "hw.fault", connectorId: 0, errorCode: "InternalError", info });
+  }
+
+  /** Settings are written synchronously: nothing to wait for (kept for callers). */
+  flushed(): Promise<void> {
+    return Promise.resolve();
   }
 
   /**
@@ -377,19 +436,19 @@ export class Runtime implements RuntimeHandle {
   }
 
   status(): StatusView {
-    const status = this.#bus.snapshot<ConnectorStatusState>("connector_status");
-    const tx = this.#bus.snapshot<TransactionState>("transaction");
-    const conn = this.#bus.snapshot<ConnectionState>("connection");
-    const meter = this.#bus.snapshot<MeterState>("meter");
-    const reservations = this.#bus.snapshot<ReservationState>("reservation").reservations;
-    const sc = this.#bus.snapshot<SmartChargingState>("smart_charging");
+    const status = this.#bus.snapshot("connector_status");
+    const tx = this.#bus.snapshot("transaction");
+    const conn = this.#bus.snapshot("connection");
+    const meter = this.#bus.snapshot("meter");
+    const reservations = this.#bus.snapshot("reservation").reservations;
+    const sc = this.#bus.snapshot("smart_charging");
     const connectors: ConnectorView[] = tx.connectors.map((c, i) => {
       const s = status.connectors[i + 1]!;
       const running = c.tx.phase === "active" || c.tx.phase === "stopping" ? c.tx : undefined;
       return {
         id: i + 1,
-        status: s.reported ?? "Available",
-        errorCode: s.reportedError,
+        status: s.sent ?? "Available",
+        errorCode: s.sentError,
         evState: c.ev,
         transactionId: running?.transactionId ?? null,
         idTag: running?.idTag ?? null,
@@ -416,7 +475,7 @@ export class Runtime implements RuntimeHandle {
 
   /** The external limit of the local API (`PUT /api/limit`), or none. */
   externalLimit(): LocalLimit | null {
-    return this.#bus.snapshot<SmartChargingState>("smart_charging").external;
+    return this.#bus.snapshot("smart_charging").external;
   }
 
   /**

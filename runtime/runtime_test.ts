@@ -5,24 +5,17 @@ import { ConfigStore } from "../config/store.ts";
 import type { Connection, ConnectionEvents, Transport } from "../ocpp/transport.ts";
 import { memoryLogger } from "./log.ts";
 import { type Hardware, Runtime } from "./runtime.ts";
+import { failOnBusError } from "../tests/_bus_errors.ts";
 
 const BOOT_INFO = { chargePointVendor: "Acme", chargePointModel: "W1", firmwareVersion: "1" };
 
-/** A store whose disk writes wait until released (the values change at once, as in ConfigStore). */
-class HeldStore extends ConfigStore {
-  #gate: PromiseWithResolvers<void> | undefined;
+/** A settings store that records its writes and can be made to fail them, as a full or read-only disk does. */
+class SpyStore extends ConfigStore {
   readonly saved: string[] = [];
-  hold(): void {
-    this.#gate = Promise.withResolvers<void>();
-  }
-  release(): void {
-    this.#gate?.resolve();
-    this.#gate = undefined;
-  }
-  override async set(key: string, value: Value): Promise<void> {
-    const write = super.set(key, value);
-    await this.#gate?.promise;
-    await write;
+  failing = false;
+  override setSync(key: string, value: Value): void {
+    if (this.failing) throw new Deno.errors.PermissionDenied("Read-only file system (os error 30)");
+    super.setSync(key, value);
     this.saved.push(key);
   }
 }
@@ -58,8 +51,8 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
-async function started() {
-  const store = new HeldStore();
+async function started(production = false) {
+  const store = new SpyStore();
   await store.apply(store.validateSettings({
     backendConnectionType: "ethernet",
     backendUrl: "ws://127.0.0.1:1",
@@ -75,6 +68,7 @@ async function started() {
     hardware: noHardware,
     logger: memoryLogger(logs),
     bootInfo: BOOT_INFO,
+    ...(production ? {} : { onBusError: failOnBusError }),
   }).start();
   await settle();
   return { store, transport, cp, logs };
@@ -95,29 +89,24 @@ async function boot(t: Awaited<ReturnType<typeof started>>, n: number): Promise<
   return c;
 }
 
-Deno.test("Runtime restarts for Reset only once the settings written before it are on disk", async () => {
+Deno.test("Runtime restarts for Reset with the settings written before it on disk", async () => {
   const t = await started();
   const first = await boot(t, 0);
-  t.store.hold();
   first.events.onMessage(
     JSON.stringify([2, "a1", "ChangeAvailability", { connectorId: 1, type: "Inoperative" }]),
   );
+  // Written synchronously: on disk before the next message is handled.
+  assert.ok(t.store.saved.includes("InoperativeConnectors"));
   first.events.onMessage(JSON.stringify([2, "r1", "Reset", { type: "Soft" }]));
   await settle();
   assert.deepEqual(first.sent.filter((f) => f[0] === 3).map((f) => [f[1], f[2]]), [
     ["a1", { status: "Accepted" }],
     ["r1", { status: "Accepted" }],
   ]);
-  // Stopped and disconnected, but not started again while the write is pending.
   assert.equal(first.closed, true);
-  assert.equal(t.cp.restarts, 0);
-  assert.equal(t.transport.connections.length, 1);
-  assert.equal(t.store.get("InoperativeConnectors"), "1");
-  t.store.release();
-  await settle();
-  assert.ok(t.store.saved.includes("InoperativeConnectors"));
   assert.equal(t.cp.restarts, 1);
   assert.equal(t.transport.connections.length, 2);
+  assert.equal(t.store.get("InoperativeConnectors"), "1");
   t.cp.stop();
 });
 
@@ -137,30 +126,77 @@ Deno.test("Runtime ignores a late close of the connection before a restart", asy
   t.cp.stop();
 });
 
-Deno.test("Runtime publishes config.changed in bus order; flushed() waits for the disk write", async () => {
+Deno.test("Runtime answers ChangeConfiguration Accepted once stored, before the new key reconnects", async () => {
   const t = await started();
   const c = await boot(t, 0);
-  t.store.hold();
   const seen: string[] = [];
   t.cp.bus.inspect((m) => {
-    if (m.type === "config.changed") seen.push(`${m.key}=${m.value}`);
+    if (m.type === "ws.send") seen.push(`sent ${m.text}`);
+    if (m.type === "ws.connect" || m.type === "ws.disconnect") seen.push(m.type);
+    if (m.type === "config.write") {
+      seen.push(`write ${m.key} saved=${t.store.saved.includes(m.key)}`);
+    }
+    if (m.type === "config.written") {
+      seen.push(`written ${m.key} saved=${t.store.saved.includes(m.key)}`);
+    }
   });
+  const key = "00112233445566778899aabbccddeeff";
+  c.events.onMessage(
+    JSON.stringify([2, "c1", "ChangeConfiguration", { key: "AuthorizationKey", value: key }]),
+  );
+  assert.deepEqual(seen.slice(0, 3), [
+    "write AuthorizationKey saved=false",
+    "written AuthorizationKey saved=true",
+    `sent [3,"c1",{"status":"Accepted"}]`,
+  ]);
+  assert.ok(seen.indexOf("ws.connect") > 2, seen.join("; "));
+  assert.equal(t.store.get("AuthorizationKey"), key);
+  t.cp.stop();
+});
+
+Deno.test("Runtime answers ChangeConfiguration Rejected and keeps the old value when the settings cannot be written", async () => {
+  const t = await started();
+  const c = await boot(t, 0);
+  const changed: string[] = [];
+  t.cp.bus.subscribe("config.changed", (m) => changed.push(m.key));
+  const before = t.store.get("MeterValueSampleInterval");
+  t.store.failing = true;
   c.events.onMessage(
     JSON.stringify([2, "c1", "ChangeConfiguration", {
       key: "MeterValueSampleInterval",
       value: "30",
     }]),
   );
-  assert.deepEqual(seen, ["MeterValueSampleInterval=30"]);
-  assert.equal(t.store.get("MeterValueSampleInterval"), 30);
-  assert.equal(t.store.saved.includes("MeterValueSampleInterval"), false);
-  let flushed = false;
-  t.cp.flushed().then(() => flushed = true);
+  assert.deepEqual(c.sent.filter((f) => f[1] === "c1"), [[3, "c1", { status: "Rejected" }]]);
+  assert.deepEqual(changed, []);
+  assert.equal(t.store.get("MeterValueSampleInterval"), before);
+  assert.ok(t.logs.some((l) => l.includes("Cannot store setting MeterValueSampleInterval")));
+  t.cp.stop();
+});
+
+Deno.test("Runtime in production: an error inside the bus is logged and faults the charge point (connector 0)", async () => {
+  const t = await started(true);
+  const c = await boot(t, 0);
+  const faults: unknown[] = [];
+  t.cp.bus.subscribe("hw.fault", (m) => faults.push(m));
+  let broken = true;
+  t.cp.bus.inspect((m) => {
+    if (broken && m.type === "ocpp.request") {
+      broken = false;
+      throw new TypeError("a broken tap");
+    }
+  });
+  c.events.onMessage(JSON.stringify([2, "d1", "DataTransfer", { vendorId: "x" }]));
   await settle();
-  assert.equal(flushed, false);
-  t.store.release();
-  await settle();
-  assert.equal(flushed, true);
-  assert.ok(t.store.saved.includes("MeterValueSampleInterval"));
+  assert.ok(t.logs.some((l) => l.includes("Internal error in tap on ocpp.request: a broken tap")));
+  assert.deepEqual(faults, [{
+    type: "hw.fault",
+    connectorId: 0,
+    errorCode: "InternalError",
+    info: "Internal error: charging stopped",
+  }]);
+  // The tap is fine now: the bus goes on, in its fault state.
+  c.events.onMessage(JSON.stringify([2, "d2", "DataTransfer", { vendorId: "x" }]));
+  assert.ok(c.sent.some((f) => f[0] === 3 && f[1] === "d2"));
   t.cp.stop();
 });

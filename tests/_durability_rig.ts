@@ -20,7 +20,7 @@ import type { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
 import { Storage } from "../runtime/storage.ts";
 import { Csms } from "./csms.ts";
-import { openWallboxStore, startRuntime, stepClock } from "./harness.ts";
+import { advanceSettled, openWallboxStore, startRuntime, stepClock } from "./harness.ts";
 
 /** A loopback TCP relay to the Central System whose cable can be pulled. */
 export class NetCut {
@@ -213,12 +213,9 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
       const from = messages.length;
       const accepted = () =>
         messages.slice(from).some((m) => m.type === "backend.state" && m.state === "accepted");
-      // Reconnect backoff is capped at 5 min (connection actor); advance until booted.
-      for (let s = 0; s < 400 && !accepted(); s++) {
-        clock.advance(1000);
-        await settle();
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      // Reconnect backoff is capped at 5 min (connection actor); advance until booted,
+      // only between attempts (a dial's real duration never shifts the fake time).
+      await advanceSettled(clock, () => current.cp, csms.until.bind(csms), 400_000, accepted);
       await csms.until(accepted, "the Charge Point to boot again");
     },
     async [Symbol.asyncDispose]() {

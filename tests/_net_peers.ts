@@ -168,3 +168,83 @@ export function startProxy(): TestProxy {
   })().catch(() => {});
   return proxy;
 }
+
+/** What a TLS ClientHello offers: cipher suites and versions (IANA numbers). */
+export interface ClientHello {
+  /** e.g. 0xc02b TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256. */
+  readonly suites: readonly number[];
+  /** From supported_versions (0x0304 TLS 1.3, 0x0303 TLS 1.2); empty without it. */
+  readonly versions: readonly number[];
+}
+
+/** Reads the ClientHello in the first TLS record of `bytes`; undefined if it is not one (yet). */
+export function parseClientHello(bytes: Uint8Array): ClientHello | undefined {
+  const u16 = (i: number) => (bytes[i]! << 8) | bytes[i + 1]!;
+  if (bytes.length < 5 || bytes[0] !== 0x16) return undefined;
+  const end = 5 + u16(3);
+  if (bytes.length < end || bytes[5] !== 0x01) return undefined;
+  let p = 5 + 4 + 2 + 32; // record header, handshake header, legacy version, random
+  p += 1 + bytes[p]!; // session id
+  const suites: number[] = [];
+  const suitesEnd = p + 2 + u16(p);
+  for (p += 2; p < suitesEnd; p += 2) suites.push(u16(p));
+  p += 1 + bytes[p]!; // compression methods
+  const versions: number[] = [];
+  const extEnd = Math.min(end, p + 2 + u16(p));
+  for (p += 2; p + 4 <= extEnd; p += 4 + u16(p + 2)) {
+    if (u16(p) !== 0x002b) continue; // supported_versions
+    for (let q = p + 5; q < p + 5 + bytes[p + 4]!; q += 2) versions.push(u16(q));
+  }
+  return { suites, versions };
+}
+
+/** A TCP relay on loopback that records the ClientHello of every connection through it. */
+export interface HelloTap extends AsyncDisposable {
+  readonly port: number;
+  readonly hellos: ClientHello[];
+}
+
+/** Starts a {@link HelloTap} in front of `targetPort` on 127.0.0.1. */
+export function startHelloTap(targetPort: number): HelloTap {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const serve = async (conn: Deno.Conn) => {
+    open.add(conn);
+    let head = new Uint8Array(0);
+    let hello: ClientHello | undefined;
+    const buf = new Uint8Array(16_384);
+    while (!hello && head.length < 65_536) {
+      const n = await conn.read(buf);
+      if (n === null) return;
+      head = new Uint8Array([...head, ...buf.subarray(0, n)]);
+      hello = parseClientHello(head);
+    }
+    if (hello) tap.hellos.push(hello);
+    const up = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+    open.add(up);
+    await up.write(head);
+    await Promise.allSettled([
+      conn.readable.pipeTo(up.writable),
+      up.readable.pipeTo(conn.writable),
+    ]);
+  };
+  const done = (async () => {
+    const served: Promise<void>[] = [];
+    for await (const conn of listener) served.push(serve(conn).catch(() => {}));
+    await Promise.allSettled(served);
+  })().catch(() => {});
+  const tap: HelloTap = {
+    port: (listener.addr as Deno.NetAddr).port,
+    hellos: [],
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const c of open) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await done;
+    },
+  };
+  return tap;
+}

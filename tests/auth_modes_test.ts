@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../actors/clock.ts";
 import { idKey } from "../actors/auth_decision.ts";
-import type { AuthorizationState } from "../actors/authorization.ts";
 import { memoryLogger } from "../runtime/log.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import { simHardware } from "../runtime/sim_hardware.ts";
@@ -25,7 +24,7 @@ import {
   statusesOf,
 } from "./harness.ts";
 
-const auth = (cp: Runtime) => cp.bus.snapshot<AuthorizationState>("authorization");
+const auth = (cp: Runtime) => cp.bus.snapshot("authorization");
 
 Deno.test("free charging: plugging in starts a transaction with FreeChargingIdTag, no Authorize.req, cards change nothing", async () => {
   await using rig = await startRig({

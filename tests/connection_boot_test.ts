@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
 import { Csms } from "./csms.ts";
-import { startRig } from "./harness.ts";
+import { advanceSettled, startRig } from "./harness.ts";
 
 type StateMsg = Extract<BusMessage, { type: "backend.state" }>;
 
@@ -98,18 +98,15 @@ Deno.test("reconnect: a backend that goes away and comes back gets a new connect
     );
   await r.csms.until(() => lost() !== undefined, "the loss to be noticed");
   assert.match(lost()!.reason ?? "", /^(Closed by the backend|Connection lost)/);
-  // Down for a while: the attempts back off (refused each time).
-  for (let s = 0; s < 10; s++) {
-    await r.advance(1_000);
-    await new Promise((ok) => setTimeout(ok, 5));
-  }
+  // Down for a while: the attempts back off (refused each time). Time passes only
+  // between attempts, so the backoff seen does not depend on how long a dial takes.
+  const until = r.csms.until.bind(r.csms);
+  await advanceSettled(r.clock, () => r.cp, until, 10_000);
   const back = await Csms.start({ port });
   try {
     const t0 = r.clock.now();
-    while (back.all("BootNotification").length === 0 && r.clock.now() - t0 < 60_000) {
-      await r.advance(1_000);
-      await new Promise((ok) => setTimeout(ok, 5));
-    }
+    const booted = () => back.all("BootNotification").length > 0;
+    await advanceSettled(r.clock, () => r.cp, until, 60_000, booted);
     await back.next("BootNotification");
     // The first retry after 10 s of outage comes within the 16 s step of the backoff (+25 %).
     assert.ok(r.clock.now() - t0 <= 20_000, `${r.clock.now() - t0} ms`);

@@ -42,8 +42,9 @@ Deno.test("status: an unknown Charge Point or path (HTTP 404) is reported and ba
   await using r = await rig({ before: (csms) => csms.refuseWith = 404 });
   assert.match(await failure(r), /^HTTP 404 Not Found/);
   await r.advance(1_000);
-  await new Promise((ok) => setTimeout(ok, 20));
-  // No reconnect storm: the next attempt waits for the backoff (1.5 s at the least).
+  // No reconnect storm: the next attempt waits for the backoff (1.5 s at the least). An
+  // attempt is a ws.connect on the bus, published when the reconnect timer fires.
+  assert.equal(r.messages.filter((m) => m.type === "ws.connect").length, 1);
   assert.equal(r.csms.refused.length, 1);
   await r.advance(2_000);
   await r.csms.until(() => r.csms.refused.length === 2, "the second attempt");

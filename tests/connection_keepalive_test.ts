@@ -6,15 +6,15 @@
  */
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
-import { startRig } from "./harness.ts";
+import { roundTrip, startRig } from "./harness.ts";
 
 Deno.test("keep-alive: the backend receives a ping every keepAliveIntervalS seconds", async () => {
   await using r = await startRig({ settings: { keepAliveIntervalS: 30 } });
   const { csms } = r;
   for (let n = 1; n <= 3; n++) {
     await r.advance(29_000);
-    // Nothing is due yet: give a stray ping time to arrive before counting.
-    await new Promise((ok) => setTimeout(ok, 20));
+    // Nothing is due yet: a ping sent by now would arrive before this answer.
+    await roundTrip(r);
     assert.equal(csms.pings.length, n - 1, `before ping ${n}`);
     await r.advance(1_000);
     await csms.until(() => csms.pings.length === n, `ping ${n}`);
@@ -57,7 +57,7 @@ Deno.test("keep-alive: a backend that stops answering pings is dropped and recon
 Deno.test("keep-alive: 0 sends no pings", async () => {
   await using r = await startRig({ settings: { keepAliveIntervalS: 0 } });
   await r.advance(120_000);
-  await new Promise((ok) => setTimeout(ok, 20));
+  await roundTrip(r);
   assert.equal(r.csms.pings.length, 0);
 });
 

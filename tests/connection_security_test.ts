@@ -34,7 +34,7 @@ async function advanceSettled(r: Rig, ms: number): Promise<void> {
   for (let left = ms; left > 0; left -= 1000) {
     await r.advance(Math.min(1000, left));
     await r.csms.until(
-      () => r.cp.bus.snapshot<{ phase: string }>("connection").phase !== "connecting",
+      () => r.cp.bus.snapshot("connection").phase !== "connecting",
       "the connection attempt to finish",
     );
   }

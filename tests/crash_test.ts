@@ -48,6 +48,9 @@ function freePort(): number {
   return port;
 }
 
+/** The local API answered with an error status: a bug, whether or not a kill is near. */
+class ApiError extends Error {}
+
 /** One run of the wallbox process. */
 class Wallbox {
   readonly child: Deno.ChildProcess;
@@ -107,7 +110,7 @@ class Wallbox {
       signal: AbortSignal.timeout(5_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    if (!res.ok) throw new ApiError(`${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   }
 
@@ -210,8 +213,23 @@ Deno.test({
           });
         }
         const wait = Math.max(0, killAfter - (early ? Date.now() - started : 0));
-        const killer = sleep(wait).then(() => box.kill());
-        if (!early) await Promise.race([drive(box, r, seen).catch(() => {}), killer]);
+        let killed = false;
+        const killer = sleep(wait).then(() => {
+          killed = true;
+          box.kill();
+        });
+        // Only the kill may cut an API call off; an error before it, or an error
+        // answer at any time, fails the test.
+        if (!early) {
+          const driving = drive(box, r, seen).catch((err) => {
+            if (killed && !(err instanceof ApiError)) return;
+            throw new Error(fail(`local API failed${killed ? "" : " before the kill"}: ${err}`));
+          });
+          await Promise.race([driving, killer]);
+          // The kill may end the drive with an error the drive's catch decides on.
+          await killer;
+          await driving;
+        }
         await killer;
         await box.exited;
       }

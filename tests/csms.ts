@@ -75,13 +75,42 @@ function holdEarlyFrames(server: any): void {
   });
 }
 
+/** What the Central System saw of a wss:// handshake (OCTT TC_087 step 4 checks these). */
+export interface TlsFacts {
+  /** TLS version, e.g. TLSv1.3. */
+  tlsVersion?: string;
+  /** The negotiated cipher suite, OpenSSL name (e.g. ECDHE-ECDSA-AES128-GCM-SHA256). */
+  cipher?: string;
+  /** Subject CN of a verified client certificate. */
+  clientCn?: string;
+  /** The client certificate presented: SHA-256 fingerprint ("AB:CD:..."), key type and size. */
+  clientCert?: { fingerprint256: string; keyBits: number; curve?: string; verified: boolean };
+}
+
 /** TLS facts of an upgrade request's socket (node:tls TLSSocket), if it is one. */
 // deno-lint-ignore no-explicit-any
-function tlsInfo(socket: any): { tlsVersion?: string; clientCn?: string } {
+function tlsInfo(socket: any): TlsFacts {
   if (!socket?.encrypted) return {};
   const version = socket.getProtocol?.();
-  const cn = socket.authorized ? socket.getPeerCertificate?.()?.subject?.CN : undefined;
-  return { ...(version ? { tlsVersion: String(version) } : {}), ...(cn ? { clientCn: cn } : {}) };
+  const cipher = socket.getCipher?.()?.name;
+  const peer = socket.getPeerCertificate?.();
+  const presented = peer && typeof peer.fingerprint256 === "string";
+  const cn = socket.authorized ? peer?.subject?.CN : undefined;
+  return {
+    ...(version ? { tlsVersion: String(version) } : {}),
+    ...(cipher ? { cipher: String(cipher) } : {}),
+    ...(cn ? { clientCn: cn } : {}),
+    ...(presented
+      ? {
+        clientCert: {
+          fingerprint256: peer.fingerprint256,
+          keyBits: Number(peer.bits),
+          ...(peer.asn1Curve ? { curve: String(peer.asn1Curve) } : {}),
+          verified: socket.authorized === true,
+        },
+      }
+      : {}),
+  };
 }
 
 /** How long a test waits for an expected message before failing. */
@@ -132,11 +161,8 @@ export class Csms {
       authorization?: string;
       protocols: string[];
       remoteAddress?: string;
-      /** TLS version of a wss:// connection, e.g. TLSv1.3. */
-      tlsVersion?: string;
-      /** Subject CN of a verified client certificate. */
-      clientCn?: string;
     }
+      & TlsFacts
     | undefined;
   /** Handshakes refused (wrong password), in order. */
   readonly refused: { readonly identity: string; readonly status: number }[] = [];

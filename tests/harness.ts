@@ -17,7 +17,9 @@ import { BOOT_INFO, VERSION } from "../runtime/version.ts";
 import type { SimStation } from "../drivers/sim_station.ts";
 import { SimInstaller } from "../drivers/installer_sim.ts";
 import { Csms, type CsmsOptions } from "./csms.ts";
+import { failOnBusError } from "./_bus_errors.ts";
 
+export { failOnBusError } from "./_bus_errors.ts";
 export { makeTestPki, startProxy, type TestPki, type TestProxy } from "./_net_peers.ts";
 
 /** A charge point under test with its Central System. */
@@ -82,9 +84,26 @@ export async function openWallboxStore(dataDir: string, setup: WallboxSetup): Pr
   return store;
 }
 
+/**
+ * The seed of every runtime these tests start (reconnect jitter): random,
+ * printed once per test file; replay a run with `TEST_SEED=<seed>`.
+ */
+export const TEST_SEED = Number(
+  Deno.env.get("TEST_SEED") ?? crypto.getRandomValues(new Uint32Array(1))[0],
+) >>> 0;
+Deno.stderr.writeSync(
+  new TextEncoder().encode(`test seed ${TEST_SEED} (replay: TEST_SEED=${TEST_SEED})\n`),
+);
+
 /** Starts a runtime on the real WebSocket transport, with this version's boot information. */
 export function startRuntime(opts: Omit<RuntimeOptions, "transport" | "bootInfo">): Runtime {
-  return new Runtime({ transport: denoTransport, bootInfo: BOOT_INFO, ...opts }).start();
+  return new Runtime({
+    transport: denoTransport,
+    bootInfo: BOOT_INFO,
+    onBusError: failOnBusError,
+    seed: TEST_SEED,
+    ...opts,
+  }).start();
 }
 
 /**
@@ -96,6 +115,41 @@ export async function stepClock(clock: FakeClock, ms: number): Promise<void> {
     clock.advance(Math.min(1000, left));
     await new Promise((r) => setTimeout(r, 0));
   }
+}
+
+/**
+ * Waits until the Charge Point is not in the middle of a connection attempt
+ * or its boot (the outcome is on the bus), then advances `clock` by one second; repeated
+ * for `ms`. Fake time passes only while the Charge Point waits on its own
+ * timers, so how long a real dial takes never shifts the backoff it sees.
+ */
+export async function advanceSettled(
+  clock: FakeClock,
+  cp: () => Runtime,
+  until: Csms["until"],
+  ms: number,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  const phase = () => cp().bus.snapshot("connection").phase;
+  for (let left = ms; left > 0 && !stop(); left -= 1000) {
+    // Not while a dial or the BootNotification's answer is under way: time moving then
+    // would race the real I/O (a BootNotification.conf would set the clock back).
+    await until(
+      () => !["connecting", "booting"].includes(phase()),
+      "the connection attempt to end",
+    );
+    clock.advance(Math.min(1000, left));
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+/**
+ * Resolves once everything the Charge Point sent before now has reached the
+ * Central System: a CALL of the Central System and its answer travel the
+ * same connection, in order. Replaces "sleep and hope" in absence checks.
+ */
+export async function roundTrip(rig: Rig): Promise<void> {
+  await rig.csms.call("GetConfiguration", { key: ["HeartbeatInterval"] });
 }
 
 /** Starts a Central System and a Charge Point connected to it, booted and with statuses sent. */
@@ -179,7 +233,7 @@ export async function configure(rig: Rig, keys: Record<string, string>): Promise
 /** Waits until every CALL of the Charge Point was sent and answered (nothing queued). */
 export async function rpcIdle(rig: Rig): Promise<void> {
   await rig.csms.until(() => {
-    const s = rig.cp.bus.snapshot<{ inflight?: unknown; queue: readonly unknown[] }>("rpc");
+    const s = rig.cp.bus.snapshot("rpc");
     return s.inflight === undefined && s.queue.length === 0;
   }, "the Charge Point's CALLs to be answered");
 }
@@ -250,10 +304,10 @@ export async function reachCharging(
     (p) => p.connectorId === connectorId && p.status === "Charging",
   );
   await rpcIdle(rig);
-  const tx = rig.cp.bus.snapshot<{ connectors: { tx: { transactionId?: number | null } }[] }>(
-    "transaction",
-  ).connectors[connectorId - 1]!.tx;
-  if (typeof tx.transactionId !== "number") throw new Error("no transactionId after start");
+  const tx = rig.cp.bus.snapshot("transaction").connectors[connectorId - 1]!.tx;
+  if (tx.phase !== "active" || typeof tx.transactionId !== "number") {
+    throw new Error("no transactionId after start");
+  }
   return { transactionId: tx.transactionId, start: start.params, from };
 }
 

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { idKey } from "../actors/auth_decision.ts";
-import type { AuthorizationState } from "../actors/authorization.ts";
 import type { BusMessage } from "../actors/messages.ts";
 import {
   advanceIdle,
@@ -20,7 +19,7 @@ import {
   statusesOf,
 } from "./harness.ts";
 
-const auth = (rig: Rig) => rig.cp.bus.snapshot<AuthorizationState>("authorization");
+const auth = (rig: Rig) => rig.cp.bus.snapshot("authorization");
 const results = (rig: Rig, from: number) =>
   rig.messages.slice(from).filter((m): m is Extract<BusMessage, { type: "auth.result" }> =>
     m.type === "auth.result"

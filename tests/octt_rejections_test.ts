@@ -115,7 +115,7 @@ Deno.test("TC_028 Remote stop transaction - rejected", async () => {
   assert.deepEqual(csms.invalid, []);
 });
 
-Deno.test("TC_041 Fault behavior", async () => {
+Deno.test("TC_041 Fault behavior (connector 1)", async () => {
   await using rig = await startRig();
   const { csms, station } = rig;
   const m = csms.mark;
@@ -138,5 +138,52 @@ Deno.test("TC_041 Fault behavior", async () => {
   // Once the fault clears the connector is usable again.
   station.clearFault(1);
   await csms.next("StatusNotification", m, (p) => p.status === "Preparing");
+  assert.deepEqual(csms.invalid, []);
+});
+
+Deno.test("TC_041 Fault behavior (connector 0: the whole charge point, section 4.9)", async () => {
+  await using rig = await startRig();
+  const { csms, station } = rig;
+  const m = csms.mark;
+  // Step 1: the charge point's own supervision reports a fault: connector 0 Faulted.
+  station.injectFault(0, "HighTemperature", "enclosure too hot");
+  const faulted = await csms.next("StatusNotification", m, (p) => p.status === "Faulted");
+  assert.deepEqual(
+    [faulted.params.connectorId, faulted.params.errorCode, faulted.params.info],
+    [0, "HighTemperature", "enclosure too hot"],
+  );
+  // Step 3: the EV driver tries every way to start; nothing starts.
+  station.plug(1);
+  station.tap(OCTT.validIdTag);
+  const remote = await csms.call("RemoteStartTransaction", {
+    connectorId: 1,
+    idTag: OCTT.validIdTag,
+  });
+  assert.deepEqual(remote, { status: "Rejected" });
+  await advanceIdle(rig, 60_000);
+  assert.deepEqual(csms.all("StartTransaction", m), []);
+  assert.deepEqual(csms.all("Authorize", m), []);
+  assert.equal(station.connector(1).relay.closed, false);
+  assert.deepEqual(
+    csms.all("StatusNotification", m).map((c) => [c.params.connectorId, c.params.status]),
+    [[0, "Faulted"], [1, "Preparing"]],
+  );
+  // Once the fault clears the charge point is usable again.
+  station.clearFault(0);
+  await csms.next("StatusNotification", m, (p) => p.connectorId === 0 && p.status === "Available");
+  station.tap(OCTT.validIdTag);
+  await csms.next("StartTransaction", m);
+  assert.deepEqual(csms.invalid, []);
+});
+
+Deno.test("A fault of connector 0 stops a running transaction with reason Other (section 4.9)", async () => {
+  await using rig = await startRig();
+  const { csms, station } = rig;
+  await reachCharging(rig);
+  const m = csms.mark;
+  station.injectFault(0, "UnderVoltage");
+  const stop = await csms.next("StopTransaction", m);
+  assert.equal(stop.params.reason, "Other");
+  assert.equal(station.connector(1).relay.closed, false);
   assert.deepEqual(csms.invalid, []);
 });

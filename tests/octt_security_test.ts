@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { BusMessage } from "../actors/messages.ts";
 import { makeTestPki, type Rig, startRig } from "./harness.ts";
+import { startHelloTap } from "./_net_peers.ts";
 
 const pki = await makeTestPki();
 globalThis.addEventListener("unload", () => Deno.removeSync(pki.dir, { recursive: true }));
@@ -82,7 +83,21 @@ Deno.test("TC_086 TLS - server-side certificate - valid certificate", async () =
   assert.deepEqual(csms.invalid, []);
 });
 
-Deno.test("TC_087 TLS - client-side certificate - valid certificate", async () => {
+/** SHA-256 fingerprint of a PEM certificate, as node:tls writes it ("AB:CD:..."). */
+async function fingerprint256(pemFile: string): Promise<string> {
+  const pem = await Deno.readTextFile(pemFile);
+  const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, "");
+  const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  return [...hash].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+}
+
+/**
+ * TC_087 step by step: the reset, the handshake with the configured client
+ * certificate, the upgrade, BootNotification and the StatusNotifications of
+ * connector 0 and every connector. Returns the negotiated cipher suite.
+ */
+async function tc087(): Promise<string> {
   await using r = await startRig({
     settings: {
       securityProfile: 3,
@@ -93,14 +108,68 @@ Deno.test("TC_087 TLS - client-side certificate - valid certificate", async () =
     csms: { tls: { ...pki.server, ca: pki.ca.pem, clientCert: "required" } },
   });
   const { csms } = r;
+  // Reusable state: "The Charge Point is triggered to reset."
   const from = csms.mark;
+  const upgrades = csms.upgrades;
   assert.equal((await csms.call("Reset", { type: "Hard" })).status, "Accepted");
+  // Steps 7-8: BootNotification on the new connection.
   await csms.next("BootNotification", from);
+  const hs = csms.lastHandshake!;
+  // Steps 1-4: the handshake. TLS 1.2 or above.
+  assert.match(hs.tlsVersion ?? "", /^TLSv1\.[23]$/);
+  // Step 3: the configured client certificate was sent, and the server verified it
+  // against the CA (not only a CN: the very certificate of tlsClientCertFile).
+  assert.ok(hs.clientCert, "a client certificate was presented");
+  assert.equal(hs.clientCert.verified, true);
+  assert.equal(hs.clientCert.fingerprint256, await fingerprint256(pki.client.certFile));
+  assert.equal(hs.clientCn, ID);
+  // "when using elliptic curve cryptography the key must be at least 224 bits long".
+  assert.ok(hs.clientCert.keyBits >= 224, `${hs.clientCert.keyBits} bits`);
+  assert.equal(hs.clientCert.curve, "prime256v1");
+  // Steps 5-6: the HTTP upgrade to a secured WebSocket; profile 3 sends no Basic header.
+  assert.equal(csms.upgrades, upgrades + 1);
+  assert.match(csms.url, /^wss:/);
+  assert.equal(hs.authorization, undefined);
+  // Steps 9-10: StatusNotification for connectorId 0 and every connector.
   await statusesAfterBoot(r, from);
-  assert.equal(csms.lastHandshake?.clientCn, ID);
-  assert.match(csms.lastHandshake?.tlsVersion ?? "", /^TLSv1\.[23]$/);
-  // Profile 3 authenticates with the certificate only: no Basic header.
-  assert.equal(csms.lastHandshake?.authorization, undefined);
+  assert.deepEqual(csms.invalid, []);
+  return hs.cipher ?? "";
+}
+
+Deno.test("TC_087 TLS - client-side certificate - valid certificate", async () => {
+  const cipher = await tc087();
+  assert.notEqual(cipher, "");
+});
+
+Deno.test("TC_087 TLS - client-side certificate - step 4: TLS 1.2 or above, the required cipher suites offered", async () => {
+  await using r = await startRig({
+    settings: {
+      securityProfile: 3,
+      tlsCaFile: pki.ca.file,
+      tlsClientCertFile: pki.client.certFile,
+      tlsClientKeyFile: pki.client.keyFile,
+    },
+    csms: { tls: { ...pki.server, ca: pki.ca.pem, clientCert: "required" } },
+  });
+  // The next connection goes through a relay that reads the Client Hello (step 1).
+  await using tap = startHelloTap(r.csms.port);
+  const from = r.csms.mark;
+  await r.cp.updateSettings({ backendUrl: `wss://127.0.0.1:${tap.port}` });
+  await r.csms.next("BootNotification", from);
+  const hello = tap.hellos[0];
+  assert.ok(hello, "a Client Hello went through the relay");
+  // "The Charge Point must use TLS version 1.2 or above": nothing older is offered.
+  assert.ok(
+    hello.versions.length > 0 && hello.versions.every((v) => v >= 0x0303),
+    String(hello.versions),
+  );
+  // "(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 AND TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384)
+  // OR (TLS_RSA_WITH_AES_128_GCM_SHA256 AND TLS_RSA_WITH_AES_256_GCM_SHA384)".
+  const ecdsa = [0xc02b, 0xc02c].every((s) => hello.suites.includes(s));
+  const rsa = [0x009c, 0x009d].every((s) => hello.suites.includes(s));
+  assert.ok(ecdsa || rsa, hello.suites.map((s) => s.toString(16)).join(" "));
+  assert.ok(ecdsa, "the ECDSA pair (the certificates here are ECDSA)");
+  assert.deepEqual(r.csms.invalid, []);
 });
 
 Deno.test("TC_078 (connection part) Invalid CentralSystemCertificate: an untrusted server certificate is refused", async () => {

@@ -93,7 +93,7 @@ async function startRealRig() {
 /** Resolves once every CALL of the Charge Point was answered. */
 async function rpcIdleOf(cp: Runtime, csms: Csms): Promise<void> {
   await csms.until(() => {
-    const s = cp.bus.snapshot<{ inflight?: unknown; queue: readonly unknown[] }>("rpc");
+    const s = cp.bus.snapshot("rpc");
     return s.inflight === undefined && s.queue.length === 0;
   }, "the Charge Point's CALLs to be answered");
 }

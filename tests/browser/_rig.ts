@@ -21,6 +21,7 @@ import { Runtime } from "../../runtime/runtime.ts";
 import { simHardware } from "../../runtime/sim_hardware.ts";
 import { BOOT_INFO } from "../../runtime/version.ts";
 import { Csms } from "../csms.ts";
+import { failOnBusError } from "../_bus_errors.ts";
 
 /** Where Debian's `chromium` package puts the browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -81,6 +82,7 @@ export async function startWebRig(opts: WebRigOptions = {}): Promise<WebRig> {
         logFile,
       ),
       bootInfo: BOOT_INFO,
+      onBusError: failOnBusError,
       ...(opts.safeMode !== undefined ? { safeMode: opts.safeMode } : {}),
     }).start();
     const token = "browser-test-token-0123456789";

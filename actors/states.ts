@@ -1,0 +1,36 @@
+/**
+ * The state of each actor of the runtime, by actor name: what
+ * `Bus.snapshot(name)` returns, so a status page or a test that reads an
+ * actor gets its real type and a misspelt name does not compile.
+ *
+ * @module
+ */
+import type { AuthorizationState } from "./authorization.ts";
+import type { ConfigurationState } from "./configuration.ts";
+import type { ConnectionState } from "./connection.ts";
+import type { ConnectorStatusState } from "./connector_status.ts";
+import type { MeterState } from "./meter.ts";
+import type { RelayState } from "./relay.ts";
+import type { ReservationState } from "./reservation.ts";
+import type { RpcState } from "./rpc.ts";
+import type { SmartChargingState } from "./smart_charging.ts";
+import type { SystemState } from "./system.ts";
+import type { TransactionState } from "./transaction.ts";
+
+/** Actor name -> state type. */
+export interface ActorStates {
+  authorization: AuthorizationState;
+  configuration: ConfigurationState;
+  connection: ConnectionState;
+  connector_status: ConnectorStatusState;
+  meter: MeterState;
+  relay: RelayState;
+  reservation: ReservationState;
+  rpc: RpcState;
+  smart_charging: SmartChargingState;
+  system: SystemState;
+  transaction: TransactionState;
+}
+
+/** The name of an actor of the runtime. */
+export type ActorName = keyof ActorStates;
