@@ -200,6 +200,57 @@ export async function tapThroughApi(taps: number): Promise<number[]> {
   return times;
 }
 
+/**
+ * The bare client's Authorize round trip from its own process (as the
+ * runtime of {@link tapThroughApi} runs in its own), ms, median of `n`.
+ */
+export async function bareAuthorizeFromProcess(n: number): Promise<number> {
+  const csms = await Csms.start();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "bench/link_bench.ts", "--bare-authorize", csms.url, String(n)],
+      cwd: root,
+      stdout: "piped",
+      stderr: "inherit",
+      stdin: "null",
+    }).output();
+    const ms = Number(new TextDecoder().decode(out.stdout).trim());
+    if (!out.success || !Number.isFinite(ms)) throw new Error("Cannot measure the bare Authorize");
+    return ms;
+  } finally {
+    await csms.close();
+  }
+}
+
+/** The bare client of {@link bareRoundTrips} against `url`: Authorize round trips, ms. */
+async function bareAuthorizes(url: string, n: number): Promise<number[]> {
+  const ws = new WebSocket(`${url}/BARE-PROC`, "ocpp1.6");
+  let answer: ((text: string) => void) | undefined;
+  ws.onmessage = (e) => answer?.(String(e.data));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error("Cannot measure the link: the bare client cannot connect"));
+  });
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const reply = await new Promise<string>((resolve) => {
+      answer = resolve;
+      ws.send(JSON.stringify([2, String(i), "Authorize", { idTag: "BENCH-TAG" }]));
+    });
+    times.push(performance.now() - t0);
+    if (!reply.startsWith("[3,")) throw new Error(`Bare Authorize answered ${reply}`);
+  }
+  ws.close();
+  return times;
+}
+
+if (import.meta.main && Deno.args[0] === "--bare-authorize") {
+  const times = await bareAuthorizes(Deno.args[1]!, Number(Deno.args[2]));
+  await Deno.stdout.write(new TextEncoder().encode(`${median(times)}\n`));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const bare = await bareRoundTrips(200, 2000);
   const taps = await tapThroughApi(Number(Deno.env.get("BENCH_TAPS") ?? 10));
