@@ -20,10 +20,10 @@
  */
 import assert from "node:assert/strict";
 import { Csms } from "./csms.ts";
+import { spawnWallbox, type WallboxProcess } from "./_wallbox_process.ts";
 
 const SEED = Number(Deno.env.get("CRASH_SEED") ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(Deno.env.get("CRASH_KILLS") ?? 50);
-const ROOT = new URL("..", import.meta.url).pathname;
 const CARDS = ["CRASH-A", "CRASH-B", "CRASH-C"];
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
@@ -41,13 +41,6 @@ function rng(seed: number) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** The local API answered with an error status: a bug, whether or not a kill is near. */
 class ApiError extends Error {}
 
@@ -59,44 +52,19 @@ class Wallbox {
   #token: string | undefined;
   #dataDir: string;
   #stderr: string[];
+  #process: WallboxProcess;
 
   constructor(dataDir: string, config: string, stderr: string[]) {
     this.#dataDir = dataDir;
     this.#stderr = stderr;
-    const port = freePort();
-    this.base = `http://127.0.0.1:${port}`;
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "main.ts",
-        "--data-dir",
-        dataDir,
-        "--config",
-        config,
-        "--http",
-        `127.0.0.1:${port}`,
-      ],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    void this.child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({
-        write: (chunk) => {
-          stderr.push(chunk);
-          if (stderr.length > 400) stderr.splice(0, stderr.length - 400);
-        },
-      }),
-    ).catch(() => {});
-    this.exited = this.child.status;
+    this.#process = spawnWallbox({ dataDir, config, stderr });
+    this.child = this.#process.child;
+    this.base = this.#process.base;
+    this.exited = this.#process.exited;
   }
 
   kill(signal: Deno.Signal = "SIGKILL"): void {
-    try {
-      this.child.kill(signal);
-    } catch { /* gone */ }
+    this.#process.kill(signal);
   }
 
   /** A local API call; throws when the process is gone. */

@@ -11,34 +11,15 @@ import { simImage } from "../drivers/installer_sim.ts";
 import { VERSION } from "../runtime/version.ts";
 import { Csms } from "./csms.ts";
 import { startHttp } from "./_transfer_peers.ts";
+import { spawnWallbox, type WallboxProcess } from "./_wallbox_process.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-
-function start(dataDir: string, config: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "main.ts",
-      "--data-dir",
-      dataDir,
-      "--config",
-      config,
-      "--http",
-      "127.0.0.1:0",
-    ],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+function start(dataDir: string, config: string): WallboxProcess {
+  return spawnWallbox({ dataDir, config, keepStderr: 0 });
 }
 
-async function kill(p: Deno.ChildProcess): Promise<void> {
-  try {
-    p.kill("SIGKILL");
-  } catch { /* gone */ }
-  await p.status;
+async function kill(p: WallboxProcess): Promise<void> {
+  p.kill();
+  await p.exited;
 }
 
 Deno.test("firmware: kill -9 during the download and during the install; after each start the update finishes or fails cleanly", async () => {
@@ -98,7 +79,11 @@ Deno.test("firmware: kill -9 during the download and during the install; after e
     const k2 = csms.mark;
     p = start(`${dir}/data`, config);
     await csms.next("FirmwareStatusNotification", k2, (q) => q.status === "InstallationFailed");
-    assert.ok(statuses(n).length <= 5, statuses(n).join());
+    // At least once: the kill may fall after Installing left and before the store heard
+    // that Downloaded was answered (the next CALL leaves in the same bus turn as that
+    // answer, before the firmware actor's store write), so at most those two come again.
+    assert.ok(statuses(n).length <= 6, statuses(n).join());
+    assert.equal(statuses(n).at(-1), "InstallationFailed");
     assert.deepEqual(once(statuses(n)), [
       "Downloading",
       "Downloaded",

@@ -14,46 +14,20 @@
 import assert from "node:assert/strict";
 import { Csms } from "./csms.ts";
 import { OCTT } from "./harness.ts";
+import { spawnWallbox } from "./_wallbox_process.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** One run of the wallbox process. */
 class Wallbox {
   readonly child: Deno.ChildProcess;
   readonly base: string;
-  readonly stderr: string[] = [];
+  readonly stderr: string[];
 
   constructor(readonly dataDir: string, config: string) {
-    const port = freePort();
-    this.base = `http://127.0.0.1:${port}`;
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "main.ts",
-        "--data-dir",
-        dataDir,
-        "--config",
-        config,
-        "--http",
-        `127.0.0.1:${port}`,
-      ],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    void this.child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (chunk) => void this.stderr.push(chunk) }),
-    ).catch(() => {});
+    // Every line kept: the test looks for one logged at the start.
+    const p = spawnWallbox({ dataDir, config, keepStderr: Number.MAX_SAFE_INTEGER });
+    [this.child, this.base, this.stderr] = [p.child, p.base, p.stderr];
   }
 
   // deno-lint-ignore no-explicit-any
