@@ -16,7 +16,6 @@
  * @module
  */
 import { type Clock, systemClock } from "./actors/clock.ts";
-import { createApi } from "./api/api.ts";
 import { openApiToken } from "./api/token.ts";
 import { ConfigStore, SettingsError } from "./config/store.ts";
 import { denoTransport } from "./ocpp/transport_deno.ts";
@@ -309,7 +308,14 @@ async function main(): Promise<void> {
     },
   });
 
-  const api = createApi(runtime, { token, web: { dataDir: args.dataDir }, log, logs: logFile });
+  // The local API and the web app (hono, the pages) load at the first request, not at idle
+  // (`deno task bench`: they are part of the idle memory otherwise).
+  let api: Promise<(req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>>;
+  const loadApi = async () => {
+    const { createApi } = await import("./api/api.ts");
+    const app = createApi(runtime, { token, web: { dataDir: args.dataDir }, log, logs: logFile });
+    return (req: Request, info: Deno.ServeHandlerInfo) => app.fetch(req, info);
+  };
   // Listen before the runtime starts: a port in use ends the start before anything runs.
   Deno.serve({
     hostname: args.hostname,
@@ -319,7 +325,7 @@ async function main(): Promise<void> {
         "info",
         `Web app and local API on http://${hostname}:${port} (token in ${args.dataDir}/api-token unless CP_API_TOKEN is set)`,
       ),
-  }, api.fetch);
+  }, async (req, info) => (await (api ??= loadApi()))(req, info));
   runtime.start();
   let stopping = false;
   async function stopAndExit(why: string, reason: "Reboot" | "PowerLoss", code = 0) {

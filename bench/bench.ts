@@ -1,19 +1,25 @@
 /**
- * `deno task bench`: the runtime's speed and memory, each a median of
- * several runs, beside a bare `deno run` measured in the same run.
+ * `deno task bench`: the runtime's speed and memory, each figure beside its
+ * limit measured in the same run, as a ratio (medians; the runs of a figure
+ * and of its limit alternate, so load on a shared machine hits both):
  *
- * - start: process start to BootNotification received by a loopback
- *   Central System, vs. a bare script's start to exit;
- * - idle RSS of the runtime connected to a backend, vs. a bare script;
- * - idle RSS again with 20 charging profiles in the store (smart charging
- *   must not add idle memory);
- * - RFID tap to relay closed, with local authorization (LocalPreAuthorize
- *   and a cached idTag) and with an Authorize round trip over loopback;
- * - firmware download throughput and the memory of the transfer code
- *   (`firmware_bench.ts`);
- * - the real drivers (`hardware_bench.ts`): a meter poll over Modbus TCP,
- *   idle RSS with the drivers loaded.
- * - GetCompositeSchedule over 20 stacked profiles (`smart_charging_bench.ts`).
+ * - idle RSS connected (ws, wss) beside bare Deno idling (`process_bench.ts`);
+ * - start to BootNotification through `deno run` and `deno task start`
+ *   beside bare Deno's start to exit;
+ * - drain of queued MeterValues beside a bare OCPP-J client sending the
+ *   same CALLs to the same backend, one outstanding (`link_bench.ts`);
+ * - RFID tap through the local API (`main.ts` in its own process) to
+ *   StartTransaction at the backend, beside one Authorize round trip of
+ *   the bare client;
+ * - a day: 8 hours of charging at a 10 s sample interval on the injected
+ *   clock, CPU time and bytes written to disk per hour (`day_bench.ts`);
+ *
+ * then the other figures: tap to relay in-process, authorization, the
+ * outbox, firmware transfers, the real drivers, smart charging.
+ *
+ * Sizes: `BENCH_RUNS` (process runs, 5), `BENCH_TAPS` (30), `BENCH_QUEUE`
+ * (queued MeterValues, 5,000), `BENCH_DAY_HOURS` (8); `BENCH_EXTRA=0`
+ * prints only the figures beside their limits.
  *
  * @module
  */
@@ -26,37 +32,17 @@ import { authBench } from "./auth_bench.ts";
 import { durabilityBench } from "./durability_bench.ts";
 import { firmwareBench } from "./firmware_bench.ts";
 import { hardwareBench } from "./hardware_bench.ts";
+import { dayBench } from "./day_bench.ts";
+import { bareAuthorizeFromProcess, bareRoundTrips, median, tapThroughApi } from "./link_bench.ts";
+import { processBench } from "./process_bench.ts";
 import { smartChargingBench, storeProfiles } from "./smart_charging_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const TAPS = Number(Deno.env.get("BENCH_TAPS") ?? 30);
-const root = new URL("..", import.meta.url).pathname;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function p99(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)]!;
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-  return kb / 1024;
-}
-
-function spawn(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    stdout: "null",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
 }
 
 async function until(test: () => boolean, ms = 20_000, what = "a condition"): Promise<void> {
@@ -65,74 +51,6 @@ async function until(test: () => boolean, ms = 20_000, what = "a condition"): Pr
     if (performance.now() > end) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 1));
   }
-}
-
-async function bare(): Promise<{ startMs: number; rss: number }> {
-  const dir = await Deno.makeTempDir();
-  const script = `${dir}/empty.ts`;
-  await Deno.writeTextFile(script, "");
-  const idle = `${dir}/idle.ts`;
-  await Deno.writeTextFile(idle, "setTimeout(() => {}, 60_000);\n");
-  const starts: number[] = [];
-  const rss: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await spawn(["run", script]).status;
-    starts.push(performance.now() - t0);
-    const p = spawn(["run", idle]);
-    await new Promise((r) => setTimeout(r, 1500));
-    rss.push(await rssMb(p.pid));
-    p.kill("SIGKILL");
-    await p.status;
-  }
-  await Deno.remove(dir, { recursive: true });
-  return { startMs: median(starts), rss: median(rss) };
-}
-
-async function runtimeProcess(
-  prepare?: (dataDir: string) => void,
-): Promise<{ startMs: number; rss: number }> {
-  const starts: number[] = [];
-  const rss: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const csms = await Csms.start();
-    const dir = await Deno.makeTempDir();
-    const config = `${dir}/config.json`;
-    await Deno.writeTextFile(
-      config,
-      JSON.stringify({
-        backendConnectionType: "ethernet",
-        backendUrl: csms.url,
-        chargePointId: "BENCH",
-      }),
-    );
-    if (prepare) {
-      await Deno.mkdir(`${dir}/data`);
-      prepare(`${dir}/data`);
-    }
-    const t0 = performance.now();
-    const p = spawn([
-      "run",
-      "-A",
-      "main.ts",
-      "--data-dir",
-      `${dir}/data`,
-      "--config",
-      config,
-      "--http",
-      "127.0.0.1:0",
-    ]);
-    await csms.next("BootNotification");
-    starts.push(performance.now() - t0);
-    await csms.next("StatusNotification", 0, (q) => q.connectorId === 1);
-    await new Promise((r) => setTimeout(r, 1500));
-    rss.push(await rssMb(p.pid));
-    p.kill("SIGKILL");
-    await p.status;
-    await csms.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-  return { startMs: median(starts), rss: median(rss) };
 }
 
 async function tapToRelay(localPreAuthorize: boolean): Promise<number[]> {
@@ -182,44 +100,131 @@ async function tapToRelay(localPreAuthorize: boolean): Promise<number[]> {
   return times;
 }
 
-const fmt = (n: number, unit: string) => `${n.toFixed(unit === "MB" ? 1 : 2)} ${unit}`;
-const rows: [string, string][] = [];
-const b = await bare();
-const r = await runtimeProcess();
-const withProfiles = await runtimeProcess(storeProfiles);
-const local = await tapToRelay(true);
-const remote = await tapToRelay(false);
-rows.push(
-  ["bare deno: start to exit (median)", fmt(b.startMs, "ms")],
-  ["runtime: start to BootNotification (median)", fmt(r.startMs, "ms")],
-  ["  difference", fmt(r.startMs - b.startMs, "ms")],
-  ["bare deno: idle RSS (median)", fmt(b.rss, "MB")],
-  ["runtime: idle RSS, connected (median)", fmt(r.rss, "MB")],
-  ["  difference", fmt(r.rss - b.rss, "MB")],
+const EXTRA = Deno.env.get("BENCH_EXTRA") !== "0";
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+// Figures beside their limits: [figure, value, limit, ratio, goal].
+const limits: [string, string, string, string, string][] = [];
+const loadBefore = Deno.loadavg()[0]!;
+const proc = await processBench(RUNS, EXTRA ? storeProfiles : undefined);
+limits.push(
   [
-    "runtime: idle RSS, connected, 20 charging profiles stored (median)",
-    fmt(withProfiles.rss, "MB"),
+    "idle RSS, connected, ws://",
+    `${f1(proc.wsRss)} MB`,
+    `bare deno ${f1(proc.bareRss)} MB`,
+    `${f2(proc.wsRss / proc.bareRss)}x (+${f1(proc.wsRss - proc.bareRss)} MB)`,
+    "+15 MB",
   ],
-  ["  difference to bare deno", fmt(withProfiles.rss - b.rss, "MB")],
   [
-    `tap to relay closed, local authorization (median of ${local.length})`,
-    fmt(median(local), "ms"),
+    "idle RSS, connected, wss:// (security profile 2)",
+    `${f1(proc.wssRss)} MB`,
+    `bare deno ${f1(proc.bareRss)} MB`,
+    `${f2(proc.wssRss / proc.bareRss)}x (+${f1(proc.wssRss - proc.bareRss)} MB)`,
+    "+16 MB",
   ],
-  ["  p99", fmt(p99(local), "ms")],
   [
-    `tap to relay closed, Authorize round trip (median of ${remote.length})`,
-    fmt(median(remote), "ms"),
+    "start to BootNotification, deno run",
+    `${f1(proc.runBootMs)} ms`,
+    `bare deno start ${f1(proc.bareStartMs)} ms`,
+    `${f2(proc.runBootMs / proc.bareStartMs)}x (+${f1(proc.runBootMs - proc.bareStartMs)} ms)`,
+    "+60 ms",
   ],
-  ["  p99", fmt(p99(remote), "ms")],
+  [
+    "start to BootNotification, deno task start",
+    `${f1(proc.taskBootMs)} ms`,
+    `bare deno start ${f1(proc.bareStartMs)} ms`,
+    `${f2(proc.taskBootMs / proc.bareStartMs)}x (+${f1(proc.taskBootMs - proc.bareStartMs)} ms)`,
+    "",
+  ],
 );
-rows.push(...await authBench());
-rows.push(...await durabilityBench());
-rows.push(...await firmwareBench());
-rows.push(...await hardwareBench(b.rss, r.rss));
-rows.push(...smartChargingBench());
-const width = Math.max(...rows.map(([k]) => k.length));
+const durable = await durabilityBench();
+const link = await bareRoundTrips(TAPS * 10, durable.messages);
+limits.push([
+  `drain of ${durable.messages} queued MeterValues`,
+  `${Math.round(durable.drainPerS)} /s`,
+  `bare client ${Math.round(link.meterValuesPerS)} /s`,
+  `${f2(durable.drainPerS / link.meterValuesPerS)}x`,
+  ">= 0.5x",
+]);
+const taps = await tapThroughApi(TAPS);
+const tap = median(taps);
+// The runtime answers from its own process: so does this bare client.
+const authorizeMs = await bareAuthorizeFromProcess(TAPS * 10);
+limits.push(
+  [
+    `tap (local API) to StartTransaction at the backend, median of ${taps.length}`,
+    `${f2(tap)} ms`,
+    `bare Authorize round trip ${f2(authorizeMs)} ms (${f2(link.authorizeMs)} in-process)`,
+    `${f1(tap / authorizeMs)}x (+${f2(tap - authorizeMs)} ms)`,
+    "+3 ms",
+  ],
+  [
+    // StartTransaction is in the outbox (one fsync) before it is sent: the rest is the runtime's.
+    "  of which one outbox write (synchronous=FULL, median)",
+    `${f2(durable.writeMs)} ms`,
+    "",
+    `+${f2(tap - authorizeMs - durable.writeMs)} ms besides it`,
+    "",
+  ],
+);
+const day = await dayBench();
+limits.push(
+  [
+    `a day: ${day.hours} h charging, MeterValues every 10 s: CPU time per hour`,
+    `${Math.round(day.cpuMsPerHour)} ms`,
+    "one hour",
+    `${(day.cpuMsPerHour / 3_600_000 * 100).toFixed(3)} % of one core`,
+    "",
+  ],
+  [
+    "  bytes written to disk per hour of charging",
+    `${f1(day.bytesPerHour / 1024 / 1024)} MB`,
+    `${f1(day.bytesPerHour / (day.samples / day.hours) / 1024)} KiB per sample`,
+    `${f1(day.bytesPerHour * 24 * 365 / 1024 ** 3)} GiB a year charging 24 h/day`,
+    "",
+  ],
+);
+
+const rows: [string, string][] = [];
+if (EXTRA) {
+  const local = await tapToRelay(true);
+  const remote = await tapToRelay(false);
+  rows.push(
+    [
+      "runtime: idle RSS, connected, 20 charging profiles stored (median)",
+      `${f1(proc.preparedRss)} MB (without: ${f1(proc.wsRss)} MB)`,
+    ],
+    [
+      `tap to relay closed in-process, local authorization (median of ${local.length})`,
+      `${f2(median(local))} ms`,
+    ],
+    ["  p99", `${f2(p99(local))} ms`],
+    [
+      `tap to relay closed in-process, Authorize round trip (median of ${remote.length})`,
+      `${f2(median(remote))} ms`,
+    ],
+    ["  p99", `${f2(p99(remote))} ms`],
+  );
+  rows.push(...await authBench());
+  rows.push(...durable.rows);
+  rows.push(...await firmwareBench());
+  rows.push(...await hardwareBench(proc.bareRss, proc.wsRss));
+  rows.push(...smartChargingBench());
+}
+const cpus =
+  Deno.readTextFileSync("/proc/cpuinfo").split("\n").filter((l) => l.startsWith("processor"))
+    .length;
+const model = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
+const head = ["figure", "value", "limit, same run", "ratio", "goal"];
+const widths = head.map((h, i) => Math.max(h.length, ...limits.map((r) => r[i]!.length)));
+const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+const width = Math.max(0, ...rows.map(([k]) => k.length));
 const out = [
-  `deno ${Deno.version.deno}, ${RUNS} process runs`,
-  ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+  `deno ${Deno.version.deno}, ${cpus} x ${model}, ${RUNS} process runs, ` +
+  `load average ${f1(loadBefore)} before / ${f1(Deno.loadavg()[0]!)} after`,
+  line(head),
+  ...limits.map(line),
+  ...(rows.length ? ["", ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)] : []),
 ].join("\n");
 await Deno.stdout.write(new TextEncoder().encode(out + "\n"));

@@ -22,7 +22,7 @@ import { Storage } from "../runtime/storage.ts";
 import { Csms } from "../tests/csms.ts";
 import { openWallboxStore, startRuntime } from "../tests/harness.ts";
 
-const MESSAGES = Number(Deno.env.get("BENCH_QUEUE") ?? 10_000);
+const MESSAGES = Number(Deno.env.get("BENCH_QUEUE") ?? 5_000);
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -121,8 +121,10 @@ async function drain(dataDir: string, storage: Storage, n: number): Promise<numb
   return ms;
 }
 
-/** The rows of the durability figures: label, value. */
-export async function durabilityBench(): Promise<[string, string][]> {
+/** The durability figures: rows (label, value), the drain rate (messages/s), the write median (ms). */
+export async function durabilityBench(): Promise<
+  { rows: [string, string][]; drainPerS: number; writeMs: number; messages: number }
+> {
   const dir = await Deno.makeTempDir({ prefix: "cp-bench-durable-" });
   try {
     const storage = Storage.open(`${dir}/state.db`);
@@ -133,7 +135,7 @@ export async function durabilityBench(): Promise<[string, string][]> {
     const checkpointed = storage.sizeBytes();
     const ms = await drain(dir, storage, MESSAGES);
     storage.close();
-    return [
+    const rows: [string, string][] = [
       [
         "outbox write, one message, synchronous=FULL (median)",
         `${quantile(times, 0.5).toFixed(3)} ms`,
@@ -150,13 +152,19 @@ export async function durabilityBench(): Promise<[string, string][]> {
       ],
       ["  rate", `${Math.round(MESSAGES / (ms / 1000))} messages/s`],
     ];
+    return {
+      rows,
+      drainPerS: MESSAGES / (ms / 1000),
+      writeMs: quantile(times, 0.5),
+      messages: MESSAGES,
+    };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
 if (import.meta.main) {
-  const rows = await durabilityBench();
+  const { rows } = await durabilityBench();
   const width = Math.max(...rows.map(([k]) => k.length));
   const out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
   await Deno.stdout.write(new TextEncoder().encode(out + "\n"));

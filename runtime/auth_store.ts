@@ -98,7 +98,11 @@ export class AuthStore {
     }
   }
 
-  /** Makes one change durable, all or nothing. */
+  /**
+   * Makes one change durable, all or nothing. A cache entry commits relaxed
+   * (`storage.ts`): a power cut may take back the last one, which only
+   * means one more Authorize; a ClearCache or list change is a full commit.
+   */
   apply(change: AuthChange): void {
     const db = this.#s.db;
     this.#s.transaction(() => {
@@ -133,7 +137,7 @@ export class AuthStore {
           break;
         }
       }
-    });
+    }, change.kind === "cache.put" ? "relaxed" : "full");
   }
 
   /** Replaces the whitelist. */

@@ -23,7 +23,7 @@
  */
 import type { BootSnapshot, JournaledTx, LastRun } from "../actors/boot.ts";
 import type { OutboxEntry, StopReason, StoreMessage, TxJournalEntry } from "../actors/messages.ts";
-import type { Storage } from "./storage.ts";
+import type { Durability, Storage } from "./storage.ts";
 
 const SCHEMA = `
 CREATE TABLE outbox (
@@ -169,13 +169,18 @@ export class Journal {
     else this.#setMeta("safe_mode", reason);
   }
 
-  /** Performs one write of the actors, synchronously, all or nothing. */
+  /**
+   * Performs one write of the actors, synchronously, all or nothing; durable
+   * when it returns, except the relaxed ones of {@link doneDurability} and a
+   * transaction's start (see `storage.ts`).
+   */
   apply(msg: StoreMessage, now: number = Date.now()): void {
     const q = this.#q;
     switch (msg.type) {
       case "store.outbox_put": {
         const e = msg.entry;
         q.put!.run(e.seq, e.action, JSON.stringify(e.payload), e.tx ?? null, e.ref ?? null, e.at);
+        this.storage.synced();
         return;
       }
       case "store.outbox_done":
@@ -186,7 +191,7 @@ export class Journal {
           if (msg.tx === undefined) return;
           if (msg.transactionId !== undefined) q.txId!.run(msg.transactionId, msg.tx);
           if (msg.action === "StopTransaction") q.txEnd!.run(msg.tx);
-        });
+        }, doneDurability(msg.action));
         return;
       case "store.outbox_thin":
         this.storage.transaction(() => {
@@ -201,6 +206,7 @@ export class Journal {
         return this.#journal(msg.entry);
       case "store.tx_meter":
         q.meter!.run(msg.wh, msg.timestamp, msg.tx);
+        this.storage.synced();
         return;
     }
   }
@@ -221,7 +227,9 @@ export class Journal {
             e.timestamp,
           );
           this.#mark("tx_hwm", e.tx);
-        });
+          // Relaxed: its StartTransaction is put in the outbox (a full commit) before
+          // anything leaves the wallbox (`actors/_tx_session.ts`, `actors/_rpc_outbox.ts`).
+        }, "relaxed");
         return;
       case "stopping":
         q.stopping!.run(e.reason, e.stopIdTag ?? null, e.tx);
@@ -343,4 +351,15 @@ export class Journal {
       givenUpAt: r.settled_at === null ? null : new Date(num(r.settled_at)).toISOString(),
     }));
   }
+}
+
+/**
+ * How the delivery mark of an outbox message commits: relaxed for messages
+ * whose loss on a power cut only sends them again (MeterValues,
+ * StatusNotification, ...); full for StartTransaction (sent again, the
+ * backend would open a second transaction) and StopTransaction (it closes
+ * the journal row).
+ */
+export function doneDurability(action: string): Durability {
+  return action === "StartTransaction" || action === "StopTransaction" ? "full" : "relaxed";
 }

@@ -207,3 +207,28 @@ Deno.test("Journal.safeMode is kept in the store until cleared", async () => {
     again.storage.close();
   });
 });
+
+Deno.test("Journal commits a start relaxed before its full outbox put, MeterValues marks relaxed, start and stop marks full", async () => {
+  await withJournal((j) => {
+    const s = j.storage;
+    s.now = () => 0; // the RELAXED_MAX_MS bound is storage_test.ts's
+    s.synced();
+    j.apply(start(1));
+    assert.equal(s.unsynced, 1, "the start waits for its StartTransaction's commit");
+    j.apply({ type: "store.outbox_put", entry: entry(1, "StartTransaction", 1) });
+    assert.equal(s.unsynced, 0, "the outbox put's fsync covers the start");
+    j.apply({ type: "store.outbox_put", entry: entry(2, "MeterValues", 1) });
+    const done = (seq: number, action: OutboxEntry["action"]): StoreMessage => ({
+      type: "store.outbox_done",
+      seq,
+      action,
+      outcome: "delivered",
+      tx: 1,
+      ...(action === "StartTransaction" ? { transactionId: 42 } : {}),
+    });
+    j.apply(done(2, "MeterValues"));
+    assert.equal(s.unsynced, 1, "a lost MeterValues mark only sends it again");
+    j.apply(done(1, "StartTransaction"));
+    assert.equal(s.unsynced, 0, "a StartTransaction mark is a full commit");
+  });
+});

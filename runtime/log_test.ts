@@ -92,3 +92,12 @@ Deno.test("redact() masks a frame quoted in a message, and withholds a broken on
     "Cannot parse frame: not JSON: [oops",
   );
 });
+
+Deno.test("redact() logs a frame with nothing secret byte for byte, and still masks a secret value in it", () => {
+  const frame = '> [2, "7", "MeterValues", {"connectorId": 1, "meterValue": []}]';
+  assert.equal(redact(frame, []), frame);
+  assert.equal(
+    redact('> [2,"8","DataTransfer",{"vendorId":"k3yk3yk3yk3y"}]', ["k3yk3yk3yk3y"]),
+    '> [2,"8","DataTransfer",{"vendorId":"***"}]',
+  );
+});

@@ -7,6 +7,18 @@
  * finishes before the bus delivers the next message, so an actor that
  * emits "journal X" before "close the relay" gets X on disk first.
  *
+ * A write whose loss on a power cut cannot lose anything acknowledged may be
+ * committed `relaxed` (synchronous = NORMAL: no fsync of its own): an entry
+ * of the authorization cache, the delivery mark of a MeterValues (lost, the
+ * message is sent again: at least once, never lost), or a journal row that a
+ * full commit follows before anything leaves the wallbox (the start of a
+ * transaction is followed by its StartTransaction in the outbox). The WAL is
+ * one file written in order, so the next full commit's fsync makes every
+ * relaxed commit before it durable too; a relaxed commit more than
+ * {@link RELAXED_MAX_MS} after the last fsync is made a full one, which
+ * bounds what a power cut can take back. A kill -9 loses nothing either way
+ * (committed pages are in the operating system's cache).
+ *
  * Each module that keeps state here declares its tables with
  * {@link Storage.migrate}.
  *
@@ -22,10 +34,21 @@ export class StorageError extends Error {
   }
 }
 
+/** A relaxed commit is made a full one when the last fsync is older than this (ms). */
+export const RELAXED_MAX_MS = 1000;
+
+/** How a transaction commits: `full` (fsync, the default) or `relaxed` (see the module). */
+export type Durability = "full" | "relaxed";
+
 /** The durable store. */
 export class Storage {
   readonly db: DatabaseSync;
   readonly path: string;
+  /** Monotonic ms for the {@link RELAXED_MAX_MS} bound (tests replace it). */
+  now: () => number = () => performance.now();
+  #lastSync = performance.now();
+  /** Commits made relaxed, not yet covered by an fsync. */
+  unsynced = 0;
 
   private constructor(db: DatabaseSync, path: string) {
     this.db = db;
@@ -70,17 +93,36 @@ export class Storage {
     });
   }
 
-  /** Runs `fn` in one transaction: all of it is committed, or none. */
-  transaction<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
+  /**
+   * Runs `fn` in one transaction: all of it is committed, or none. A
+   * `relaxed` one skips its own fsync (see the module) unless the last one
+   * is older than {@link RELAXED_MAX_MS}.
+   */
+  transaction<T>(fn: () => T, durability: Durability = "full"): T {
+    const now = this.now();
+    const relaxed = durability === "relaxed" && now - this.#lastSync < RELAXED_MAX_MS;
+    if (relaxed) this.db.exec("PRAGMA synchronous = NORMAL");
     try {
-      const result = fn();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = fn();
+        this.db.exec("COMMIT");
+        if (relaxed) this.unsynced++;
+        else this.synced(now);
+        return result;
+      } catch (err) {
+        this.db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      if (relaxed) this.db.exec("PRAGMA synchronous = FULL");
     }
+  }
+
+  /** Records a full commit (its fsync covers every relaxed commit before it). */
+  synced(at: number = this.now()): void {
+    this.#lastSync = at;
+    this.unsynced = 0;
   }
 
   /** Bytes on disk: database plus write-ahead log. */
