@@ -118,6 +118,15 @@ export function settleFailure(
 }
 
 /**
+ * A frame of the Central System that is not a valid OCPP message: the
+ * InvalidMessages security event (whitepaper chapter 8, not critical: the
+ * security log only). `why` names the fault, never the frame's content.
+ */
+function invalidMessage(why: string): Effect {
+  return { type: "sec.event", event: "InvalidMessages", techInfo: why.slice(0, 255) };
+}
+
+/**
  * The effects of an inbound CALL: `ocpp.request` when it is valid and
  * handled, else a CALLERROR (unknown action -> NotImplemented, unhandled ->
  * NotSupported, invalid payload -> the OCPP-J 4.2.3 code); nothing but a
@@ -150,7 +159,7 @@ function inboundCall(
   const action = frame.action as CsAction;
   if (!handled.has(action)) return reply("NotSupported", `${action} is not supported`);
   const bad = validatePayload(action, "Request", frame.payload);
-  if (bad) return reply(bad.code, bad.text);
+  if (bad) return [...reply(bad.code, bad.text), invalidMessage(`${action}.req: ${bad.text}`)];
   return [asRequest(frame.id, action, frame.payload)];
 }
 
@@ -167,7 +176,10 @@ export function onReceived(
 ): RpcState {
   const parsed = parseFrame(text);
   if (!parsed.ok) {
-    effects.push({ type: "log", level: "warn", text: `${parsed.reason}: ${text.slice(0, 200)}` });
+    effects.push(
+      { type: "log", level: "warn", text: `${parsed.reason}: ${text.slice(0, 200)}` },
+      invalidMessage(parsed.reason),
+    );
     if (parsed.id !== undefined && parsed.code) {
       effects.push({ type: "ws.send", text: errorFrame(parsed.id, parsed.code, parsed.reason) });
     }
@@ -201,7 +213,10 @@ export function onReceived(
   }
   const bad = validatePayload(call.action, "Response", frame.payload);
   if (bad) {
-    effects.push({ type: "log", level: "warn", text: `Invalid ${call.action}.conf: ${bad.text}` });
+    effects.push(
+      { type: "log", level: "warn", text: `Invalid ${call.action}.conf: ${bad.text}` },
+      invalidMessage(`${call.action}.conf: ${bad.text}`),
+    );
     return settleFailure(state, "Invalid", bad.text, ctx, effects);
   }
   let next = withoutInflight(state);

@@ -471,6 +471,12 @@ Deno.test("transitionRpc() fails a CALL whose CALLRESULT payload is invalid", ()
       text: "Invalid Authorize.conf: idTagInfo.status must be one of " +
         "Accepted, Blocked, Expired, Invalid, ConcurrentTx",
     },
+    {
+      type: "sec.event",
+      event: "InvalidMessages",
+      techInfo: "Authorize.conf: idTagInfo.status must be one of " +
+        "Accepted, Blocked, Expired, Invalid, ConcurrentTx",
+    },
     CANCEL_CALL,
     {
       type: "ocpp.failed",
@@ -613,6 +619,11 @@ Deno.test("transitionRpc() retries a transaction message whose CALLRESULT is inv
   rig.on(call("StartTransaction", START));
   assert.deepEqual(rig.on(received([3, id(n), { transactionId: 7 }])), [
     { type: "log", level: "warn", text: "Invalid StartTransaction.conf: idTagInfo is required" },
+    {
+      type: "sec.event",
+      event: "InvalidMessages",
+      techInfo: "StartTransaction.conf: idTagInfo is required",
+    },
     CANCEL_CALL,
     {
       type: "log",
@@ -780,6 +791,8 @@ Deno.test("transitionRpc() answers an invalid inbound payload with the section 4
     assert.deepEqual(rig.on(received([2, "cs-3", "Reset", payload])), [
       { type: "log", level: "warn", text: `Rejected Reset CALL cs-3: ${code}: ${why}` },
       send([4, "cs-3", code, why, {}]),
+      // A frame that is not a valid OCPP message: logged as a security event (chapter 8).
+      { type: "sec.event", event: "InvalidMessages", techInfo: `Reset.req: ${why}` },
     ], JSON.stringify(payload));
   }
 });
@@ -803,6 +816,11 @@ Deno.test("transitionRpc() answers a misshapen inbound CALL with FormationViolat
       type: "log",
       level: "warn",
       text: `Cannot parse CALL: expected [2, id, action, payload]: ${text}`,
+    },
+    {
+      type: "sec.event",
+      event: "InvalidMessages",
+      techInfo: "Cannot parse CALL: expected [2, id, action, payload]",
     },
     send([
       4,
@@ -830,6 +848,8 @@ Deno.test("transitionRpc() logs a garbage frame and sends nothing", () => {
   ) {
     assert.deepEqual(rig.on({ type: "ws.received", text: text! }), [
       { type: "log", level: "warn", text: `${reason}: ${text}` },
+      // The reason only: never the frame's content.
+      { type: "sec.event", event: "InvalidMessages", techInfo: reason },
     ], text);
   }
   assert.equal(rig.state, before);

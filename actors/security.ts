@@ -20,6 +20,15 @@
  *   `store.security_log`); the critical ones of chapter 8 and those the
  *   OCTT cases expect ({@link PUSHED}) are sent as
  *   SecurityEventNotification through the durable outbox (A04.FR.02).
+ * - The Charge Point's own critical events (chapter 8): StartupOfTheDevice
+ *   at every start of the actors (`system.started`; techInfo says how the
+ *   previous run ended), ResetOrReboot before it when that run ended by a
+ *   Reset or a reboot, SettingSystemTime when the Central System's
+ *   currentTime moved the clock beyond the tolerance (`clock.set`). They are
+ *   logged when they happen; those of the start-up are held until the boot is
+ *   Accepted and sent after the boot's StatusNotifications (OCPP 1.6 4.2.1:
+ *   only BootNotification before; the OCTT's TC_001/TC_013 order), each
+ *   with the time it happened, then through the durable outbox.
  * - A connection refused for the Central System's certificate (A00.FR.309,
  *   the first half of TC_078) is an InvalidCentralSystemCertificate event,
  *   a refused password a FailedToAuthenticateAtCentralSystem one, each once
@@ -27,7 +36,8 @@
  *   is ReconfigurationOfSecurityParameters (the key named, never its value).
  *
  * Receives: `ocpp.request`, `cert.done`, `sec.event`, `ocpp.result`,
- * `backend.state`, `config.changed`. Emits: `ocpp.reply`, `ocpp.call`, `cert.job`, `trigger`,
+ * `backend.state`, `config.changed`, `system.started`, `clock.set`,
+ * `backend.accepted`. Emits: `ocpp.reply`, `ocpp.call`, `cert.job`, `trigger`,
  * `sec.event`, `store.security_log`, `log`.
  *
  * @module
@@ -46,6 +56,10 @@ import {
 } from "./messages.ts";
 import type { CsAction, V16 } from "../ocpp/types.ts";
 import { failureKind } from "../ocpp/transport.ts";
+import type { LastRun } from "./boot.ts";
+import { type HeldEvent, hold, logLine, notify, startupEvents } from "./_security_events.ts";
+
+export { type HeldEvent, PUSHED, startupEvents } from "./_security_events.ts";
 
 /** The inbound actions this actor answers. */
 export const SECURITY_ACTIONS: readonly CsAction[] = [
@@ -55,25 +69,6 @@ export const SECURITY_ACTIONS: readonly CsAction[] = [
   "CertificateSigned",
   "ExtendedTriggerMessage",
 ];
-
-/**
- * Events sent to the Central System: the critical ones of whitepaper
- * chapter 8 (A04.FR.01), and the non-critical ones the OCTT cases expect
- * (TC_077, TC_078, TC_081), as EVerest libocpp also does.
- */
-export const PUSHED: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
-  "FirmwareUpdated",
-  "SettingSystemTime",
-  "StartupOfTheDevice",
-  "ResetOrReboot",
-  "SecurityLogWasCleared",
-  "MemoryExhaustion",
-  "TamperDetectionActivated",
-  "InvalidChargePointCertificate",
-  "InvalidCentralSystemCertificate",
-  "InvalidFirmwareSignature",
-  "InvalidFirmwareSigningCertificate",
-]);
 
 /** techInfo is CiString255. */
 const TECH_INFO_MAX = 255;
@@ -85,6 +80,10 @@ export interface SecurityState {
   readonly tlsReported: boolean;
   /** A refusal of the credentials was reported (until a connection is accepted). */
   readonly authReported?: boolean;
+  /** How the previous run ended (the shell's boot snapshot): StartupOfTheDevice's techInfo. */
+  readonly lastRun?: LastRun;
+  /** Events of the start-up, logged, waiting for the first Accepted boot of this run. */
+  readonly held?: readonly HeldEvent[] | undefined;
 }
 
 const RECEIVES = [
@@ -94,6 +93,9 @@ const RECEIVES = [
   "ocpp.result",
   "backend.state",
   "config.changed",
+  "system.started",
+  "clock.set",
+  "backend.accepted",
 ] as const;
 
 /** Settings whose change is a ReconfigurationOfSecurityParameters event (their values never logged). */
@@ -112,7 +114,7 @@ export type SecurityMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The initial state. */
 export function initialSecurity(_ctx: Ctx): SecurityState {
-  return { backend: "disabled", tlsReported: false };
+  return { backend: "disabled", tlsReported: false, held: [] };
 }
 
 function event(type: SecurityEventType, techInfo?: string): Effect {
@@ -315,26 +317,35 @@ export function transitionSecurity(
       return [state, request(state, msg, ctx)];
     case "cert.done":
       return [state, done(msg)];
-    case "sec.event": {
-      const effects: Effect[] = [{
-        type: "store.security_log",
-        at: ctx.now,
-        event: msg.event,
-        ...(msg.techInfo !== undefined ? { techInfo: msg.techInfo } : {}),
-      }];
-      // Standalone (no backend configured) there is no one to tell: the log only.
-      const backend = ctx.config.str("BackendConnectionType") !== "none";
-      if (PUSHED.has(msg.event) && backend) {
-        effects.push(call(
-          "SecurityEventNotification",
-          {
-            type: msg.event,
-            timestamp: new Date(ctx.now).toISOString(),
-            ...(msg.techInfo !== undefined ? { techInfo: msg.techInfo } : {}),
-          } satisfies V16.SecurityEventNotificationRequest,
-        ));
+    case "sec.event":
+      return [state, [
+        logLine(ctx.now, msg.event, msg.techInfo),
+        ...notify(ctx, ctx.now, msg.event, msg.techInfo),
+      ]];
+    case "system.started": {
+      let next = state;
+      const effects: Effect[] = [];
+      for (const [type, techInfo] of startupEvents(state.lastRun)) {
+        const [s, e] = hold(next, ctx, type, techInfo);
+        next = s;
+        effects.push(...e);
       }
-      return [state, effects];
+      return [next, effects];
+    }
+    case "clock.set": {
+      const by = `${msg.shiftMs > 0 ? "+" : ""}${msg.shiftMs} ms`;
+      return hold(
+        state,
+        ctx,
+        "SettingSystemTime",
+        `clock moved ${by} to the Central System's currentTime`,
+      );
+    }
+    case "backend.accepted": {
+      // After the boot's StatusNotifications (connector_status is spawned first): the held events.
+      if (state.held === undefined) return [state, []];
+      const effects = state.held.flatMap((h) => notify(ctx, h.at, h.event, h.techInfo));
+      return [{ ...state, held: undefined }, effects];
     }
     case "ocpp.result": {
       if (msg.action !== "SignCertificate") return [state, []];
@@ -346,7 +357,9 @@ export function transitionSecurity(
       }]];
     }
     case "backend.state": {
-      if (msg.state === "accepted") return [{ backend: msg.state, tlsReported: false }, []];
+      if (msg.state === "accepted") {
+        return [{ ...state, backend: msg.state, tlsReported: false, authReported: false }, []];
+      }
       const next = { ...state, backend: msg.state };
       const reason = msg.reason ?? "";
       // A00.FR.309: the Central System's certificate could not be verified.
@@ -369,11 +382,16 @@ export function transitionSecurity(
   }
 }
 
-/** The security actor. */
-export const securityActor: ActorLogic<SecurityState, SecurityMsg> = {
-  name: "security",
-  receives: RECEIVES,
-  handles: SECURITY_ACTIONS,
-  initial: initialSecurity,
-  transition: transitionSecurity,
-};
+/** The security actor; `lastRun` (how the previous run ended) gives StartupOfTheDevice's techInfo. */
+export function securityActorWith(lastRun?: LastRun): ActorLogic<SecurityState, SecurityMsg> {
+  return {
+    name: "security",
+    receives: RECEIVES,
+    handles: SECURITY_ACTIONS,
+    initial: (ctx) => ({ ...initialSecurity(ctx), ...(lastRun ? { lastRun } : {}) }),
+    transition: transitionSecurity,
+  };
+}
+
+/** The security actor of a start with no known previous run. */
+export const securityActor: ActorLogic<SecurityState, SecurityMsg> = securityActorWith();

@@ -6,6 +6,7 @@ import {
   PUSHED,
   type SecurityMsg,
   type SecurityState,
+  startupEvents,
   transitionSecurity,
 } from "./security.ts";
 import { isTransactional } from "./rpc.ts";
@@ -255,4 +256,81 @@ Deno.test("transitionSecurity() refused credentials and security setting changes
     techInfo: "AuthorizationKey changed",
   }]);
   assert.deepEqual(run({ type: "config.changed", key: "HeartbeatInterval", value: 60 })[1], []);
+});
+
+Deno.test("transitionSecurity() start-up: logged at system.started, sent once after the Accepted boot", () => {
+  const online = ctxWith([["BackendConnectionType", "ethernet"]]);
+  const start = {
+    ...initialSecurity(online),
+    lastRun: { clean: true, reason: "HardReset" },
+  } as const;
+  const [s1, started] = run({ type: "system.started" }, start, online);
+  // Logged now, nothing sent before the boot is Accepted (OCPP 1.6 4.2.1).
+  assert.deepEqual(started, [
+    { type: "store.security_log", at: online.now, event: "ResetOrReboot", techInfo: "Hard reset" },
+    {
+      type: "store.security_log",
+      at: online.now,
+      event: "StartupOfTheDevice",
+      techInfo: "started after: Hard reset",
+    },
+  ]);
+  // The Central System's time moves the clock before backend.accepted: held too.
+  const later = ctxWith([["BackendConnectionType", "ethernet"]], online.now + 5_000);
+  const [s2, set] = run({ type: "clock.set", shiftMs: -3_600_000 }, s1, later);
+  assert.deepEqual(set.map((e) => e.type), ["store.security_log"]);
+  const [s3, sent] = run({ type: "backend.accepted", currentTime: "" }, s2, later);
+  assert.deepEqual(sent.map((e) => e.type === "ocpp.call" && e.payload), [
+    { type: "ResetOrReboot", timestamp: "2026-12-01T00:00:00.000Z", techInfo: "Hard reset" },
+    {
+      type: "StartupOfTheDevice",
+      timestamp: "2026-12-01T00:00:00.000Z",
+      techInfo: "started after: Hard reset",
+    },
+    {
+      type: "SettingSystemTime",
+      timestamp: "2026-12-01T00:00:05.000Z",
+      techInfo: "clock moved -3600000 ms to the Central System's currentTime",
+    },
+  ]);
+  schemaValid(sent);
+  for (const e of sent) {
+    assert.ok(e.type === "ocpp.call" && isTransactional(e.action, e.payload as never));
+  }
+  // A reconnect later sends nothing again; a later clock.set is sent at once.
+  assert.deepEqual(run({ type: "backend.accepted", currentTime: "" }, s3, later)[1], []);
+  const [, moved] = run({ type: "clock.set", shiftMs: 2_500 }, s3, later);
+  assert.deepEqual(
+    moved.map((e) => e.type === "ocpp.call" && (e.payload as { techInfo?: string }).techInfo),
+    [
+      false,
+      "clock moved +2500 ms to the Central System's currentTime",
+    ],
+  );
+});
+
+Deno.test("startupEvents() names how the previous run ended; ResetOrReboot only after one", () => {
+  const types = (r?: Parameters<typeof startupEvents>[0]) => startupEvents(r);
+  assert.deepEqual(types({ clean: false }), [
+    ["StartupOfTheDevice", "started after a power loss or crash (no clean stop)"],
+  ]);
+  assert.deepEqual(types({ clean: true, first: true }), [
+    ["StartupOfTheDevice", "first start (empty store)"],
+  ]);
+  assert.deepEqual(types({ clean: true, reason: "PowerLoss" }), [
+    ["StartupOfTheDevice", "started after a power loss (stopped on backup power)"],
+  ]);
+  assert.deepEqual(types({ clean: true, reason: "SoftReset" }).map((e) => e[0]), [
+    "ResetOrReboot",
+    "StartupOfTheDevice",
+  ]);
+  assert.deepEqual(types({ clean: true, reason: "Reboot" })[0]![0], "ResetOrReboot");
+  assert.deepEqual(types(undefined), [["StartupOfTheDevice", "started"]]);
+});
+
+Deno.test("transitionSecurity() standalone: start-up events are logged, never sent", () => {
+  const none = ctxWith([["BackendConnectionType", "none"]]);
+  const [s, started] = run({ type: "system.started" }, initialSecurity(none), none);
+  assert.deepEqual(started.map((e) => e.type), ["store.security_log"]);
+  assert.deepEqual(run({ type: "backend.accepted", currentTime: "" }, s, none)[1], []);
 });

@@ -58,7 +58,7 @@ import {
   whitelistAccess,
 } from "./auth_store.ts";
 import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
-import { securityActor } from "../actors/security.ts";
+import { securityActorWith } from "../actors/security.ts";
 import { CertService } from "./cert_service.ts";
 import { logUploadActor } from "../actors/log_upload.ts";
 import { signedFirmwareActorWith } from "../actors/signed_firmware.ts";
@@ -252,7 +252,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
     this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
-    bus.spawn(securityActor);
+    bus.spawn(securityActorWith(lastRun));
     this.#certs.attach(bus);
     bus.spawn(logUploadActor);
     bus.spawn(

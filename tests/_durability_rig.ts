@@ -228,6 +228,12 @@ export async function startDurableRig(opts: DurableRigOptions = {}): Promise<Dur
     },
   };
   await csms.next("StatusNotification", 0, (p) => p.connectorId === connectors);
+  // The start-up's security event follows the statuses (Security Whitepaper chapter 8).
+  await csms.next("SecurityEventNotification", 0, (p) => p.type === "StartupOfTheDevice");
+  await csms.until(() => {
+    const s = current.cp.bus.snapshot("rpc");
+    return s.inflight === undefined && s.queue.length === 0;
+  }, "the start-up's CALLs to be answered");
   return rig;
 }
 

@@ -205,6 +205,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   };
   if (!opts.noWait) {
     await csms.next("StatusNotification", 0, (p) => p.connectorId === (opts.connectors ?? 1));
+    // The start-up's security event follows the statuses (Security Whitepaper chapter 8); the
+    // OCTT's cases begin with nothing left in the queue (test case document 1.3).
+    await csms.next("SecurityEventNotification", 0, (p) => p.type === "StartupOfTheDevice");
+    await rpcIdle(rig);
   }
   return rig;
 }

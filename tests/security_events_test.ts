@@ -21,17 +21,28 @@ Deno.test("a critical security event while offline survives a power cut and is d
   assert.equal(rig.cp.durability().queued, 1);
   await rig.powerCycle();
   await rig.online();
-  const ev = await csms.next("SecurityEventNotification");
+  const ev = await csms.next(
+    "SecurityEventNotification",
+    0,
+    (p) => p.type !== "StartupOfTheDevice",
+  );
   assert.equal(ev.params.type, "TamperDetectionActivated");
   assert.equal(ev.params.techInfo, "enclosure opened");
   await rpcIdle(rig);
   await rig.advance(2_000);
   await rpcIdle(rig);
-  assert.equal(csms.all("SecurityEventNotification").length, 1);
+  // Tamper once; StartupOfTheDevice at the first start and after the power cut.
+  assert.deepEqual(csms.all("SecurityEventNotification").map((r) => r.params.type), [
+    "StartupOfTheDevice",
+    "TamperDetectionActivated",
+    "StartupOfTheDevice",
+  ]);
   assert.equal(rig.cp.durability().queued, 0);
   const log = rig.storage.db.prepare("SELECT event, tech_info FROM security_log").all();
   assert.deepEqual(log.map((l) => [l.event, l.tech_info]), [
+    ["StartupOfTheDevice", "first start (empty store)"],
     ["TamperDetectionActivated", "enclosure opened"],
+    ["StartupOfTheDevice", "started after a power loss or crash (no clean stop)"],
   ]);
   assert.deepEqual(csms.invalid, []);
 });
