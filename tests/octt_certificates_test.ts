@@ -249,11 +249,16 @@ Deno.test("TC_078 (connection part) the refused Central System certificate is a 
   // A04.FR.04: in the security log too, with the (not sent) change of tlsCaFile.
   const log = r.cp.journal.storage.db.prepare("SELECT event, tech_info FROM security_log").all();
   assert.deepEqual(log.map((l) => l.event), [
+    "StartupOfTheDevice",
     "InvalidCentralSystemCertificate",
     "ReconfigurationOfSecurityParameters",
   ]);
-  assert.equal(log[1]!.tech_info, "TlsCaFile changed");
-  assert.equal(csms.all("SecurityEventNotification").length, 1);
+  assert.equal(log[2]!.tech_info, "TlsCaFile changed");
+  // Each once; the start-up's own event follows the boot's statuses.
+  assert.deepEqual(csms.all("SecurityEventNotification").map((x) => x.params.type), [
+    "InvalidCentralSystemCertificate",
+    "StartupOfTheDevice",
+  ]);
   assert.deepEqual(csms.invalid, []);
 });
 

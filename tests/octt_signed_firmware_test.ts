@@ -86,8 +86,18 @@ Deno.test("TC_080 Secure Firmware Update", async () => {
   // The order of steps 11, 13, 15 and 17 may vary.
   const available = await csms.next("StatusNotification", boot.seq, (p) => p.connectorId === 1);
   assert.equal(available.params.status, "Available");
-  const ev = await csms.next("SecurityEventNotification", boot.seq);
+  const ev = await csms.next(
+    "SecurityEventNotification",
+    boot.seq,
+    (p) => p.type !== "ResetOrReboot" && p.type !== "StartupOfTheDevice",
+  );
   assert.equal(ev.params.type, "FirmwareUpdated");
+  // The reboot is the Charge Point's own critical events too (whitepaper chapter 8).
+  await csms.next("SecurityEventNotification", boot.seq, (p) => p.type === "StartupOfTheDevice");
+  assert.deepEqual(
+    csms.all("SecurityEventNotification", boot.seq).map((r) => r.params.type).sort(),
+    ["FirmwareUpdated", "ResetOrReboot", "StartupOfTheDevice"],
+  );
   assert.ok(boot.seq < installed.seq);
   assert.deepEqual(csms.invalid, []);
 });
