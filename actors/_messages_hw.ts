@@ -43,6 +43,11 @@ export type HwMessage =
     readonly wh: number;
     /** Power.Active.Import in W. */
     readonly w: number;
+    /** Current.Import (A) and Voltage (V, against neutral) of L1-L3, where the meter measures them. */
+    readonly phases?: {
+      readonly currentA: readonly [number, number, number];
+      readonly voltageV: readonly [number, number, number];
+    };
   }
   | {
     readonly type: "hw.unlocked";

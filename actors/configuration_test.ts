@@ -260,14 +260,14 @@ Deno.test("transitionConfiguration() rejects an out-of-range value (TC_040_2)", 
 });
 
 Deno.test("transitionConfiguration() rejects an unsupported measurand (section 3.16.4)", () => {
-  const msg = request("ChangeConfiguration", { key: "MeterValuesSampledData", value: "Voltage" });
+  const msg = request("ChangeConfiguration", { key: "MeterValuesSampledData", value: "Frequency" });
   assert.deepEqual(run(msg), [
     changeReply("Rejected"),
     {
       type: "log",
       level: "warn",
       text:
-        'Cannot change configuration key MeterValuesSampledData to "Voltage": unsupported item "Voltage"',
+        'Cannot change configuration key MeterValuesSampledData to "Frequency": unsupported item "Frequency"',
     },
   ]);
 });

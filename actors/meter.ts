@@ -12,6 +12,10 @@
  *   (`clock.set`), the next aligned instant is found on the new time; a
  *   timer that fires before its instant (timers run on a monotonic clock,
  *   the time is the wall clock's) waits for the rest.
+ * - Current.Import (A) and Voltage (V, against neutral) per phase: one
+ *   sampledValue each for L1, L2, L3 (`phase` L1-L3 and L1-N to L3-N,
+ *   sections 3.16.3 and 7.31), or only the phase named (`Voltage.L1`,
+ *   section 9.1.17); left out while the meter gives no phase values.
  * - Current.Offered (A per phase) and Power.Offered (that current on 3
  *   phases at 230 V, W) report the smart charging limit (`sc.limit`).
  * - TriggerMessage(MeterValues): context `Trigger`.
@@ -47,6 +51,16 @@ type Measurand = NonNullable<
 type Unit = NonNullable<
   CpRequest<"MeterValues">["meterValue"][number]["sampledValue"][number]["unit"]
 >;
+/** A phase of MeterValues.req (section 7.34). */
+type Phase = NonNullable<
+  CpRequest<"MeterValues">["meterValue"][number]["sampledValue"][number]["phase"]
+>;
+
+/** Current and voltage of L1-L3, as the meter last measured them. */
+export interface PhaseValues {
+  readonly currentA: readonly [number, number, number];
+  readonly voltageV: readonly [number, number, number];
+}
 
 /** A running transaction's reading is journaled at least this often while the register moves. */
 export const METER_JOURNAL_MS = 60_000;
@@ -55,6 +69,8 @@ export const METER_JOURNAL_MS = 60_000;
 export interface MeterConnector {
   readonly wh: number;
   readonly w: number;
+  /** Current and voltage per phase from the last reading; null when the meter does not measure them. */
+  readonly phases?: PhaseValues | null;
   /** The current the connector offers (smart charging), A per phase; null until told. */
   readonly offeredA?: number | null;
   readonly inTransaction: boolean;
@@ -88,40 +104,88 @@ export type MeterMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
 
-/** The value and unit of one measurand. */
+/** One sampled value before context, format and location are added. */
+interface Sample {
+  readonly measurand: Measurand;
+  readonly value: string;
+  readonly unit: Unit;
+  readonly phase?: Phase;
+}
+
+/** `Current.Import` or `Voltage`, optionally with one phase (`Voltage.L1`, section 9.1.17). */
+const PER_PHASE = /^(Current\.Import|Voltage)(?:\.(L[123]))?$/;
+
+/** A number of A or V with at most 2 decimals. */
+const decimal = (n: number) => String(Math.round(n * 100) / 100);
+
+/**
+ * The sampled values of one measurand: one for the totals, one per phase
+ * (L1-L3) for Current.Import and Voltage (against neutral: L1-N ...), none
+ * of those when the meter gives no phase values.
+ */
 function sample(
   m: string,
-  c: Pick<MeterConnector, "wh" | "w" | "offeredA">,
-): { value: string; unit: Unit } {
+  c: Pick<MeterConnector, "wh" | "w" | "offeredA" | "phases">,
+): Sample[] {
   const offered = c.offeredA ?? 0;
+  const perPhase = PER_PHASE.exec(m);
+  if (perPhase) {
+    const p = c.phases;
+    if (!p) return [];
+    const measurand = perPhase[1] as "Current.Import" | "Voltage";
+    const which = perPhase[2] ? [Number(perPhase[2][1]) - 1] : [0, 1, 2];
+    return which.map((i) =>
+      measurand === "Voltage"
+        ? { measurand, value: decimal(p.voltageV[i]!), unit: "V", phase: `L${i + 1}-N` as Phase }
+        : { measurand, value: decimal(p.currentA[i]!), unit: "A", phase: `L${i + 1}` as Phase }
+    );
+  }
   switch (m) {
     case "Power.Active.Import":
-      return { value: String(Math.floor(c.w)), unit: "W" };
+      return [{ measurand: m, value: String(Math.floor(c.w)), unit: "W" }];
     case "Current.Offered":
-      return { value: String(offered), unit: "A" };
+      return [{ measurand: m, value: String(offered), unit: "A" }];
     case "Power.Offered":
-      return { value: String(Math.floor(offered * LINE_VOLTAGE * DEFAULT_PHASES)), unit: "W" };
+      return [{
+        measurand: m,
+        value: String(Math.floor(offered * LINE_VOLTAGE * DEFAULT_PHASES)),
+        unit: "W",
+      }];
     default:
-      return { value: String(Math.floor(c.wh)), unit: "Wh" };
+      return [{
+        measurand: "Energy.Active.Import.Register",
+        value: String(Math.floor(c.wh)),
+        unit: "Wh",
+      }];
   }
 }
 
 /** Builds one MeterValues.req payload. */
 export function meterValues(
   connectorId: number,
-  c: Pick<MeterConnector, "wh" | "w" | "inTransaction" | "transactionId" | "offeredA">,
+  c: Pick<
+    MeterConnector,
+    "wh" | "w" | "inTransaction" | "transactionId" | "offeredA" | "phases"
+  >,
   measurands: readonly string[],
   context: Context,
   now: number,
 ): CpRequest<"MeterValues"> {
-  const sampledValue = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).map((
-    m,
-  ) => {
-    const { value, unit } = sample(m, c);
-    // The registry accepts only measurands this meter has (section 3.16.4).
-    const measurand = m as Measurand;
-    return { value, context, format: "Raw" as const, measurand, location: "Outlet" as const, unit };
-  });
+  // The registry accepts only measurands this meter has (section 3.16.4).
+  let samples = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).flatMap((m) =>
+    sample(m, c)
+  );
+  // Only per-phase measurands, and the meter gave none: the register, never an empty MeterValues.
+  if (samples.length === 0) samples = sample("Energy.Active.Import.Register", c);
+  const sampledValue = samples.map(({ measurand, value, unit, phase }) => ({
+    value,
+    context,
+    format: "Raw" as const,
+    measurand,
+    ...(phase ? { phase } : {}),
+    location: "Outlet" as const,
+    unit,
+  }));
   return {
     connectorId,
     ...(c.inTransaction && c.transactionId !== null ? { transactionId: c.transactionId } : {}),
@@ -147,6 +211,7 @@ export function initialMeter(ctx: Ctx): MeterState {
     connectors: Array.from({ length: ctx.config.int("NumberOfConnectors") }, () => ({
       wh: 0,
       w: 0,
+      phases: null,
       inTransaction: false,
       transactionId: null,
       tx: null,
@@ -211,7 +276,7 @@ export function transitionMeter(
     case "hw.meter": {
       const c = connectors[msg.connectorId - 1];
       if (!c) break;
-      patch(msg.connectorId, { wh: msg.wh, w: msg.w });
+      patch(msg.connectorId, { wh: msg.wh, w: msg.w, phases: msg.phases ?? null });
       const moved = Math.floor(msg.wh) !== Math.floor(c.wh);
       if (moved && ctx.now - c.journaledAt >= METER_JOURNAL_MS) journal(msg.connectorId);
       break;

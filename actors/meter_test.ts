@@ -333,3 +333,101 @@ Deno.test("transitionMeter() reports Current.Offered and Power.Offered from the 
     }],
   })]);
 });
+
+/** A sampled value of one phase. */
+const psv = (
+  value: string,
+  measurand: "Current.Import" | "Voltage",
+  phase: NonNullable<SampledValue["phase"]>,
+  context: NonNullable<SampledValue["context"]> = "Sample.Periodic",
+): SampledValue => ({
+  value,
+  context,
+  format: "Raw",
+  measurand,
+  phase,
+  location: "Outlet",
+  unit: measurand === "Voltage" ? "V" : "A",
+});
+
+const phased = (wh: number, w: number): MeterMsg => ({
+  type: "hw.meter",
+  connectorId: 1,
+  wh,
+  w,
+  phases: { currentA: [10.666, 10.5, 0], voltageV: [230.04, 231, 229.5] },
+});
+
+Deno.test("transitionMeter() samples Current.Import and Voltage per phase, L1-L3 (sections 3.16.3, 7.31)", () => {
+  const config = {
+    MeterValueSampleInterval: 10,
+    MeterValuesSampledData: "Energy.Active.Import.Register,Current.Import,Voltage",
+  };
+  const [state] = run(initialMeter(ctx(config)), [started(), confirmed], ctx(config));
+  const [, effects] = run(
+    state,
+    [phased(20, 4800), { type: "timer.fired", id: "sample:1" }],
+    ctx(config),
+  );
+  assert.deepEqual(effects[0], {
+    ...call({
+      connectorId: 1,
+      transactionId: 7,
+      meterValue: [{
+        timestamp: "2025-01-01T00:00:00.000Z",
+        sampledValue: [
+          sv("20", "Sample.Periodic", "Energy.Active.Import.Register", "Wh"),
+          psv("10.67", "Current.Import", "L1"),
+          psv("10.5", "Current.Import", "L2"),
+          psv("0", "Current.Import", "L3"),
+          psv("230.04", "Voltage", "L1-N"),
+          psv("231", "Voltage", "L2-N"),
+          psv("229.5", "Voltage", "L3-N"),
+        ],
+      }],
+    }),
+  });
+});
+
+Deno.test("transitionMeter() reports only the phase named (Voltage.L2, section 9.1.17) on a trigger", () => {
+  const c = ctx({ MeterValuesSampledData: "Voltage.L2,Current.Import.L1" });
+  const [, effects] = run(initialMeter(c), [phased(5, 0), {
+    type: "trigger",
+    message: "MeterValues",
+    connectorId: 1,
+  }], c);
+  assert.deepEqual(effects, [call({
+    connectorId: 1,
+    meterValue: [{
+      timestamp: "2025-01-01T00:00:00.000Z",
+      sampledValue: [
+        psv("231", "Voltage", "L2-N", "Trigger"),
+        psv("10.67", "Current.Import", "L1", "Trigger"),
+      ],
+    }],
+  })]);
+});
+
+Deno.test("transitionMeter() leaves phase values out while the meter gives none, never stale ones", () => {
+  const c = ctx({ MeterValuesSampledData: "Current.Import,Power.Active.Import" });
+  const trigger: MeterMsg = { type: "trigger", message: "MeterValues", connectorId: 1 };
+  // A reading with phases, then one without (a meter that measures no phases): none reported.
+  const [state, effects] = run(initialMeter(c), [phased(5, 100), reading(6, 200), trigger], c);
+  assert.equal(state.connectors[0]!.phases, null);
+  assert.deepEqual(effects, [call({
+    connectorId: 1,
+    meterValue: [{
+      timestamp: "2025-01-01T00:00:00.000Z",
+      sampledValue: [sv("200", "Trigger", "Power.Active.Import", "W")],
+    }],
+  })]);
+  // Only per-phase measurands and no phase values: the register, never an empty list.
+  const only = ctx({ MeterValuesSampledData: "Voltage" });
+  assert.deepEqual(run(initialMeter(only), [reading(7, 0), trigger], only)[1], [call({
+    connectorId: 1,
+    meterValue: [{
+      timestamp: "2025-01-01T00:00:00.000Z",
+      sampledValue: [sv("7", "Trigger", "Energy.Active.Import.Register", "Wh")],
+    }],
+  })]);
+});

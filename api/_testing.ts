@@ -59,6 +59,7 @@ export function idleConnector(id: number): ConnectorView {
     energyWh: null,
     meterWh: 0,
     powerW: 0,
+    phases: null,
     reservation: null,
     limitA: 32,
     limitSource: "installer",

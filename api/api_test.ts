@@ -27,6 +27,7 @@ const STATUS: StatusView = {
     energyWh: null,
     meterWh: 1234,
     powerW: 0,
+    phases: null,
     reservation: null,
     limitA: 32,
     limitSource: "installer",

@@ -9,12 +9,23 @@
  */
 import type { KeyDef } from "./_types.ts";
 
-/** Measurands of OCPP 1.6 section 7.31 this meter can deliver. */
+/**
+ * Measurands of OCPP 1.6 section 7.31 this meter can deliver; Current.Import
+ * and Voltage per phase, also of one phase (`Voltage.L1`, section 9.1.17).
+ */
 const SUPPORTED_MEASURANDS = [
   "Energy.Active.Import.Register",
   "Power.Active.Import",
   "Current.Offered",
   "Power.Offered",
+  "Current.Import",
+  "Current.Import.L1",
+  "Current.Import.L2",
+  "Current.Import.L3",
+  "Voltage",
+  "Voltage.L1",
+  "Voltage.L2",
+  "Voltage.L3",
 ] as const;
 
 /** The OCPP 1.6 chapter 9 keys: section 9.1 (Core), 9.2 (Local Auth List Management), 9.3 (Reservation). */

@@ -97,7 +97,12 @@ Deno.test("parseText() normalises CSL items and checks them against the supporte
     parseText(d, "Energy.Active.Import.Register , Power.Active.Import"),
     ok("Energy.Active.Import.Register,Power.Active.Import"),
   );
-  assert.deepEqual(parseText(d, "Voltage"), bad('unsupported item "Voltage"'));
+  assert.deepEqual(parseText(d, "Frequency"), bad('unsupported item "Frequency"'));
+  assert.deepEqual(
+    parseText(d, "Current.Import,Voltage,Voltage.L2"),
+    ok("Current.Import,Voltage,Voltage.L2"),
+  );
+  assert.deepEqual(parseText(d, "Voltage.L4"), bad('unsupported item "Voltage.L4"'));
   assert.deepEqual(parseText(d, "Power.Active.Import,"), bad('unsupported item ""'));
   assert.deepEqual(
     parseText(d, Array(5).fill("Power.Active.Import").join(",")),

@@ -1,7 +1,9 @@
 /**
  * The conformance suite every {@link EnergyMeter} driver should pass: the
- * register never decreases, register and power are finite and `>= 0`, and
- * (with a load the harness controls) energy is counted as power times time.
+ * register never decreases, register and power are finite and `>= 0`,
+ * (with a load the harness controls) energy is counted as power times time,
+ * and (meters that measure per phase) current and voltage of L1-L3 are in
+ * range and add up to the power.
  *
  * @example A driver's test file (it registers tests, so it is not run as one)
  * ```ts ignore
@@ -18,7 +20,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { checkReading, type EnergyMeter, type MeterReading } from "./meter.ts";
+import { checkPhases, checkReading, type EnergyMeter, type MeterReading } from "./meter.ts";
 import { type Closable, conformanceCase, control } from "./_conformance.ts";
 
 /** A fresh meter under test, with optional controls. */
@@ -38,6 +40,8 @@ export interface MeterConformanceOptions {
   readonly flow?: boolean;
   /** The harness can make reads fail (`failReads`). */
   readonly failures?: boolean;
+  /** The meter measures current and voltage per phase (`phases` on every reading). */
+  readonly phases?: boolean;
 }
 
 /** Load and duration of the flow cases: 7.4 kW for one minute is 123.3 Wh. */
@@ -58,6 +62,7 @@ export function runMeterConformance(
 ): void {
   const flow = options.flow ?? false;
   const failures = options.failures ?? false;
+  const phases = options.phases ?? false;
   const test = (title: string, run: boolean, fn: (h: MeterHarness) => Promise<void>) =>
     conformanceCase(`${name}: EnergyMeter ${title}`, makeDriver, run, fn);
 
@@ -79,7 +84,7 @@ export function runMeterConformance(
     const before = await good(h.driver);
     await control(h.wait, "wait", "flow")(MINUTE_MS);
     const after = await good(h.driver, before.wh);
-    assert.deepEqual(after, { wh: before.wh, w: 0 });
+    assert.deepEqual([after.wh, after.w], [before.wh, 0]);
   });
 
   test("register grows by power times time under load", flow, async (h) => {
@@ -98,6 +103,34 @@ export function runMeterConformance(
       `expected about ${LOAD_W} W, got ${after.w} W`,
     );
   });
+
+  test("read() gives current and voltage per phase, in range", phases, async ({ driver }) => {
+    const { phases: p } = await good(driver);
+    assert.ok(p, "expected phases { currentA, voltageV } on the reading");
+    assert.equal(checkPhases(p), null);
+  });
+
+  test(
+    "per-phase current times voltage adds up to the power under load",
+    phases && flow,
+    async (h) => {
+      await control(h.draw, "draw", "flow")(LOAD_W);
+      await control(h.wait, "wait", "flow")(1000);
+      const r = await good(h.driver);
+      const p = r.phases!;
+      assert.ok(p, "expected phases on the reading");
+      const sum = p.currentA.reduce((s, a, i) => s + a * p.voltageV[i]!, 0);
+      assert.ok(
+        Math.abs(sum - LOAD_W) <= LOAD_W * 0.05,
+        `current x voltage over L1-L3 is ${sum.toFixed(0)} W, expected about ${LOAD_W} W`,
+      );
+      for (const v of p.voltageV) assert.ok(v > 180 && v < 270, `voltage ${v} V under load`);
+      await control(h.draw, "draw", "flow")(0);
+      await control(h.wait, "wait", "flow")(1000);
+      const idle = (await good(h.driver)).phases!;
+      assert.ok(idle.currentA.every((a) => a < 0.5), `no load, currents ${idle.currentA}`);
+    },
+  );
 
   test(
     "read() that fails rejects with an Error, and the register survives",

@@ -3,6 +3,7 @@
  * line, or through a Modbus TCP gateway). One request per reading: input
  * registers 0x00-0x4B (float32, high word first): voltage, current and
  * power per phase (0x00-0x10), total power (0x34), import energy (0x48).
+ * Each reading carries current and voltage per phase (`phases`).
  * The SDM72D-M (v2) has the same registers at the same addresses; the
  * original SDM72D has only total power and energy, so it is not supported.
  *
@@ -15,7 +16,7 @@
  *
  * @module
  */
-import type { EnergyMeter, MeterReading } from "./meter.ts";
+import type { EnergyMeter, MeterReading, Phases } from "./meter.ts";
 import { float32 } from "./modbus_frame.ts";
 import type { ModbusClient } from "./modbus_client.ts";
 
@@ -31,8 +32,7 @@ export interface SdmMeterOptions {
   readonly maxCurrentA?: number;
 }
 
-/** Three phases, L1 first. */
-export type Phases = readonly [number, number, number];
+export type { Phases };
 
 /** Everything one reading holds. */
 export interface SdmReading extends MeterReading {
@@ -58,7 +58,7 @@ const NOISE_W = 100;
  * import { systemClock as clock } from "../actors/clock.ts";
  * import { ModbusClient } from "./modbus_client.ts";
  * const meter = new SdmMeter(new ModbusClient({ kind: "tcp", host: "10.0.0.5", port: 502 }, { clock }));
- * const { wh, w } = await meter.read();
+ * const { wh, w, phases } = await meter.read(); // phases: current and voltage L1-L3
  * ```
  */
 export class SdmMeter implements EnergyMeter {
@@ -110,7 +110,7 @@ export class SdmMeter implements EnergyMeter {
     }
     const w = Math.max(0, Math.round(reading.w));
     this.#latest = { ...reading, wh, w };
-    return { wh, w };
+    return { wh, w, phases: { currentA: reading.currentA, voltageV: reading.voltageV } };
   }
 
   #check(r: { kwh: number; w: number; voltageV: Phases; currentA: Phases; powerW: Phases }) {

@@ -42,7 +42,7 @@ for (const mode of ["tcp", "rtu-tcp", "rtu"] as const) {
         void await r.peer.send({ mode: { unit: 1, mode: failing ? "exception" : "ok" } }),
       close: () => r.close(),
     };
-  }, { flow: true, failures: true });
+  }, { flow: true, failures: true, phases: true });
 }
 
 Deno.test("SdmMeter reads import energy, power, and voltage and current per phase", async () => {
@@ -51,7 +51,11 @@ Deno.test("SdmMeter reads import energy, power, and voltage and current per phas
     await r.peer.send({
       meter: { energy_kwh: 12.5, power_w: 6900, voltage: [230, 231, 229], current: [10, 10, 10] },
     });
-    assert.deepEqual(await r.meter.read(), { wh: 12_500, w: 6900 });
+    assert.deepEqual(await r.meter.read(), {
+      wh: 12_500,
+      w: 6900,
+      phases: { currentA: [10, 10, 10], voltageV: [230, 231, 229] },
+    });
     const latest = r.meter.latest!;
     assert.deepEqual(latest.voltageV, [230, 231, 229]);
     assert.deepEqual(latest.currentA, [10, 10, 10]);
@@ -85,7 +89,9 @@ Deno.test("SdmMeter: missing (NaN) and out-of-range values are faults with the r
     await r.peer.send({ mode: { unit: 1, mode: "nan" } });
     await assert.rejects(r.meter.read(), /import energy is missing \(NaN\); reading not used/);
     await r.peer.send({ mode: { unit: 1, mode: "ok" } });
-    await r.peer.send({ meter: { voltage: [230, 420, 230] } });
+    await r.peer.send({ meter: { current: [10, 120, 10] } });
+    await assert.rejects(r.meter.read(), /current L2 120 A is out of range/);
+    await r.peer.send({ meter: { current: [0, 0, 0], voltage: [230, 420, 230] } });
     await assert.rejects(r.meter.read(), /voltage L2 420 V is out of range/);
     await r.peer.send({ meter: { voltage: [230, 230, 230], power_w: 90_000 } });
     await assert.rejects(r.meter.read(), /total power 90000 W is out of range/);

@@ -5,7 +5,10 @@
  * @module
  */
 import type { Clock } from "../actors/clock.ts";
-import type { EnergyMeter, MeterReading } from "./meter.ts";
+import type { EnergyMeter, MeterReading, Phases } from "./meter.ts";
+
+/** The voltage of every simulated phase, V. */
+export const SIM_PHASE_V = 230;
 
 /** Options for {@link SimMeter}. */
 export interface SimMeterOptions {
@@ -24,13 +27,14 @@ export interface SimMeterOptions {
  * const meter = new SimMeter(clock);
  * meter.setPower(7400);
  * clock.advance(3_600_000);
- * await meter.read(); // { wh: 7400, w: 7400 }
+ * await meter.read(); // { wh: 7400, w: 7400, phases: { currentA: [10.7.., ...], voltageV: [230, 230, 230] } }
  * ```
  */
 export class SimMeter implements EnergyMeter {
   #clock: Clock;
   #wh: number;
   #w = 0;
+  #phases = 3;
   #since: number;
   #failure: string | null = null;
 
@@ -49,13 +53,20 @@ export class SimMeter implements EnergyMeter {
     return this.#w;
   }
 
-  /** Sets the power drawn from now on, W (energy up to now is counted at the old power). */
-  setPower(w: number): void {
+  /**
+   * Sets the power drawn from now on, W (energy up to now is counted at the
+   * old power), spread evenly on the first `phases` phases (default 3).
+   */
+  setPower(w: number, phases = 3): void {
     if (!Number.isFinite(w) || w < 0) {
       throw new RangeError(`Cannot set simulated power: expected W >= 0, got ${w}`);
     }
+    if (phases !== 1 && phases !== 2 && phases !== 3) {
+      throw new RangeError(`Cannot set simulated power: phases must be 1, 2 or 3, got ${phases}`);
+    }
     this.#settle();
     this.#w = w;
+    this.#phases = phases;
   }
 
   /** Makes every `read` reject with `reason` until called with `null`. */
@@ -63,11 +74,22 @@ export class SimMeter implements EnergyMeter {
     this.#failure = reason;
   }
 
-  /** Reads the register (whole Wh, rounded down) and the power. */
+  /**
+   * Reads the register (whole Wh, rounded down), the power, and per phase
+   * the current (power / (230 V x phases) on the phases in use, else 0) and
+   * the voltage (230 V).
+   */
   read(): Promise<MeterReading> {
     if (this.#failure !== null) return Promise.reject(new Error(this.#failure));
     this.#settle();
-    return Promise.resolve({ wh: Math.floor(this.#wh), w: this.#w });
+    const perPhase = this.#w / (SIM_PHASE_V * this.#phases);
+    const currentA = [0, 1, 2].map((i) => i < this.#phases ? perPhase : 0) as unknown as Phases;
+    const voltageV: Phases = [SIM_PHASE_V, SIM_PHASE_V, SIM_PHASE_V];
+    return Promise.resolve({
+      wh: Math.floor(this.#wh),
+      w: this.#w,
+      phases: { currentA, voltageV },
+    });
   }
 
   #settle(): void {

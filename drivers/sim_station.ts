@@ -219,7 +219,7 @@ export class SimConnector implements ConnectorHardware {
   #update(): void {
     const state = this.#state();
     // Power first: whoever hears the pilot change reads the meter at the new power.
-    this.meter.setPower(state === "C" ? this.drawW : 0);
+    this.meter.setPower(state === "C" ? this.drawW : 0, this.#phases);
     this.pilot.set(state);
   }
 }

@@ -9,6 +9,12 @@ import { runMeterConformance } from "./meter_conformance.ts";
 import { runPilotConformance } from "./pilot_conformance.ts";
 import { runRelayConformance } from "./relay_conformance.ts";
 import { runRfidConformance } from "./rfid_conformance.ts";
+
+/** Register and power of a reading (without its phases). */
+async function totals(meter: { read(): Promise<{ wh: number; w: number }> }) {
+  const { wh, w } = await meter.read();
+  return { wh, w };
+}
 import { type SimConnector, SimStation } from "./sim_station.ts";
 
 const HOUR = 3_600_000;
@@ -52,7 +58,7 @@ runMeterConformance("SimStation connector", () => {
     wait: (ms) => clock.advance(ms),
     failReads: (failing) => s.failMeter(1, failing ? "simulated" : null),
   };
-}, { flow: true, failures: true });
+}, { flow: true, failures: true, phases: true });
 
 runPilotConformance("SimStation connector", () => {
   const { c1 } = station();
@@ -104,15 +110,15 @@ Deno.test("SimStation meter counts 7400 W of clock time while C, in whole Wh", a
   const { clock, station: s, c1 } = station();
   s.plug(1);
   clock.advance(HOUR);
-  assert.deepEqual(await c1.meter.read(), { wh: 0, w: 0 });
+  assert.deepEqual(await totals(c1.meter), { wh: 0, w: 0 });
   await c1.relay.set(true);
   clock.advance(HOUR / 2);
-  assert.deepEqual(await c1.meter.read(), { wh: 3700, w: 7400 });
+  assert.deepEqual(await totals(c1.meter), { wh: 3700, w: 7400 });
   clock.advance(1000);
-  assert.deepEqual(await c1.meter.read(), { wh: 3702, w: 7400 });
+  assert.deepEqual(await totals(c1.meter), { wh: 3702, w: 7400 });
   await c1.relay.set(false);
   clock.advance(HOUR);
-  assert.deepEqual(await c1.meter.read(), { wh: 3702, w: 0 });
+  assert.deepEqual(await totals(c1.meter), { wh: 3702, w: 0 });
 });
 
 Deno.test("SimStation.setEvCharging() stops and resumes the energy with the relay closed", async () => {
@@ -123,14 +129,14 @@ Deno.test("SimStation.setEvCharging() stops and resumes the energy with the rela
   s.setEvCharging(1, false);
   assert.equal(c1.pilot.state, "B");
   clock.advance(HOUR);
-  assert.deepEqual(await c1.meter.read(), { wh: 1850, w: 0 });
+  assert.deepEqual(await totals(c1.meter), { wh: 1850, w: 0 });
   s.setEvCharging(1, true);
   assert.equal(c1.pilot.state, "C");
   clock.advance(HOUR / 4);
-  assert.deepEqual(await c1.meter.read(), { wh: 3700, w: 7400 });
+  assert.deepEqual(await totals(c1.meter), { wh: 3700, w: 7400 });
   s.unplug(1);
   clock.advance(HOUR);
-  assert.deepEqual(await c1.meter.read(), { wh: 3700, w: 0 });
+  assert.deepEqual(await totals(c1.meter), { wh: 3700, w: 0 });
 });
 
 Deno.test("SimStation plug() brings an EV that wants to charge, even after one that stopped", async () => {
@@ -150,8 +156,8 @@ Deno.test("SimStation keeps connectors apart, with powerW and meterStartWh", asy
   await s.connector(2).relay.set(true);
   s.setPowerW(2, 3600);
   clock.advance(HOUR);
-  assert.deepEqual(await s.connector(1).meter.read(), { wh: 1000, w: 0 });
-  assert.deepEqual(await s.connector(2).meter.read(), { wh: 4600, w: 3600 });
+  assert.deepEqual(await totals(s.connector(1).meter), { wh: 1000, w: 0 });
+  assert.deepEqual(await totals(s.connector(2).meter), { wh: 4600, w: 3600 });
   assert.deepEqual(s.connectors.map((c) => c.pilot.state), ["A", "C"]);
 });
 
@@ -161,7 +167,7 @@ Deno.test("SimStation.forcePilot() holds E or F without energy, null returns to 
   await c1.relay.set(true);
   s.forcePilot(1, "E");
   clock.advance(HOUR);
-  assert.deepEqual([c1.pilot.state, await c1.meter.read()], ["E", { wh: 0, w: 0 }]);
+  assert.deepEqual([c1.pilot.state, await totals(c1.meter)], ["E", { wh: 0, w: 0 }]);
   s.unplug(1);
   assert.equal(c1.pilot.state, "E");
   s.forcePilot(1, null);
@@ -182,7 +188,7 @@ Deno.test("SimStation injects lock, unlock, relay, meter and hardware failures",
   s.failMeter(1);
   await assert.rejects(c1.meter.read(), { message: "no answer from meter (simulated)" });
   s.failMeter(1, null);
-  assert.deepEqual(await c1.meter.read(), { wh: 0, w: 0 });
+  assert.deepEqual(await totals(c1.meter), { wh: 0, w: 0 });
   const faults: (Fault | null)[] = [];
   c1.faults.onChange((f) => faults.push(f));
   s.injectFault(1, "GroundFailure", "RCD tripped");
@@ -257,7 +263,7 @@ Deno.test("SimStation with stateFile keeps cable, EV and meter register across a
   before.setEvCharging(2, true);
   await before.connector(2).relay.set(true);
   clock.advance(HOUR / 2);
-  assert.deepEqual(await before.connector(2).meter.read(), { wh: 3700, w: 7400 });
+  assert.deepEqual(await totals(before.connector(2).meter), { wh: 3700, w: 7400 });
   // Energy after the last read is not recorded: the register restarts at what was read.
   clock.advance(HOUR);
   const after = new SimStation(clock, { connectors: 2, stateFile });
@@ -273,7 +279,7 @@ Deno.test("SimStation with stateFile keeps cable, EV and meter register across a
   assert.deepEqual([c2.plugged, c2.relay.closed, c2.pilot.state], [true, false, "B"]);
   await c2.relay.set(true);
   clock.advance(HOUR / 2);
-  assert.deepEqual(await c2.meter.read(), { wh: 7400, w: 7400 });
+  assert.deepEqual(await totals(c2.meter), { wh: 7400, w: 7400 });
   after.unplug(2);
   const saved = JSON.parse(await Deno.readTextFile(stateFile));
   assert.deepEqual(saved.connectors[1], { plugged: false, evCharging: true, meterWh: 7400 });
@@ -301,7 +307,7 @@ Deno.test("SimStation.powerCut() opens every contactor; the EV stays plugged", a
   s.powerCut();
   await Promise.resolve();
   assert.deepEqual([c1.relay.closed, c1.pilot.state, c1.plugged], [false, "B", true]);
-  assert.deepEqual(await c1.meter.read(), { wh: 50, w: 0 });
+  assert.deepEqual(await totals(c1.meter), { wh: 50, w: 0 });
 });
 
 Deno.test("SimStation EV draws at most the offered current on its phases, pauses below 6 A", async () => {
@@ -320,5 +326,9 @@ Deno.test("SimStation EV draws at most the offered current on its phases, pauses
   c1.pilot.offer(6);
   c1.setPhases(1);
   assert.deepEqual([c1.pilot.state, (await c1.meter.read()).w], ["C", 6 * 230]);
+  assert.deepEqual((await c1.meter.read()).phases, {
+    currentA: [6, 0, 0],
+    voltageV: [230, 230, 230],
+  }, "one phase: all the current on L1");
   assert.throws(() => c1.setPhases(4), RangeError);
 });

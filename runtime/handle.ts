@@ -14,6 +14,15 @@ import type { LocalLimit } from "../actors/composite_schedule.ts";
 import type { Value } from "../config/registry.ts";
 import type { DurabilityView } from "./durability_view.ts";
 
+/** One phase of a connector's meter, as `/api/status` shows it. */
+export interface PhaseView {
+  readonly phase: "L1" | "L2" | "L3";
+  /** A, 2 decimals. */
+  readonly currentA: number;
+  /** V against neutral, 1 decimal. */
+  readonly voltageV: number;
+}
+
 /** One connector, as `/api/status` shows it. */
 export interface ConnectorView {
   readonly id: number;
@@ -29,6 +38,8 @@ export interface ConnectorView {
   /** Meter register, Wh. */
   readonly meterWh: number;
   readonly powerW: number;
+  /** Current (A) and voltage against neutral (V) of L1-L3 as last measured; null when the meter gives none. */
+  readonly phases: readonly PhaseView[] | null;
   /** The reservation holding the connector (ReserveNow, section 5.13), or null. */
   readonly reservation: {
     readonly reservationId: number;

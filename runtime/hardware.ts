@@ -13,6 +13,7 @@
  * `hw.ev_state`; cards as `hw.rfid`; faults as `hw.fault` /
  * `hw.fault_cleared` (the charge point's own supervision, `Hardware.faults`,
  * as connector 0); `hw.meter` every `meterPollMs` when register or power
+ * (or the current and voltage per phase, where the meter measures them)
  * changed; `log`. Passes `sc.limit` (smart charging) to the pilot's
  * `offer` where the pilot has one (queued per connector; a failure is
  * logged). At start: `hw.ev_state`, any present `hw.fault`, and
@@ -31,7 +32,7 @@ import { type Bus, errorText } from "../actors/bus.ts";
 import type { Clock, TimerHandle } from "../actors/clock.ts";
 import type { BusMessage, EvState } from "../actors/messages.ts";
 import type { ConnectorHardware, Hardware } from "../drivers/mod.ts";
-import { checkReading, describe, type MeterReading } from "../drivers/meter.ts";
+import { checkReading, describe, type MeterReading, type Phases } from "../drivers/meter.ts";
 import { EV_STATES, isEvState } from "../drivers/pilot.ts";
 import { checkIdTag } from "../drivers/rfid.ts";
 import { checkFault, type Fault } from "../drivers/fault.ts";
@@ -231,12 +232,26 @@ class Bridge {
       const reading: unknown = await this.#call(() => port.hw.meter.read());
       const bad = checkReading(reading, port.meter?.wh);
       if (bad === null) {
-        const { wh, w } = reading as MeterReading;
-        const changed = port.meter?.wh !== wh || port.meter.w !== w;
-        port.meter = { wh, w };
+        const { wh, w, phases: p } = reading as MeterReading;
+        // Copied: the driver may reuse its arrays.
+        const phases = p && {
+          currentA: [...p.currentA] as unknown as Phases,
+          voltageV: [...p.voltageV] as unknown as Phases,
+        };
+        const changed = port.meter?.wh !== wh || port.meter.w !== w ||
+          JSON.stringify(port.meter.phases) !== JSON.stringify(phases);
+        port.meter = { wh, w, ...(phases ? { phases } : {}) };
         port.meterError = null;
         this.#fault(port, port.faults.clear("meter"));
-        if (changed || always) this.#publish({ type: "hw.meter", connectorId: port.id, wh, w });
+        if (changed || always) {
+          this.#publish({
+            type: "hw.meter",
+            connectorId: port.id,
+            wh,
+            w,
+            ...(phases ? { phases } : {}),
+          });
+        }
         return;
       }
       [text, cause] = [`Cannot use meter reading of connector ${port.id}: ${bad}`, bad];

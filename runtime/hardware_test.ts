@@ -28,9 +28,16 @@ function rig(options: SimStationOptions = {}): Rig {
   return { clock, bus, station, hw: station, seen };
 }
 
-/** The messages seen so far, which are forgotten. */
-function take(r: Rig): BusMessage[] {
-  return r.seen.splice(0);
+/**
+ * The messages seen so far, which are forgotten; `hw.meter` without its
+ * phases (the tests of the phases keep them with `withPhases`).
+ */
+function take(r: Rig, withPhases = false): BusMessage[] {
+  return r.seen.splice(0).map((m) => {
+    if (m.type !== "hw.meter" || withPhases) return m;
+    const { phases: _, ...totals } = m;
+    return totals;
+  });
 }
 
 /** Resolves with the next message of `type` (registered before the cause). */
@@ -369,6 +376,43 @@ Deno.test("a meter giving garbage is logged per problem, skipped, and PowerMeter
     ...bad('expected { wh, w }, got "garbage"'),
     { type: "hw.fault_cleared", connectorId: 1 },
     { type: "hw.meter", connectorId: 1, wh: 12, w: 100 },
+  ]);
+});
+
+Deno.test("hw.meter carries current and voltage per phase; bad phase values are PowerMeterFailure", async () => {
+  const phases = (a: number, v = 230) => ({ currentA: [a, a, 0], voltageV: [v, v, v] });
+  const r = odd({
+    meter: scripted(
+      { wh: 10, w: 0, phases: phases(0) },
+      { wh: 11, w: 4600, phases: phases(10) },
+      { wh: 11, w: 4600, phases: phases(10.5) },
+      { wh: 11, w: 4600, phases: phases(10.5, 420) },
+      { wh: 11, w: 4600, phases: { currentA: [1, NaN, 1], voltageV: [230, 230, 230] } },
+      { wh: 12, w: 4600 },
+    ),
+  });
+  await startHardware(r.bus, r.hw, r.clock, { meterPollMs: 1000 });
+  const meters = () =>
+    take(r, true).filter((m) => m.type === "hw.meter" || m.type === "hw.fault" || m.type === "log");
+  assert.deepEqual(meters().filter((m) => m.type === "hw.meter"), [
+    { type: "hw.meter", connectorId: 1, wh: 10, w: 0, phases: phases(0) },
+  ]);
+  const polls: BusMessage[][] = [];
+  for (let i = 0; i < 5; i++) {
+    r.clock.advance(1000);
+    await flush(r);
+    polls.push(meters());
+  }
+  const fault = (info: string): BusMessage[] => [
+    log("error", `Cannot use meter reading of connector 1: ${info}`),
+    { type: "hw.fault", connectorId: 1, errorCode: "PowerMeterFailure", info: info.slice(0, 50) },
+  ];
+  assert.deepEqual(polls, [
+    [{ type: "hw.meter", connectorId: 1, wh: 11, w: 4600, phases: phases(10) }],
+    [{ type: "hw.meter", connectorId: 1, wh: 11, w: 4600, phases: phases(10.5) }],
+    fault("voltage L1 420 V is out of range (0-300 V)"),
+    fault("current L2 is missing (NaN)"),
+    [{ type: "hw.meter", connectorId: 1, wh: 12, w: 4600 }],
   ]);
 });
 

@@ -12,7 +12,8 @@ import { type ConfigView, REGISTRY } from "../config/registry.ts";
 import type { AnyConfigView } from "../config/_types.ts";
 import { type Activity, backendReasonCode } from "./activity.ts";
 import type { DurabilityView } from "./durability_view.ts";
-import type { ConnectorView, StatusView } from "./handle.ts";
+import type { ConnectorView, PhaseView, StatusView } from "./handle.ts";
+import type { PhaseValues } from "../actors/meter.ts";
 import { reservationView } from "./reservation_store.ts";
 
 /** What {@link statusView} reads. */
@@ -49,6 +50,7 @@ export function statusView(src: StatusSources): StatusView {
       energyWh: running ? Math.max(0, Math.floor(c.meterWh) - running.meterStartWh) : null,
       meterWh: Math.floor(c.meterWh),
       powerW: Math.round(meter.connectors[i]?.w ?? 0),
+      phases: phaseViews(meter.connectors[i]?.phases),
       reservation: reservationView(reservations.find((r) => r.heldConnectorId === i + 1)),
       limitA: sc.published[i]?.currentA ?? config.int("MaxCurrentA"),
       limitSource: sc.published[i]?.source ?? ("installer" as LimitSource),
@@ -75,6 +77,16 @@ export function statusView(src: StatusSources): StatusView {
       problems: src.settingsProblems.map(({ field, reason }) => ({ field, reason })),
     },
   };
+}
+
+/** The meter's phase values for the page: L1-L3, current to 2 and voltage to 1 decimal. */
+function phaseViews(p: PhaseValues | null | undefined): PhaseView[] | null {
+  if (!p) return null;
+  return (["L1", "L2", "L3"] as const).map((phase, i) => ({
+    phase,
+    currentA: Math.round(p.currentA[i]! * 100) / 100,
+    voltageV: Math.round(p.voltageV[i]! * 10) / 10,
+  }));
 }
 
 /** One OCPP configuration key as the status page lists it. */

@@ -277,6 +277,7 @@ function connectorCard(c) {
       ]),
     );
   } else card.append(el("p", { class: "hint" }, [t("c.noTx")]));
+  if (Array.isArray(c.phases)) card.append(phaseTable(c));
   card.append(...lastAuthorization(c), ...availabilityButton(c));
   const r = c.reservation;
   if (r) {
@@ -290,6 +291,30 @@ function connectorCard(c) {
     card.append(el("h3", { id: `c${c.id}-res` }, [t("c.res")]), list(rows));
   }
   return card;
+}
+
+/**
+ * Current and voltage per phase as the meter measures them (absent when it does not).
+ *
+ * @param {any} c A connector of the status.
+ */
+function phaseTable(c) {
+  const head = [t("ph.phase"), t("ph.current"), t("ph.voltage")];
+  return el("table", { class: "table phases", id: `c${c.id}-phases` }, [
+    el("caption", {}, [t("ph.caption")]),
+    el("thead", {}, [el("tr", {}, head.map((h) => el("th", { scope: "col" }, [h])))]),
+    el(
+      "tbody",
+      {},
+      c.phases.map((/** @type {any} */ p) =>
+        el("tr", {}, [
+          el("th", { scope: "row", translate: "no" }, [p.phase]),
+          el("td", {}, [`${num(p.currentA, 1)} A`]),
+          el("td", {}, [`${num(p.voltageV, 0)} V`]),
+        ])
+      ),
+    ),
+  ]);
 }
 
 /** @param {any} e An event of the stream. */

@@ -76,7 +76,7 @@ const FOREIGN: Record<"de" | "en", RegExp> = {
 };
 /** A text key shown as it is: t() found no text for it. */
 const KEY =
-  /(?<![\w.])(auth|br|journal|sr|ls|state|cs|ev|c|e|pr|fix|backend|hist|cfg|field|dev|store|profile|ds|wl|f|h|o)\.[A-Za-z_]{2,}\b/;
+  /(?<![\w.])(auth|br|journal|sr|ls|state|cs|ev|c|e|pr|fix|backend|hist|cfg|field|dev|store|profile|ds|wl|f|h|o|ph)\.[A-Za-z_]{2,}\b/;
 
 /**
  * Fails when a visible text of the page is in the other language or is a

@@ -101,6 +101,18 @@ Deno.test("first run from the pages alone: the fix, a refused card added, a char
     assert.equal(await page.locator("#dev-evOff-1").isDisabled(), false);
     await page.locator("#c1-limit", { hasText: "A je Phase (Installateur (maxCurrentA))" })
       .waitFor();
+    // Current and voltage per phase, as the meter measures them (the EV draws on 3 phases).
+    const phases = page.getByRole("table", { name: "Strom und Spannung je Phase" });
+    const amps = rig.runtime.status().connectors[0]!.phases![0]!.currentA;
+    assert.ok(amps > 6, `${amps} A on L1`);
+    const a = `${
+      amps.toLocaleString("de-DE", { minimumFractionDigits: 1, maximumFractionDigits: 1 })
+    } A`;
+    for (const phase of ["L1", "L2", "L3"]) {
+      await phases.getByRole("row", { name: `${phase} ${a} 230 V` }).waitFor();
+    }
+    await assertPage(page, "de", "phases (de)");
+    await screenshot(page, "ops-phases-charging-de-desktop");
     await rig.advance(60_000);
     await page.getByRole("button", { name: "Fahrzeug pausiert" }).click();
     await page.locator("#c1-status", { hasText: "Pausiert (Fahrzeug)" }).waitFor();
