@@ -98,10 +98,6 @@ export class CertMaker {
     issuer: { readonly file: string; readonly keyFile: string },
   ): Promise<Ca> {
     const name = `ca${this.#n++}`;
-    await Deno.writeTextFile(
-      `${this.dir}/${name}.ext`,
-      "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
-    );
     await openssl(this.dir, [
       "req",
       ...EC,
@@ -112,23 +108,11 @@ export class CertMaker {
       "-subj",
       `/CN=${cn}/O=OpenWallbox Test`,
     ]);
-    await openssl(this.dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      issuer.file,
-      "-CAkey",
-      issuer.keyFile,
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-    ]);
+    await this.#issue(
+      name,
+      issuer,
+      "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    );
     return this.#ca(name);
   }
 
@@ -174,6 +158,37 @@ export class CertMaker {
     return this.#ca(name);
   }
 
+  /**
+   * Issues `<name>.pem` from `<name>.csr`, signed by `issuer`, valid for a day, with the
+   * X.509 v3 extensions `ext` (Deno's TLS refuses v1 certificates).
+   */
+  async #issue(
+    name: string,
+    issuer: { readonly file: string; readonly keyFile: string },
+    ext: string,
+    extra: string[] = [],
+  ): Promise<void> {
+    await Deno.writeTextFile(`${this.dir}/${name}.ext`, ext);
+    await openssl(this.dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      issuer.file,
+      "-CAkey",
+      issuer.keyFile,
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+      ...extra,
+    ]);
+  }
+
   async #ca(name: string): Promise<Ca> {
     return {
       pem: await Deno.readTextFile(`${this.dir}/${name}.pem`),
@@ -193,29 +208,13 @@ export class CertMaker {
   ): Promise<string> {
     const name = `leaf${this.#n++}`;
     await Deno.writeTextFile(`${this.dir}/${name}.csr`, csrPem);
-    await Deno.writeTextFile(
-      `${this.dir}/${name}.ext`,
+    await this.#issue(
+      name,
+      ca,
       "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\n" +
         "extendedKeyUsage=clientAuth\n",
+      subject ? ["-subj", subject] : [],
     );
-    await openssl(this.dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      ca.file,
-      "-CAkey",
-      ca.keyFile,
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-      ...(subject ? ["-subj", subject] : []),
-    ]);
     return await Deno.readTextFile(`${this.dir}/${name}.pem`);
   }
 
@@ -232,27 +231,11 @@ export class CertMaker {
       "-subj",
       "/CN=Firmware Signing/O=OpenWallbox Test",
     ]);
-    await Deno.writeTextFile(
-      `${this.dir}/${name}.ext`,
+    await this.#issue(
+      name,
+      ca,
       "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n",
     );
-    await openssl(this.dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      ca.file,
-      "-CAkey",
-      ca.keyFile,
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-    ]);
     return this.#ca(name);
   }
 
