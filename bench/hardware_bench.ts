@@ -12,21 +12,12 @@ import { SdmMeter } from "../drivers/meter_sdm.ts";
 import { ModbusClient } from "../drivers/modbus_client.ts";
 import { Csms } from "../tests/csms.ts";
 import { ModbusPeer } from "../tests/_modbus_peer.ts";
+import { spawnWallbox } from "../tests/_wallbox_process.ts";
+import { median } from "./link_bench.ts";
+import { rssMb } from "./process_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const POLLS = Number(Deno.env.get("BENCH_POLLS") ?? 300);
-const root = new URL("..", import.meta.url).pathname;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-}
 
 async function meterPolls(peer: ModbusPeer): Promise<number[]> {
   const client = new ModbusClient(peer.target, { clock });
@@ -65,28 +56,12 @@ async function idleWithDrivers(peer: ModbusPeer): Promise<number> {
         },
       }),
     );
-    const p = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "main.ts",
-        "--data-dir",
-        `${dir}/data`,
-        "--config",
-        config,
-        "--http",
-        "127.0.0.1:0",
-      ],
-      cwd: root,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const p = spawnWallbox({ dataDir: `${dir}/data`, config, keepStderr: 0 });
     await csms.next("StatusNotification", 0, (q) => q.connectorId === 1);
     await new Promise((r) => setTimeout(r, 1500));
-    rss.push(await rssMb(p.pid));
-    p.kill("SIGKILL");
-    await p.status;
+    rss.push(await rssMb(p.child.pid));
+    p.kill();
+    await p.exited;
     await csms.close();
     await Deno.remove(dir, { recursive: true });
   }

@@ -15,6 +15,7 @@
  * @module
  */
 import { Csms } from "../tests/csms.ts";
+import { spawnWallbox } from "../tests/_wallbox_process.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -88,14 +89,6 @@ export async function bareRoundTrips(
   return { authorizeMs: median(times), meterValuesPerS: meterValues / seconds };
 }
 
-/** A free loopback port (listen on 0, close). */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 /** Waits for `test`, re-checking every millisecond. */
 async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = performance.now() + ms;
@@ -126,28 +119,16 @@ export async function tapThroughApi(taps: number): Promise<number[]> {
       chargePointId: "BENCH-TAP",
     }),
   );
-  const port = freePort();
   const token = "bench-token-0123456789abcdef0123456789";
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "main.ts",
-      "--data-dir",
-      `${dir}/data`,
-      "--config",
-      config,
-      "--http",
-      `127.0.0.1:${port}`,
-    ],
-    cwd: root,
+  const p = spawnWallbox({
+    dataDir: `${dir}/data`,
+    config,
+    keepStderr: 0,
     env: { CP_API_TOKEN: token },
-    stdout: "null",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
+  });
+  const base = p.base;
   const api = async (path: string, body?: unknown) => {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+    const r = await fetch(`${base}${path}`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
       body: JSON.stringify(body ?? {}),
@@ -163,7 +144,7 @@ export async function tapThroughApi(taps: number): Promise<number[]> {
     // The API is up once it answers.
     for (let tries = 0;; tries++) {
       try {
-        await fetch(`http://127.0.0.1:${port}/api/status`, {
+        await fetch(`${base}/api/status`, {
           headers: { Authorization: `Bearer ${token}` },
         }).then((r) => r.body?.cancel());
         break;
@@ -192,8 +173,8 @@ export async function tapThroughApi(taps: number): Promise<number[]> {
       await status("Available", m);
     }
   } finally {
-    p.kill("SIGKILL");
-    await p.status;
+    p.kill();
+    await p.exited;
     await csms.close();
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,5 +1,5 @@
 /**
- * The wallbox as a real process, the way the tests that kill it need it:
+ * The wallbox as a real process, the way the tests that kill it and the benches need it:
  * `deno run -A main.ts --data-dir DIR --config FILE --http 127.0.0.1:PORT`
  * in the repository root, its stderr kept (the last lines) for the failure
  * message of a test.
@@ -26,6 +26,8 @@ export interface SpawnOptions {
   readonly keepStderr?: number;
   /** Where stderr is kept (default: a new array), e.g. one shared by the runs of a test. */
   readonly stderr?: string[];
+  /** Environment variables added to the process's (e.g. `CP_API_TOKEN`). */
+  readonly env?: Record<string, string>;
 }
 
 /** One run of the wallbox process. */
@@ -66,6 +68,7 @@ export function spawnWallbox(opts: SpawnOptions): WallboxProcess {
       `127.0.0.1:${port}`,
     ],
     cwd: ROOT,
+    ...(opts.env ? { env: opts.env } : {}),
     stdin: "null",
     stdout: "null",
     stderr: keep > 0 ? "piped" : "null",
