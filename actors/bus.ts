@@ -8,6 +8,13 @@
  * effects: bus messages are published, timers are started on the injected
  * clock and fire back to their actor as `timer.fired`.
  *
+ * Lazy features: an actor may start as a small *gate* whose transition
+ * returns the `actor.load` effect when its feature is first used; the bus
+ * then loads the full logic (`ActorLogic.load`, a dynamic import), holds
+ * that message and every later one for the actor, in order, and hands them
+ * to the full logic once it is loaded, its state made from the gate's. An
+ * unused feature's code is never loaded, so it costs no idle memory.
+ *
  * Durable first: the `store.*` effects of a transition are handed to
  * `persist` before anything else of it happens; if one cannot be written
  * the transition is not taken at all. Errors are never swallowed: a
@@ -40,8 +47,24 @@ export interface TimerFired {
   readonly id: string;
 }
 
+/**
+ * Loads the actor's full logic ({@link ActorLogic.load}): the message that
+ * returned it, and every later one, go to the loaded logic.
+ */
+export interface LoadEffect {
+  readonly type: "actor.load";
+}
+
 /** What a transition returns besides its new state. */
-export type Effect = BusMessage | TimerEffect;
+export type Effect = BusMessage | TimerEffect | LoadEffect;
+
+/** The full logic of a lazily loaded actor (see {@link ActorLogic.load}). */
+export interface LoadedLogic<G> {
+  // deno-lint-ignore no-explicit-any
+  readonly logic: ActorLogic<any, any>;
+  /** The full logic's first state, from the gate's last one. */
+  from(gate: G, ctx: Ctx): unknown;
+}
 
 /** An actor's logic: pure, no I/O. */
 export interface ActorLogic<S, M extends BusMessage> {
@@ -52,13 +75,24 @@ export interface ActorLogic<S, M extends BusMessage> {
   readonly handles?: readonly CsAction[];
   initial(ctx: Ctx): S;
   transition(state: S, msg: M | TimerFired, ctx: Ctx): readonly [S, readonly Effect[]];
+  /**
+   * For a gate: loads the full logic (a dynamic import) when a transition
+   * returns `actor.load`. The loaded logic has the gate's name and receives
+   * and handles what the gate does; the bus keeps routing by the gate's lists.
+   */
+  readonly load?: () => Promise<LoadedLogic<S>>;
 }
 
 /** A running actor, as the bus sees it. */
 interface RunningActor {
-  readonly logic: ActorLogic<unknown, BusMessage>;
+  logic: ActorLogic<unknown, BusMessage>;
+  readonly name: string;
+  readonly receives: readonly string[];
+  readonly handles: readonly CsAction[];
   state: unknown;
   readonly timers: Map<string, unknown>;
+  /** While its full logic loads: the messages held for it, in order. */
+  held?: (BusMessage | TimerFired)[] | undefined;
 }
 
 /** A write to the durable store: every bus message whose type starts with `store.`. */
@@ -110,25 +144,46 @@ function rethrow(e: BusError): never {
  */
 export class Bus {
   #opts: BusOptions;
-  #queue: (BusMessage | { to: RunningActor; msg: TimerFired })[] = [];
+  #queue: (BusMessage | { to: RunningActor; msg: BusMessage | TimerFired })[] = [];
   #draining = false;
   #actors: RunningActor[] = [];
   #subs = new Map<string, ((m: BusMessage) => void)[]>();
   #taps: ((m: BusMessage) => void)[] = [];
   #stopped = false;
+  #loading = new Set<Promise<void>>();
 
   constructor(opts: BusOptions) {
     this.#opts = opts;
   }
 
-  /** Adds an actor and gives it its initial state. */
-  spawn<S, M extends BusMessage>(logic: ActorLogic<S, M>): void {
+  /**
+   * Adds an actor and gives it its initial state. With `load`, a gate's
+   * full logic is loaded at once (its feature has stored work to resume);
+   * messages for it are held until then.
+   */
+  spawn<S, M extends BusMessage>(logic: ActorLogic<S, M>, opts: { load?: boolean } = {}): void {
     const ctx = this.#ctx();
-    this.#actors.push({
+    const actor: RunningActor = {
       logic: logic as unknown as ActorLogic<unknown, BusMessage>,
+      name: logic.name,
+      receives: logic.receives,
+      handles: logic.handles ?? [],
       state: logic.initial(ctx),
       timers: new Map(),
-    });
+    };
+    this.#actors.push(actor);
+    if (opts.load) this.#load(actor, []);
+  }
+
+  /** Resolves once no actor's full logic is loading (tests, the runtime). */
+  async loaded(): Promise<void> {
+    while (this.#loading.size > 0) await Promise.all([...this.#loading]);
+  }
+
+  /** Whether `name`'s full logic is loaded (false for a gate, or while it loads). */
+  isLoaded(name: string): boolean {
+    const actor = this.#actors.find((a) => a.name === name);
+    return actor !== undefined && actor.held === undefined && actor.logic.load === undefined;
   }
 
   /**
@@ -143,14 +198,14 @@ export class Bus {
   }
 
   #state(name: string): unknown {
-    const actor = this.#actors.find((a) => a.logic.name === name);
+    const actor = this.#actors.find((a) => a.name === name);
     if (!actor) throw new RangeError(`Cannot read actor ${name}: no such actor`);
     return actor.state;
   }
 
   /** Every inbound OCPP action some actor answers. */
   handledActions(): Set<CsAction> {
-    return new Set(this.#actors.flatMap((a) => a.logic.handles ?? []));
+    return new Set(this.#actors.flatMap((a) => a.handles));
   }
 
   /** Subscribes a shell function to one message type; returns the unsubscribe function. */
@@ -212,8 +267,8 @@ export class Bus {
   #deliver(msg: BusMessage): void {
     for (const tap of [...this.#taps]) this.#guard(() => tap(msg), `tap on ${msg.type}`);
     for (const actor of this.#actors) {
-      if (!actor.logic.receives.includes(msg.type)) continue;
-      if (msg.type === "ocpp.request" && !actor.logic.handles?.includes(msg.action)) continue;
+      if (!actor.receives.includes(msg.type)) continue;
+      if (msg.type === "ocpp.request" && !actor.handles.includes(msg.action)) continue;
       this.#run(actor, msg);
     }
     for (const fn of [...(this.#subs.get(msg.type) ?? [])]) {
@@ -222,6 +277,10 @@ export class Bus {
   }
 
   #run(actor: RunningActor, msg: BusMessage | TimerFired): void {
+    if (actor.held) {
+      actor.held.push(msg);
+      return;
+    }
     let result: readonly [unknown, readonly Effect[]];
     try {
       result = actor.logic.transition(actor.state, msg, this.#ctx());
@@ -258,14 +317,65 @@ export class Bus {
       }
     }
     actor.state = result[0];
-    for (const effect of result[1]) this.#apply(actor, effect);
+    let load = false;
+    for (const effect of result[1]) {
+      if (effect.type === "actor.load") load = true;
+      else this.#apply(actor, effect);
+    }
+    if (load && !actor.held && actor.logic.load) this.#load(actor, [msg]);
+  }
+
+  /**
+   * Loads a gate's full logic; `held` (the message that asked for it) and
+   * every message that arrives meanwhile are handed to it, in order. A load
+   * that fails goes to `onError`; the gate stays, requests held get a
+   * CALLERROR InternalError, the rest is dropped.
+   */
+  #load(actor: RunningActor, held: (BusMessage | TimerFired)[]): void {
+    const load = actor.logic.load!;
+    actor.held = held;
+    const done = load().then((loaded) => {
+      if (this.#stopped) return;
+      const logic = loaded.logic as ActorLogic<unknown, BusMessage>;
+      const same = logic.name === actor.name &&
+        actor.receives.every((t) => logic.receives.includes(t as BusMessageType)) &&
+        actor.handles.every((a) => logic.handles?.includes(a));
+      if (!same) {
+        throw new Error(`the loaded logic ${logic.name} does not take the gate's messages`);
+      }
+      for (const h of actor.timers.values()) this.#opts.clock.clearTimeout(h);
+      actor.timers.clear();
+      actor.state = loaded.from(actor.state, this.#ctx());
+      actor.logic = logic;
+    }).catch((err) => {
+      if (this.#stopped) return;
+      this.#error({ where: `loading actor ${actor.name}`, error: err });
+      for (const m of actor.held ?? []) {
+        if (m.type !== "ocpp.request") continue;
+        this.publish({
+          type: "ocpp.reply_error",
+          id: m.id,
+          code: "InternalError",
+          description: `cannot load ${actor.name}`,
+        });
+      }
+      actor.held = [];
+    }).finally(() => {
+      this.#loading.delete(done);
+      if (this.#stopped) return;
+      const waiting = actor.held ?? [];
+      actor.held = undefined;
+      for (const msg of waiting) this.#queue.push({ to: actor, msg });
+      this.#drain();
+    });
+    this.#loading.add(done);
   }
 
   #error(e: BusError): void {
     (this.#opts.onError ?? rethrow)(e);
   }
 
-  #apply(actor: RunningActor, effect: Effect): void {
+  #apply(actor: RunningActor, effect: Exclude<Effect, LoadEffect>): void {
     if (effect.type === "timer.start") {
       const old = actor.timers.get(effect.id);
       if (old !== undefined) this.#opts.clock.clearTimeout(old);

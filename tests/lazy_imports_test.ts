@@ -1,0 +1,73 @@
+/**
+ * Idle memory: the code of a feature that is not in use is never loaded.
+ * Every module named in {@link LAZY} must be reached from `main.ts` only
+ * through a dynamic `import()`, never by the static imports the process
+ * loads at start (`deno info --json`, type-only imports excluded).
+ */
+import assert from "node:assert/strict";
+
+/** Modules loaded only when their feature is first used, and why. */
+const LAZY: Record<string, string> = {
+  "api/api.ts": "the local API and web app: at the first HTTP request",
+  "runtime/real_hardware.ts": "the Modbus/evdev drivers: only when configured",
+  "drivers/installer_command.ts": "the command installer: only when configured",
+  "runtime/x509.ts": "X.509 and PKCS#10: at the first certificate operation",
+  "runtime/transfer.ts": "HTTP/FTP transfers: while a download or upload runs",
+  "runtime/tar.ts": "the tar writer: while logs are collected",
+  "ocpp/dial_node.ts": "the node:net dialer: only for what Deno's sockets cannot do",
+};
+
+interface Dependency {
+  readonly specifier: string;
+  readonly code?: { readonly specifier: string };
+  readonly isDynamic?: boolean;
+}
+interface ModuleInfo {
+  readonly specifier: string;
+  readonly dependencies?: readonly Dependency[];
+}
+
+const root = new URL("../", import.meta.url);
+
+async function graph(): Promise<Map<string, readonly Dependency[]>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: ModuleInfo[] };
+  return new Map(info.modules.map((m) => [m.specifier, m.dependencies ?? []]));
+}
+
+/** The modules reached from `start` by static code imports (or by any code import). */
+function reach(
+  g: Map<string, readonly Dependency[]>,
+  start: string,
+  dynamic: boolean,
+): Set<string> {
+  const seen = new Set<string>([start]);
+  const todo = [start];
+  while (todo.length > 0) {
+    for (const d of g.get(todo.pop()!) ?? []) {
+      const next = d.code?.specifier;
+      if (next === undefined || (d.isDynamic && !dynamic) || seen.has(next)) continue;
+      seen.add(next);
+      todo.push(next);
+    }
+  }
+  return seen;
+}
+
+Deno.test("feature code is loaded only by import() when first used, never at start", async () => {
+  const g = await graph();
+  const main = new URL("main.ts", root).href;
+  const atStart = reach(g, main, false);
+  const all = reach(g, main, true);
+  for (const [path, why] of Object.entries(LAZY)) {
+    const url = new URL(path, root).href;
+    assert.ok(all.has(url), `${path} is not in main.ts's module graph at all (renamed?)`);
+    assert.ok(!atStart.has(url), `${path} is imported statically from main.ts (${why})`);
+  }
+});
