@@ -100,7 +100,7 @@ export type StoreEffect = Extract<BusMessage, { type: `store.${string}` }>;
 
 /** An error raised inside the bus: by a transition, a subscriber or an inspection tap. */
 export interface BusError {
-  /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`. */
+  /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`, `after-drain callback`. */
   readonly where: string;
   readonly error: unknown;
 }
@@ -149,6 +149,7 @@ export class Bus {
   #actors: RunningActor[] = [];
   #subs = new Map<string, ((m: BusMessage) => void)[]>();
   #taps: ((m: BusMessage) => void)[] = [];
+  #drained: (() => void)[] = [];
   #stopped = false;
   #loading = new Set<Promise<void>>();
 
@@ -229,6 +230,20 @@ export class Bus {
     };
   }
 
+  /**
+   * Calls `fn` each time the queue has been drained: every message of the
+   * turn delivered, so every `store.*` write of it done. The backend link
+   * sends its frames then, so a frame never leaves before a write its turn
+   * caused. Returns the unsubscribe function.
+   */
+  afterDrain(fn: () => void): () => void {
+    this.#drained.push(fn);
+    return () => {
+      const i = this.#drained.indexOf(fn);
+      if (i >= 0) this.#drained.splice(i, 1);
+    };
+  }
+
   /** Publishes a message; it is delivered after those already queued. */
   publish(msg: BusMessage): void {
     if (this.#stopped) return;
@@ -262,6 +277,9 @@ export class Bus {
     } finally {
       this.#draining = false;
     }
+    // A callback that publishes drains again (and is called again at its end).
+    if (this.#stopped) return;
+    for (const fn of [...this.#drained]) this.#guard(fn, "after-drain callback");
   }
 
   #deliver(msg: BusMessage): void {
