@@ -174,6 +174,35 @@ Deno.test("Runtime answers ChangeConfiguration Rejected and keeps the old value 
   t.cp.stop();
 });
 
+Deno.test("Runtime answers ChangeAvailability Rejected and keeps the connector operative when InoperativeConnectors cannot be written", async () => {
+  const t = await started();
+  const c = await boot(t, 0);
+  const statuses: string[] = [];
+  t.cp.bus.subscribe("status.changed", (m) => statuses.push(`${m.connectorId}:${m.status}`));
+  const availability: unknown[] = [];
+  t.cp.bus.subscribe("availability.changed", (m) => availability.push(m));
+  t.store.failing = true;
+  c.events.onMessage(
+    JSON.stringify([2, "a1", "ChangeAvailability", { connectorId: 1, type: "Inoperative" }]),
+  );
+  // Section 5.2: Unavailable must survive a reboot; not stored, not done.
+  assert.deepEqual(c.sent.filter((f) => f[1] === "a1"), [[3, "a1", { status: "Rejected" }]]);
+  assert.deepEqual(statuses, []);
+  assert.deepEqual(availability, []);
+  assert.equal(t.store.get("InoperativeConnectors"), "");
+  assert.equal(t.cp.bus.snapshot("connector_status").connectors[1]!.operative, true);
+  assert.ok(t.logs.some((l) => l.includes("Cannot store setting InoperativeConnectors")));
+  // Once the disk works again the same request is Accepted and stored.
+  t.store.failing = false;
+  c.events.onMessage(
+    JSON.stringify([2, "a2", "ChangeAvailability", { connectorId: 1, type: "Inoperative" }]),
+  );
+  assert.deepEqual(c.sent.filter((f) => f[1] === "a2"), [[3, "a2", { status: "Accepted" }]]);
+  assert.deepEqual(statuses, ["1:Unavailable"]);
+  assert.equal(t.store.get("InoperativeConnectors"), "1");
+  t.cp.stop();
+});
+
 Deno.test("Runtime in production: an error inside the bus is logged and faults the charge point (connector 0)", async () => {
   const t = await started(true);
   const c = await boot(t, 0);
