@@ -24,7 +24,7 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
+import type { BackendState, BusMessage, BusMessageType, MessageOf } from "./messages.ts";
 import type { ConfigView } from "../config/registry.ts";
 import type { ActorName, ActorStates } from "./states.ts";
 import type { CsAction } from "../ocpp/types.ts";
@@ -34,6 +34,12 @@ export interface Ctx {
   /** Milliseconds since the epoch, from the injected clock. */
   readonly now: number;
   readonly config: ConfigView;
+  /**
+   * The connection supervisor's phase ({@link BusOptions.backend}), the one
+   * answer to "is the BootNotification Accepted?" (`accepted`) that every
+   * actor reads, so none can disagree with it (absent: `disabled`).
+   */
+  readonly backend?: BackendState;
 }
 
 /** Timer effects, keyed per actor by `id`. Starting an id that runs restarts it. */
@@ -125,6 +131,8 @@ export interface BusOptions {
    * for a request of the Central System, a CALLERROR InternalError).
    */
   readonly persist?: (m: StoreEffect) => void;
+  /** The connection supervisor's phase now, read at each delivery ({@link Ctx.backend}). */
+  readonly backend?: () => BackendState;
 }
 
 /** Rethrows: the default {@link BusOptions.onError}. */
@@ -262,7 +270,10 @@ export class Bus {
   }
 
   #ctx(): Ctx {
-    return { now: this.#opts.clock.now(), config: this.#opts.config() };
+    const now = this.#opts.clock.now();
+    const config = this.#opts.config();
+    const backend = this.#opts.backend?.();
+    return backend === undefined ? { now, config } : { now, config, backend };
   }
 
   #drain(): void {
