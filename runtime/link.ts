@@ -194,11 +194,7 @@ export class Link {
           this.#o.logger.log("debug", `> ${m.text}`);
           this.#conn?.c?.send(m.text);
         })),
-      bus.afterDrain(() => {
-        const ops = this.#later;
-        this.#later = [];
-        for (const op of ops) op();
-      }),
+      bus.afterDrain(() => this.#carryOut()),
       bus.subscribe("config.changed", (m) => {
         if (m.key === "WebSocketPingInterval" || m.key === "WebSocketPongTimeout") {
           if (this.#conn?.c) this.#keepAlive(this.#conn);
@@ -214,13 +210,21 @@ export class Link {
     ];
   }
 
-  /** Stops serving the bus and closes the connection. */
+  /** Stops serving the bus and closes the connection (after what the turn so far sent). */
   detach(): void {
     for (const u of this.#unsubscribe) u();
     this.#unsubscribe = [];
-    this.#later = [];
+    // Detached in the middle of a turn (the bus stops with it): what it sent so far still goes.
+    this.#carryOut();
     this.#bus = undefined;
     this.#disconnect();
+  }
+
+  /** Carries out the `ws.*` operations waiting, in order. */
+  #carryOut(): void {
+    const ops = this.#later;
+    this.#later = [];
+    for (const op of ops) op();
   }
 
   #setTime(bus: Bus, currentTime: string): void {

@@ -353,3 +353,29 @@ Deno.test("Link carries out a turn's sends and disconnect in their order, after 
   assert.equal(closedAt, 2);
   rig.link.detach();
 });
+
+Deno.test("Link detached in the middle of a turn still sends what the turn sent before, then closes", async () => {
+  const rig = await linkRig({});
+  rig.bus.publish({ type: "ws.connect", conn: 1, url: "ws://cs.example:9000/CP1" });
+  await settle();
+  const c = rig.transport.opened[0]!;
+  c.events.onOpen("ocpp1.6");
+  const sender: ActorLogic<null, MessageOf<"hw.rfid">> = {
+    name: "sender",
+    receives: ["hw.rfid"],
+    initial: () => null,
+    transition: () => [null, [
+      { type: "ws.send", text: "last words" },
+      { type: "log", level: "info", text: "restart" },
+    ]],
+  };
+  rig.bus.spawn(sender);
+  // A restart from inside the turn (the shell stops the bus and detaches the link).
+  rig.bus.subscribe("log", () => {
+    rig.bus.stop();
+    rig.link.detach();
+  });
+  rig.bus.publish({ type: "hw.rfid", idTag: "X" });
+  assert.deepEqual(rig.transport.sent, ["last words"]);
+  assert.equal(c.closed, "Closed by the Charge Point");
+});
