@@ -19,7 +19,12 @@
  * `persist` before anything else of it happens; if one cannot be written
  * the transition is not taken at all. Errors are never swallowed: a
  * transition, subscriber or tap that throws goes to `onError` (default:
- * rethrow).
+ * rethrow). {@link Bus.afterDrain} callbacks run once a turn is drained
+ * (every write of it done): the backend link sends its frames then.
+ *
+ * One boot state: every transition's {@link Ctx} carries the connection
+ * supervisor's phase (`ctx.backend`), so "is the BootNotification
+ * Accepted?" has one answer for every actor.
  *
  * @module
  */
