@@ -10,7 +10,7 @@ import type { Ctx, Effect } from "./bus.ts";
 import { call, type SecurityEventType } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 import type { LastRun } from "./boot.ts";
-import type { SecurityState } from "./security.ts";
+import type { SecurityState } from "./security_gate.ts";
 
 /**
  * Events sent to the Central System: the critical ones of whitepaper
