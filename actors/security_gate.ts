@@ -45,8 +45,16 @@ import {
 } from "./messages.ts";
 import type { CsAction, V16 } from "../ocpp/types.ts";
 import { failureKind } from "../ocpp/transport.ts";
-import type { LastRun } from "./boot.ts";
-import { type HeldEvent, hold, logLine, notify, startupEvents } from "./_security_events.ts";
+import type { LastRun, PendingSecurityEvent } from "./boot.ts";
+import {
+  fromPending,
+  type HeldEvent,
+  hold,
+  logLine,
+  notify,
+  release,
+  startupEvents,
+} from "./_security_events.ts";
 
 /** The certificate actions: the full logic's (`security.ts`). */
 export const CERT_ACTIONS: readonly CsAction[] = [
@@ -73,6 +81,8 @@ export interface SecurityState {
   readonly lastRun?: LastRun;
   /** Events of the start-up, logged, waiting for the first Accepted boot of this run. */
   readonly held?: readonly HeldEvent[] | undefined;
+  /** The id of the next event written to the store's pending events. */
+  readonly nextPending?: number;
 }
 
 export const SECURITY_RECEIVES = [
@@ -222,8 +232,7 @@ export function transitionSecurityEvents(
     case "backend.accepted": {
       // After the boot's StatusNotifications (connector_status is spawned first): the held events.
       if (state.held === undefined) return [state, []];
-      const effects = state.held.flatMap((h) => notify(ctx, h.at, h.event, h.techInfo));
-      return [{ ...state, held: undefined }, effects];
+      return [{ ...state, held: undefined }, release(ctx, state.held)];
     }
     case "ocpp.result": {
       if (msg.action !== "SignCertificate") return [state, []];
@@ -263,14 +272,22 @@ export function transitionSecurityEvents(
 /**
  * The security actor as the runtime starts it: this gate, whose first
  * certificate message loads `security.ts`. `lastRun` (how the previous run
- * ended) gives StartupOfTheDevice's techInfo.
+ * ended) gives StartupOfTheDevice's techInfo; `pending` are the events an
+ * earlier run held and the store kept (they go first, at the Accepted boot).
  */
-export function securityGateWith(lastRun?: LastRun): ActorLogic<SecurityState, SecurityMsg> {
+export function securityGateWith(
+  lastRun?: LastRun,
+  pending: readonly PendingSecurityEvent[] = [],
+): ActorLogic<SecurityState, SecurityMsg> {
   return {
     name: "security",
     receives: SECURITY_RECEIVES,
     handles: SECURITY_ACTIONS,
-    initial: (ctx) => ({ ...initialSecurity(ctx), ...(lastRun ? { lastRun } : {}) }),
+    initial: (ctx) => ({
+      ...initialSecurity(ctx),
+      ...(lastRun ? { lastRun } : {}),
+      ...fromPending(pending),
+    }),
     transition: transitionSecurityEvents,
     load: () =>
       import("./security.ts").then((m) => ({

@@ -253,7 +253,7 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
     this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
-    bus.spawn(securityGateWith(lastRun));
+    bus.spawn(securityGateWith(lastRun, snapshot.securityPending));
     this.#certs.attach(bus);
     bus.spawn(logUploadGate);
     // A signed update that was running goes on: its full logic loads at once.
