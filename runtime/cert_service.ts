@@ -42,6 +42,7 @@ import type {
 } from "../actors/messages.ts";
 import { writeFileAtomicSync } from "../config/atomic_write.ts";
 import type { CertRow, CertStore } from "./cert_store.ts";
+import { serialNumber } from "../actors/connection.ts";
 
 type X509 = typeof import("./x509.ts");
 
@@ -190,7 +191,8 @@ export class CertService {
   async #csr(): Promise<CertOutcome> {
     const v = this.#c.settings.view;
     const x = await this.#lib();
-    const key = await x.generateCsr(v.str("ChargePointId"), v.str("CpoName"));
+    // A00.FR.511: CN = the serial number; A02.FR.13: O = CpoName.
+    const key = await x.generateCsr(serialNumber(v), v.str("CpoName"));
     const dir = this.#certDir();
     writeFileAtomicSync(`${dir}/cp-pending.key`, new TextEncoder().encode(key.keyPem), 0o600);
     writeFileAtomicSync(`${dir}/cp-pending.spki`, new TextEncoder().encode(key.spki), 0o600);
@@ -221,7 +223,7 @@ export class CertService {
     }
     const checked = await x.checkSignedChain(chain, {
       spki,
-      commonName: v.str("ChargePointId"),
+      commonName: serialNumber(v),
       now: this.#now(),
       roots,
     });
