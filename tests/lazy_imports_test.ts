@@ -15,6 +15,11 @@ const LAZY: Record<string, string> = {
   "runtime/transfer.ts": "HTTP/FTP transfers: while a download or upload runs",
   "runtime/tar.ts": "the tar writer: while logs are collected",
   "ocpp/dial_node.ts": "the node:net dialer: only for what Deno's sockets cannot do",
+  "actors/security.ts": "the certificate messages: at the first one (the gate runs the events)",
+  "runtime/cert_service.ts": "the certificate jobs: at the first cert.job",
+  "actors/signed_firmware.ts": "SignedUpdateFirmware: at the first one, or a stored update at boot",
+  "actors/log_upload.ts": "GetLog: at the first one",
+  "runtime/log_upload.ts": "the log uploads: at the first log.upload",
 };
 
 interface Dependency {
