@@ -15,6 +15,10 @@ const LAZY: Record<string, string> = {
   "runtime/transfer.ts": "HTTP/FTP transfers: while a download or upload runs",
   "runtime/tar.ts": "the tar writer: while logs are collected",
   "ocpp/dial_node.ts": "the node:net dialer: only for what Deno's sockets cannot do",
+  "actors/smart_charging.ts": "smart charging: at the first profile (or at start if stored)",
+  "actors/composite_schedule.ts": "the composite schedule: with smart charging",
+  "actors/_sc_limits.ts": "the limits of the profiles: with smart charging",
+  "actors/_sc_profiles.ts": "the installed profiles: with smart charging",
 };
 
 interface Dependency {
