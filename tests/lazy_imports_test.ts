@@ -19,6 +19,11 @@ const LAZY: Record<string, string> = {
   "actors/composite_schedule.ts": "the composite schedule: with smart charging",
   "actors/_sc_limits.ts": "the limits of the profiles: with smart charging",
   "actors/_sc_profiles.ts": "the installed profiles: with smart charging",
+  "actors/security.ts": "the certificate messages: at the first one (the gate runs the events)",
+  "runtime/cert_service.ts": "the certificate jobs: at the first cert.job",
+  "actors/signed_firmware.ts": "SignedUpdateFirmware: at the first one, or a stored update at boot",
+  "actors/log_upload.ts": "GetLog: at the first one",
+  "runtime/log_upload.ts": "the log uploads: at the first log.upload",
 };
 
 interface Dependency {
