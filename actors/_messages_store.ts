@@ -7,7 +7,7 @@
  * @module
  */
 import type { Payload } from "../ocpp/types.ts";
-import type { StopReason } from "./_messages_tx.ts";
+import type { MeterValue, StopReason } from "./_messages_tx.ts";
 import type { SecurityEventType } from "./_messages_security.ts";
 
 /**
@@ -43,7 +43,11 @@ export type TxJournalEntry =
     readonly parentIdTag?: string;
     readonly meterStartWh: number;
     readonly timestamp: number;
+    /** Its Transaction.Begin value, when StopTxn*Data name measurands (`_tx_data.ts`). */
+    readonly txData?: readonly MeterValue[];
   }
+  /** The values for its StopTransaction.req transactionData so far (bounded, `_tx_data.ts`). */
+  | { readonly op: "data"; readonly tx: number; readonly txData: readonly MeterValue[] }
   /** The transaction is ending for `reason` (relay opening). */
   | {
     readonly op: "stopping";
@@ -59,6 +63,8 @@ export type TxJournalEntry =
     readonly meterStopWh: number;
     readonly timestamp: number;
     readonly stopIdTag?: string;
+    /** Its StopTransaction.req transactionData, when any. */
+    readonly txData?: readonly MeterValue[];
   };
 
 /**

@@ -7,6 +7,11 @@
  * @module
  */
 
+import type { CpRequest } from "../ocpp/types.ts";
+
+/** One MeterValue element (section 7.30), as in MeterValues.req and StopTransaction.req. */
+export type MeterValue = CpRequest<"MeterValues">["meterValue"][number];
+
 /** OCPP 1.6 StopTransaction reasons (section 7.39). */
 export type StopReason =
   | "EmergencyStop"
@@ -59,6 +64,16 @@ export type TxMessage =
     readonly connectorId: number;
     readonly idTag: string;
     readonly reason: "reserved";
+  }
+  /**
+   * An interval value of a running transaction for its StopTransaction.req
+   * transactionData (StopTxnSampledData / StopTxnAlignedData, `_tx_data.ts`).
+   */
+  | {
+    readonly type: "tx.data";
+    readonly connectorId: number;
+    readonly tx: number;
+    readonly meterValue: MeterValue;
   }
   /** Stop every transaction (Reset, shutdown). */
   | { readonly type: "tx.stop_all"; readonly reason: StopReason }

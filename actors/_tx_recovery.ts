@@ -8,7 +8,8 @@
  *   PowerLoss after an unclean stop (no clean-stop marker: power cut,
  *   kill -9, crash), else the clean stop's reason (Reboot, SoftReset,
  *   HardReset). meterStop and timestamp are the last journaled reading and
- *   its time. Its StartTransaction is queued too if the crash came before
+ *   its time; its transactionData the journaled values (begin, intervals)
+ *   and an end value of that reading (`_tx_data.ts`). Its StartTransaction is queued too if the crash came before
  *   it reached the outbox.
  * - A transaction that ended but whose StopTransaction never reached the
  *   outbox gets it queued from the journal.
@@ -23,6 +24,7 @@
 import type { JournaledTx, LastRun } from "./boot.ts";
 import type { StopReason } from "./messages.ts";
 import { authorize, isFree, iso, plugged, sendStop, session, type Work } from "./_tx_session.ts";
+import { recoveredEnd, transactionData } from "./_tx_data.ts";
 
 function queueStart(w: Work, j: JournaledTx): void {
   w.emit({
@@ -58,6 +60,8 @@ export function recover(w: Work, journal: readonly JournaledTx[], lastRun: LastR
           meterStop: meterStopWh,
           timestamp: iso(j.stop.timestamp ?? j.lastAt),
           reason: j.stop.reason,
+          // Journaled with the stop, its end value included.
+          ...(j.txData?.length ? { transactionData: [...j.txData] } : {}),
         });
         w.log("warn", `StopTransaction of local transaction ${j.tx} queued from the journal`);
       }
@@ -66,6 +70,11 @@ export function recover(w: Work, journal: readonly JournaledTx[], lastRun: LastR
     const reason = recoveryReason(j, lastRun);
     const meterStopWh = Math.max(j.meterStartWh, Math.floor(j.lastWh));
     const stopIdTag = j.stop?.stopIdTag;
+    const data = transactionData(
+      w.ctx.config,
+      j.txData ?? [],
+      recoveredEnd(w.ctx.config, meterStopWh, j.lastAt),
+    );
     w.emit({
       type: "store.tx_journal",
       entry: {
@@ -75,6 +84,7 @@ export function recover(w: Work, journal: readonly JournaledTx[], lastRun: LastR
         meterStopWh,
         timestamp: j.lastAt,
         ...(stopIdTag ? { stopIdTag } : {}),
+        ...(data.transactionData ? { txData: data.transactionData } : {}),
       },
     });
     sendStop(w, j.tx, {
@@ -82,6 +92,7 @@ export function recover(w: Work, journal: readonly JournaledTx[], lastRun: LastR
       meterStop: meterStopWh,
       timestamp: iso(j.lastAt),
       reason,
+      ...data,
     });
     w.log(
       reason === "PowerLoss" ? "warn" : "info",

@@ -16,6 +16,13 @@ import type { CallPayload, EvState, IdTagInfo, StopReason } from "./messages.ts"
 import type { V16 } from "../ocpp/types.ts";
 import type { ConnectorTx, Session, TransactionState } from "./transaction.ts";
 import { usedReservation } from "./_tx_reservation.ts";
+import { addInterval, edgeValue, type MeterValue, transactionData } from "./_tx_data.ts";
+import type { Reading } from "./meter.ts";
+
+/** A connector's last reading, `wh` as given (begin and end values, `_tx_data.ts`). */
+function readingOf(c: ConnectorTx, wh: number): Reading {
+  return { w: 0, phases: null, offeredA: null, ...c.reading, wh };
+}
 
 /** How long the relay may take to confirm it opened before StopTransaction is sent anyway. */
 export const RELAY_CONFIRM_MS = 5_000;
@@ -135,6 +142,9 @@ export function begin(w: Work, id: number): void {
   // Section 5.13: a transaction that uses a reservation names it (and so ends it).
   const reservationId = usedReservation(w, id, session(idTag, parentIdTag));
   const reserved = reservationId === undefined ? {} : { reservationId };
+  // StopTxnSampledData / StopTxnAlignedData: the Transaction.Begin value, journaled with the start.
+  const beginValue = edgeValue(w.ctx.config, "Transaction.Begin", readingOf(c, meterStartWh), now);
+  const txData = beginValue ? { txData: [beginValue] } : {};
   w.set(id, {
     tx: {
       phase: "active",
@@ -144,6 +154,7 @@ export function begin(w: Work, id: number): void {
       startPending: true,
       meterStartWh,
       startedAt: now,
+      ...txData,
     },
     lockedFor: null,
   });
@@ -158,6 +169,7 @@ export function begin(w: Work, id: number): void {
         ...session(idTag, parentIdTag),
         meterStartWh,
         timestamp: now,
+        ...txData,
       },
     },
     {
@@ -219,6 +231,8 @@ export function finishStop(w: Work, id: number): void {
   const tx = c.tx;
   const meterStopWh = Math.max(tx.meterStartWh, Math.floor(c.meterWh));
   const stopIdTag = tx.stopIdTag ?? tx.idTag;
+  const end = edgeValue(w.ctx.config, "Transaction.End", readingOf(c, meterStopWh), w.ctx.now);
+  const data = transactionData(w.ctx.config, tx.txData ?? [], end);
   w.emit(
     { type: "timer.cancel", id: `stop:${id}` },
     {
@@ -230,6 +244,7 @@ export function finishStop(w: Work, id: number): void {
         meterStopWh,
         timestamp: w.ctx.now,
         ...(tx.stopIdTag ? { stopIdTag: tx.stopIdTag } : {}),
+        ...(data.transactionData ? { txData: data.transactionData } : {}),
       },
     },
   );
@@ -238,6 +253,7 @@ export function finishStop(w: Work, id: number): void {
     meterStop: meterStopWh,
     timestamp: iso(w.ctx.now),
     reason: tx.reason,
+    ...data,
   });
   w.emit({
     type: "tx.stopped",
@@ -262,4 +278,21 @@ export function finishStop(w: Work, id: number): void {
 export function sendStop(w: Work, tx: number, stop: CallPayload<"StopTransaction">): void {
   w.unsettled++;
   w.emit({ type: "ocpp.call", action: "StopTransaction", ref: `stop:${tx}`, tx, payload: stop });
+}
+
+/**
+ * An interval value of local transaction `tx` (`tx.data`): kept, bounded,
+ * and journaled, while the transaction runs or ends.
+ */
+export function addTxData(w: Work, tx: number, v: MeterValue): void {
+  const id =
+    w.conns.findIndex((c) =>
+      (c.tx.phase === "active" || c.tx.phase === "stopping") && c.tx.tx === tx
+    ) + 1;
+  if (id === 0) return;
+  const running = w.get(id)!.tx;
+  if (running.phase !== "active" && running.phase !== "stopping") return;
+  const txData = addInterval(running.txData ?? [], v);
+  w.set(id, { tx: { ...running, txData } });
+  w.emit({ type: "store.tx_journal", entry: { op: "data", tx, txData } });
 }

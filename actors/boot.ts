@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { OutboxEntry, SecurityEventType, StopReason } from "./messages.ts";
+import type { MeterValue, OutboxEntry, SecurityEventType, StopReason } from "./messages.ts";
 
 /** How the previous run of the runtime ended. */
 export interface LastRun {
@@ -45,6 +45,8 @@ export interface JournaledTx {
   };
   /** StartTransaction is in the outbox, was delivered or was given up. */
   readonly startQueued: boolean;
+  /** Values for its StopTransaction.req transactionData (`_tx_data.ts`); with the end once stopped. */
+  readonly txData?: readonly MeterValue[];
   /** StopTransaction is in the outbox (or was settled). */
   readonly stopQueued: boolean;
 }

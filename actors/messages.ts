@@ -47,7 +47,7 @@ export type {
   IdTagInfo,
   WhitelistEntry,
 } from "./_messages_auth.ts";
-export type { StopReason, TxMessage } from "./_messages_tx.ts";
+export type { MeterValue, StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
 export type { DiagnosticsStatus, FirmwareStatus, UpdateMessage } from "./_messages_update.ts";

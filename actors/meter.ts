@@ -31,17 +31,22 @@
  *   the transaction is stopped with that reading, never below a value the
  *   Central System already has.
  *
+ * - StopTxnSampledData / StopTxnAlignedData values of a running transaction
+ *   are taken at the same sample and aligned instants and go to the
+ *   transaction actor (`tx.data`, `_tx_data.ts`) for its StopTransaction.
+ *
  * Receives `hw.meter`, `sc.limit`, `tx.started`, `tx.confirmed`, `tx.stopped`,
  * `trigger`, `config.changed`, `system.started`, `clock.set`. Emits
- * `store.tx_meter`, `ocpp.call` (MeterValues).
+ * `store.tx_meter`, `ocpp.call` (MeterValues), `tx.data`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { MessageOf } from "./messages.ts";
+import type { MessageOf, MeterValue } from "./messages.ts";
 import type { CpRequest } from "../ocpp/types.ts";
 import type { StrKey } from "../config/registry.ts";
 import { DEFAULT_PHASES, LINE_VOLTAGE } from "./_sc_local.ts";
+import { intervalValue } from "./_tx_data.ts";
 
 /** A measurand of MeterValues.req (section 7.31). */
 type Measurand = NonNullable<
@@ -102,7 +107,15 @@ const RECEIVES = [
 /** Messages the meter actor receives. */
 export type MeterMsg = MessageOf<(typeof RECEIVES)[number]>;
 
-type Context = "Sample.Periodic" | "Sample.Clock" | "Trigger";
+/** The contexts of the values this runtime takes (section 7.37). */
+export type Context =
+  | "Sample.Periodic"
+  | "Sample.Clock"
+  | "Trigger"
+  | "Transaction.Begin"
+  | "Transaction.End";
+
+export type { MeterValue };
 
 /** One sampled value before context, format and location are added. */
 interface Sample {
@@ -160,17 +173,19 @@ function sample(
   }
 }
 
-/** Builds one MeterValues.req payload. */
-export function meterValues(
-  connectorId: number,
-  c: Pick<
-    MeterConnector,
-    "wh" | "w" | "inTransaction" | "transactionId" | "offeredA" | "phases"
-  >,
+/** What a MeterValue is built from: the connector's last reading. */
+export type Reading = Pick<MeterConnector, "wh" | "w" | "offeredA" | "phases">;
+
+/**
+ * One MeterValue of `measurands` (the register when empty), every
+ * sampledValue with `context`.
+ */
+export function meterValue(
+  c: Reading,
   measurands: readonly string[],
   context: Context,
   now: number,
-): CpRequest<"MeterValues"> {
+): MeterValue {
   // The registry accepts only measurands this meter has (section 3.16.4).
   let samples = (measurands.length ? measurands : ["Energy.Active.Import.Register"]).flatMap((m) =>
     sample(m, c)
@@ -186,10 +201,24 @@ export function meterValues(
     location: "Outlet" as const,
     unit,
   }));
+  return { timestamp: new Date(now).toISOString(), sampledValue };
+}
+
+/** Builds one MeterValues.req payload. */
+export function meterValues(
+  connectorId: number,
+  c: Pick<
+    MeterConnector,
+    "wh" | "w" | "inTransaction" | "transactionId" | "offeredA" | "phases"
+  >,
+  measurands: readonly string[],
+  context: Context,
+  now: number,
+): CpRequest<"MeterValues"> {
   return {
     connectorId,
     ...(c.inTransaction && c.transactionId !== null ? { transactionId: c.transactionId } : {}),
-    meterValue: [{ timestamp: new Date(now).toISOString(), sampledValue }],
+    meterValue: [meterValue(c, measurands, context, now)],
   };
 }
 
@@ -254,6 +283,13 @@ export function transitionMeter(
       ),
       ...(queued ? { tx: c.tx! } : {}),
     });
+  };
+  // StopTxnSampledData / StopTxnAlignedData: the transaction actor keeps them for StopTransaction.
+  const txData = (id: number, kind: "sampled" | "aligned") => {
+    const c = connectors[id - 1]!;
+    if (!c.inTransaction || c.tx === null) return;
+    const meterValue = intervalValue(ctx.config, kind, c, ctx.now);
+    if (meterValue) effects.push({ type: "tx.data", connectorId: id, tx: c.tx, meterValue });
   };
   const sampleMs = ctx.config.int("MeterValueSampleInterval") * 1000;
   switch (msg.type) {
@@ -321,6 +357,7 @@ export function transitionMeter(
         if (period > 0 && ctx.now % period <= period / 2) {
           for (let id = 1; id <= connectors.length; id++) {
             send(id, "Sample.Clock", "MeterValuesAlignedData");
+            txData(id, "aligned");
           }
         }
         effects.push(alignedTimer(ctx));
@@ -328,6 +365,7 @@ export function transitionMeter(
         const id = Number(msg.id.slice(7));
         if (connectors[id - 1]?.inTransaction && sampleMs > 0) {
           send(id, "Sample.Periodic", "MeterValuesSampledData");
+          txData(id, "sampled");
           effects.push({ type: "timer.start", id: msg.id, ms: sampleMs });
         }
       }

@@ -56,6 +56,9 @@
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results, OCPP
  * results, `availability.changed`, `tx.stop_all`, `system.started`,
+ * `tx.data` and `sc.limit` (values for StopTransaction.req transactionData,
+ * `_tx_data.ts`: begin and end values are taken here, journaled with the
+ * start, each interval value and the stop),
  * `reservation.changed` (RemoteStart/StopTransaction are Rejected unless the
  * boot is Accepted, `ctx.backend`, section 4.2); emits `tx.*`, `auth.request`, `sc.remote_profile` (a RemoteStart TxProfile),
  * `auth.info`, `hw.lock`, `hw.unlock`, `store.tx_journal`, `ocpp.call`
@@ -64,9 +67,11 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { EvState, MessageOf, Reservation, StopReason } from "./messages.ts";
+import type { EvState, MessageOf, MeterValue, Reservation, StopReason } from "./messages.ts";
+import type { Reading } from "./meter.ts";
 import { EMPTY_BOOT, type JournaledTx, type LastRun, type TxBoot } from "./boot.ts";
 import {
+  addTxData,
   authorize,
   begin,
   beginStop,
@@ -101,6 +106,8 @@ export interface Running extends Session {
   readonly startPending: boolean;
   readonly meterStartWh: number;
   readonly startedAt: number;
+  /** Values for its StopTransaction.req transactionData so far (`_tx_data.ts`). */
+  readonly txData?: readonly MeterValue[];
 }
 
 /** A connector's transaction phase. */
@@ -127,6 +134,8 @@ export interface ConnectorTx {
   readonly cpFaulted: boolean;
   readonly operative: boolean;
   readonly meterWh: number;
+  /** The rest of the last reading and the offered current, for begin and end values (`_tx_data.ts`). */
+  readonly reading?: Omit<Reading, "wh">;
   /** UnlockConnector requests waiting for `hw.unlocked`. */
   readonly unlockRequests: readonly string[];
   /** The hardware said it has no lock to release (fixed cable). */
@@ -173,6 +182,8 @@ const RECEIVES = [
   "tx.stop_all",
   "system.started",
   "reservation.changed",
+  "tx.data",
+  "sc.limit",
 ] as const;
 
 /** Messages the transaction actor receives. */
@@ -228,8 +239,24 @@ export function transitionTransaction(
       break;
     case "hw.meter":
       if (known(msg.connectorId) && Number.isFinite(msg.wh)) {
-        w.set(msg.connectorId, { meterWh: msg.wh });
+        const offeredA = w.get(msg.connectorId)!.reading?.offeredA ?? null;
+        w.set(msg.connectorId, {
+          meterWh: msg.wh,
+          reading: { w: msg.w, phases: msg.phases ?? null, offeredA },
+        });
       }
+      break;
+    case "sc.limit": {
+      const c = w.get(msg.connectorId);
+      if (c) {
+        w.set(msg.connectorId, {
+          reading: { w: 0, phases: null, ...c.reading, offeredA: msg.currentA },
+        });
+      }
+      break;
+    }
+    case "tx.data":
+      addTxData(w, msg.tx, msg.meterValue);
       break;
     case "hw.relay":
       if (!known(msg.connectorId)) break;

@@ -13,7 +13,8 @@
  *   people to see (never silently dropped); thinned MeterValues are
  *   deleted and counted.
  * - `tx_journal`: one row per transaction whose StopTransaction is not yet
- *   settled: its start, last meter reading, transactionId, end.
+ *   settled: its start, last meter reading, transactionId, end, and the
+ *   values for its StopTransaction.req transactionData (`tx_data`, JSON).
  * - `security_pending`: critical security events raised before the boot
  *   was Accepted (the start-up's), until their SecurityEventNotification
  *   is put in the outbox: the same commit deletes the row (its ref names
@@ -73,6 +74,9 @@ CREATE TABLE security_pending (
   id INTEGER PRIMARY KEY, event TEXT NOT NULL, tech_info TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
+/** The values for StopTransaction.req transactionData, JSON (`actors/_tx_data.ts`). */
+const SCHEMA_3 = `ALTER TABLE tx_journal ADD COLUMN tx_data TEXT;`;
+
 /** Counts for the status page. */
 export interface JournalStats {
   /** Transaction messages waiting to be delivered. */
@@ -110,6 +114,7 @@ export class Journal {
     this.storage = storage;
     storage.migrate("journal-1", SCHEMA);
     storage.migrate("journal-2-security-pending", SCHEMA_2);
+    storage.migrate("journal-3-tx-data", SCHEMA_3);
     const db = storage.db;
     const sql: Record<string, string> = {
       put: "INSERT OR REPLACE INTO outbox (seq, action, payload, tx, ref, at, status) " +
@@ -119,11 +124,13 @@ export class Journal {
       txId: "UPDATE tx_journal SET transaction_id = ? WHERE tx = ?",
       txEnd: "DELETE FROM tx_journal WHERE tx = ?",
       start: "INSERT OR REPLACE INTO tx_journal (tx, connector_id, id_tag, parent_id_tag, " +
-        "meter_start, started_at, last_wh, last_at, phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')",
+        "meter_start, started_at, last_wh, last_at, phase, tx_data) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
       stopping: "UPDATE tx_journal SET phase = 'stopping', stop_reason = ?, stop_id_tag = ? " +
         "WHERE tx = ? AND phase = 'active'",
       stop: "UPDATE tx_journal SET phase = 'stopped', stop_reason = ?, stop_id_tag = ?, " +
-        "meter_stop = ?, stopped_at = ? WHERE tx = ?",
+        "meter_stop = ?, stopped_at = ?, tx_data = coalesce(?, tx_data) WHERE tx = ?",
+      data: "UPDATE tx_journal SET tx_data = ? WHERE tx = ? AND phase != 'stopped'",
       meter: "UPDATE tx_journal SET last_wh = max(last_wh, ?), last_at = ? " +
         "WHERE tx = ? AND phase != 'stopped'",
       getMeta: "SELECT value FROM meta WHERE key = ?",
@@ -260,6 +267,7 @@ export class Journal {
             e.timestamp,
             e.meterStartWh,
             e.timestamp,
+            e.txData ? JSON.stringify(e.txData) : null,
           );
           this.#mark("tx_hwm", e.tx);
           // Relaxed: its StartTransaction is put in the outbox (a full commit) before
@@ -270,7 +278,19 @@ export class Journal {
         q.stopping!.run(e.reason, e.stopIdTag ?? null, e.tx);
         return;
       case "stop":
-        q.stop!.run(e.reason, e.stopIdTag ?? null, e.meterStopWh, e.timestamp, e.tx);
+        q.stop!.run(
+          e.reason,
+          e.stopIdTag ?? null,
+          e.meterStopWh,
+          e.timestamp,
+          e.txData ? JSON.stringify(e.txData) : null,
+          e.tx,
+        );
+        return;
+      case "data":
+        // Relaxed: the next full commit (a MeterValues put, a reading) makes it durable;
+        // a power cut before that loses at most the newest interval values.
+        this.storage.transaction(() => q.data!.run(JSON.stringify(e.txData), e.tx), "relaxed");
         return;
     }
   }
@@ -319,6 +339,18 @@ export class Journal {
       const reason = optStr(r.stop_reason) as StopReason | undefined;
       const stopIdTag = optStr(r.stop_id_tag);
       const parentIdTag = optStr(r.parent_id_tag);
+      let txData: JournaledTx["txData"];
+      try {
+        const parsed = r.tx_data === null ? undefined : JSON.parse(String(r.tx_data));
+        if (parsed !== undefined && !Array.isArray(parsed)) throw new TypeError("not an array");
+        txData = parsed;
+      } catch (err) {
+        // The transaction is still stopped, without its transactionData.
+        problems.push(
+          `Transaction data of local transaction ${tx} unreadable in the store: ` +
+            (err instanceof Error ? err.message : String(err)),
+        );
+      }
       journal.push({
         tx,
         connectorId: num(r.connector_id),
@@ -342,6 +374,7 @@ export class Journal {
           : {}),
         startQueued: transactionId !== null || has.get(tx, "StartTransaction") !== undefined,
         stopQueued,
+        ...(txData ? { txData } : {}),
       });
     }
     const maxOf = (sql: string) => num((db.prepare(sql).get() as Row).m ?? 0);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OutboxEntry, StoreMessage } from "../actors/messages.ts";
+import type { MeterValue, OutboxEntry, StoreMessage } from "../actors/messages.ts";
 import { Journal } from "./journal.ts";
 import { Storage } from "./storage.ts";
 
@@ -272,5 +272,68 @@ Deno.test("Journal keeps pending security events until their notification is in 
       ["SecurityEventNotification", "sec-pending:1"],
     ]);
     again.storage.close();
+  });
+});
+
+/** A MeterValue of the register for transactionData. */
+const mv = (wh: number, context: string, at: number) =>
+  ({
+    timestamp: new Date(at).toISOString(),
+    sampledValue: [{
+      value: String(wh),
+      context,
+      measurand: "Energy.Active.Import.Register",
+      unit: "Wh",
+    }],
+  }) as MeterValue;
+
+Deno.test("Journal keeps a transaction's transactionData values across a reopen: begin, intervals, and with the stop", async () => {
+  await withJournal((j, path) => {
+    const begin = mv(10, "Transaction.Begin", T0);
+    j.apply({
+      type: "store.tx_journal",
+      entry: {
+        op: "start",
+        tx: 1,
+        connectorId: 1,
+        idTag: "TAG",
+        meterStartWh: 10,
+        timestamp: T0,
+        txData: [begin],
+      },
+    });
+    const mid = mv(60, "Sample.Periodic", T0 + 60_000);
+    j.apply({ type: "store.tx_journal", entry: { op: "data", tx: 1, txData: [begin, mid] } });
+    j.apply(start(2));
+    // Reopened as after a power cut.
+    const again = reopen(path);
+    try {
+      const journal = again.load({ clean: false }).tx.journal;
+      assert.deepEqual(journal[0]!.txData, [begin, mid]);
+      assert.equal(journal[1]!.txData, undefined);
+      const end = mv(90, "Transaction.End", T0 + 90_000);
+      again.apply({
+        type: "store.tx_journal",
+        entry: {
+          op: "stop",
+          tx: 1,
+          reason: "PowerLoss",
+          meterStopWh: 90,
+          timestamp: T0 + 90_000,
+          txData: [begin, mid, end],
+        },
+      });
+      // A value after the stop changes nothing; a stop without data keeps what was there.
+      again.apply({ type: "store.tx_journal", entry: { op: "data", tx: 1, txData: [] } });
+      assert.deepEqual(again.load({ clean: false }).tx.journal[0]!.txData, [begin, mid, end]);
+      // Damaged: reported, the transaction is still there without it.
+      again.storage.db.prepare("UPDATE tx_journal SET tx_data = '{oops' WHERE tx = 1").run();
+      const snap = again.load({ clean: false });
+      assert.equal(snap.tx.journal[0]!.tx, 1);
+      assert.equal(snap.tx.journal[0]!.txData, undefined);
+      assert.match(snap.problems[0]!, /^Transaction data of local transaction 1 unreadable/);
+    } finally {
+      again.storage.close();
+    }
   });
 });
