@@ -42,8 +42,10 @@ export type UpdateMessage =
   | { readonly type: "fw.install_failed"; readonly reason: string }
   /** Restart so the installed firmware runs (the shell restarts the actors or the process). */
   | { readonly type: "fw.reboot"; readonly scope: "runtime" | "process" }
-  /** The firmware actor's durable state changed: the shell writes it before anything else happens. */
+  /** The firmware actor's durable state changed: written before anything else of its transition happens. */
   | { readonly type: "store.fw_state"; readonly state: unknown }
+  /** The diagnostics actor's durable state changed (the job of GetDiagnostics). */
+  | { readonly type: "store.diag_state"; readonly state: unknown }
   /** Collect the logs of the window into one archive and upload it to `location` as `fileName`. */
   | {
     readonly type: "diag.upload";

@@ -37,7 +37,24 @@
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import { type FirmwareStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
-import { emptyOutbox, flush, push, settle, type StatusOutbox, unsent } from "./_status_outbox.ts";
+import { flush, push, settle } from "./_status_outbox.ts";
+import {
+  FIRMWARE_RECEIVES,
+  type FirmwareJob,
+  type FirmwareMsg,
+  type FirmwareSaved,
+  type FirmwareState,
+} from "./firmware_gate.ts";
+
+export {
+  type FirmwareJob,
+  type FirmwareMsg,
+  type FirmwarePhase,
+  type FirmwareSaved,
+  type FirmwareState,
+  IDLE,
+  restoreFirmware,
+} from "./firmware_gate.ts";
 
 /** Retries when UpdateFirmware gives none (section 6.55: left to the Charge Point). */
 export const DEFAULT_RETRIES = 2;
@@ -50,94 +67,6 @@ export const REBOOT_WAIT_MS = 30_000;
 
 const PREFIX = "fw-";
 const ACTION = "FirmwareStatusNotification";
-
-/** One update, as UpdateFirmware.req asked for it. */
-export interface FirmwareJob {
-  readonly location: string;
-  /** ms since the epoch. */
-  readonly retrieveAt: number;
-  readonly retries: number;
-  readonly retryIntervalS: number;
-  /** The version that ran when the update was asked for. */
-  readonly previous: string;
-}
-
-/** Where an update is. */
-export type FirmwarePhase =
-  | { readonly phase: "idle" }
-  | { readonly phase: "waiting"; readonly job: FirmwareJob }
-  | { readonly phase: "downloading"; readonly job: FirmwareJob; readonly attempt: number }
-  | { readonly phase: "retry_wait"; readonly job: FirmwareJob; readonly attempt: number }
-  | { readonly phase: "downloaded"; readonly job: FirmwareJob; readonly file: string }
-  | { readonly phase: "installing"; readonly job: FirmwareJob; readonly file: string }
-  /** Installed; the reboot was asked for (`asked`) or waits for Installing to be delivered. */
-  | {
-    readonly phase: "rebooting";
-    readonly job: FirmwareJob;
-    readonly expect?: string;
-    readonly scope: "runtime" | "process";
-    readonly asked: boolean;
-  };
-
-/** The part of the state kept in the store. */
-export interface FirmwareSaved {
-  readonly update: FirmwarePhase;
-  readonly outbox: StatusOutbox<FirmwareStatus>;
-  /** The last status reported for the running update (TriggerMessage). */
-  readonly last: FirmwareStatus;
-}
-
-/** The firmware actor's state. */
-export interface FirmwareState extends FirmwareSaved {
-  /** The boot is accepted: CALLs can be sent. */
-  readonly online: boolean;
-  /** Connectors with a running transaction. */
-  readonly busy: readonly number[];
-  /** The version running now (BootNotification firmwareVersion). */
-  readonly running: string;
-  /** `system.started` was handled (the stored update resumed once). */
-  readonly started: boolean;
-}
-
-const RECEIVES = [
-  "ocpp.request",
-  "ocpp.result",
-  "ocpp.failed",
-  "fw.downloaded",
-  "fw.download_failed",
-  "fw.installed",
-  "fw.install_failed",
-  "tx.started",
-  "tx.stopped",
-  "backend.accepted",
-  "backend.state",
-  "trigger",
-  "system.started",
-] as const;
-
-/** Messages the firmware actor receives. */
-export type FirmwareMsg = MessageOf<(typeof RECEIVES)[number]>;
-
-/** Nothing running. */
-export const IDLE: FirmwareSaved = {
-  update: { phase: "idle" },
-  outbox: emptyOutbox(),
-  last: "Idle",
-};
-
-/** Parses stored state; anything unreadable is no update (and says so). */
-export function restoreFirmware(raw: unknown): { saved: FirmwareSaved; problem?: string } {
-  const s = raw as Partial<FirmwareSaved> | null;
-  const phases = ["idle", "waiting", "downloading", "retry_wait", "downloaded", "installing"];
-  if (
-    s === null || typeof s !== "object" || typeof s.update?.phase !== "string" ||
-    ![...phases, "rebooting"].includes(s.update.phase) || !Array.isArray(s.outbox?.items) ||
-    typeof s.last !== "string"
-  ) {
-    return { saved: IDLE, problem: "stored firmware update state is unreadable: ignored" };
-  }
-  return { saved: { update: s.update, outbox: unsent(s.outbox), last: s.last } };
-}
 
 function log(level: "debug" | "info" | "warn" | "error", text: string): Effect {
   return { type: "log", level, text };
@@ -440,7 +369,7 @@ export function firmwareActorWith(
 ): ActorLogic<FirmwareState, FirmwareMsg> {
   return {
     name: "firmware",
-    receives: RECEIVES,
+    receives: FIRMWARE_RECEIVES,
     handles: ["UpdateFirmware"],
     initial: () => ({ ...stored, online: false, busy: [], running, started: false }),
     transition: transitionFirmware,

@@ -15,6 +15,10 @@ const LAZY: Record<string, string> = {
   "runtime/transfer.ts": "HTTP/FTP transfers: while a download or upload runs",
   "runtime/tar.ts": "the tar writer: while logs are collected",
   "ocpp/dial_node.ts": "the node:net dialer: only for what Deno's sockets cannot do",
+  "actors/firmware.ts": "the firmware actor's full logic: at UpdateFirmware or a stored update",
+  "actors/diagnostics.ts":
+    "the diagnostics actor's full logic: at GetDiagnostics or a stored upload",
+  "runtime/update_work.ts": "firmware transfers, installs, log archives: at the first one",
 };
 
 interface Dependency {
