@@ -35,7 +35,8 @@
  * Receives hardware facts, `tx.*`, `sc.limit` (0 A: SuspendedEVSE, section
  * 7.7 "due to a smart charging restriction"), `backend.accepted`, `trigger`,
  * `reservation.changed`, `ocpp.request` (ChangeAvailability), `ocpp.result` /
- * `ocpp.failed` (StatusNotification). Emits `ocpp.call`
+ * `ocpp.failed` (StatusNotification), `fw.hold` (a firmware update waiting
+ * for a session to end: the connectors not in use Unavailable, errata 3.49). Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
  *
@@ -153,6 +154,12 @@ export interface ConnectorStatusState {
   readonly scheduled: readonly { readonly connectorId: number; readonly operative: boolean }[];
   /** StatusNotification.req sent so far, for their `ref`s. */
   readonly calls: number;
+  /**
+   * A firmware update waits to install (`fw.hold`, errata 3.49): every
+   * connector is Unavailable once no transaction runs on it. Not stored: a
+   * reboot ends it.
+   */
+  readonly held?: boolean;
 }
 
 /**
@@ -183,6 +190,7 @@ const RECEIVES = [
   "reservation.changed",
   "ocpp.result",
   "ocpp.failed",
+  "fw.hold",
 ] as const;
 
 /** Messages the actor receives. */
@@ -262,6 +270,7 @@ export function transitionConnectorStatus(
 ): [ConnectorStatusState, Effect[]] {
   const conns = [...state.connectors];
   let { inoperative, scheduled, calls } = state;
+  let held = state.held === true;
   const effects: Effect[] = [];
   const set = (id: number, p: Partial<Conn>) => {
     if (conns[id]) conns[id] = { ...conns[id]!, ...p };
@@ -278,8 +287,12 @@ export function transitionConnectorStatus(
       key: "InoperativeConnectors",
       value: inoperative.join(","),
     });
+    refreshOperative();
+  };
+  /** Each connector's availability: its setting, and Unavailable while a firmware update holds it. */
+  const refreshOperative = () => {
     for (let id = 0; id <= n; id++) {
-      const op = operativeIn(inoperative, id);
+      const op = operativeIn(inoperative, id) && !(held && id > 0);
       if (op !== conns[id]!.operative) {
         set(id, { operative: op });
         if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
@@ -427,6 +440,10 @@ export function transitionConnectorStatus(
       if (retry) effects.push({ type: "timer.start", id: `retry:${id}`, ms: STATUS_RETRY_MS });
       break;
     }
+    case "fw.hold":
+      held = msg.hold;
+      refreshOperative();
+      break;
     case "reservation.changed":
       for (let id = 1; id <= n; id++) {
         set(id, { reserved: msg.reservations.some((r) => r.heldConnectorId === id) });
@@ -491,7 +508,7 @@ export function transitionConnectorStatus(
       effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });
     }
   }
-  return [{ connectors: conns, inoperative, scheduled, calls }, effects];
+  return [{ connectors: conns, inoperative, scheduled, calls, ...(held ? { held } : {}) }, effects];
 }
 
 /** The connector status actor. */

@@ -11,6 +11,9 @@
  *   DEFAULT_RETRY_INTERVAL_S} when absent); then DownloadFailed.
  * - Downloaded; installing waits while a transaction runs (errata 3.49:
  *   never interrupt a charging session), then Installing and `fw.install`.
+ *   While it waits, and until the update is over, the connectors not in
+ *   use are Unavailable (`fw.hold`, the errata's recommendation): no new
+ *   session postpones the install.
  * - The installer accepts the image (`fw.installed`): the actor asks the
  *   shell for a reboot (`fw.reboot`, once Installing was delivered and no
  *   session that began meanwhile runs any more) and
@@ -29,7 +32,7 @@
  * `fw.downloaded`, `fw.download_failed`, `fw.installed`,
  * `fw.install_failed`, `tx.started`, `tx.stopped`, `backend.accepted`,
  * `backend.state`, `trigger`, `system.started`. Emits: `ocpp.reply`,
- * `ocpp.call`, `fw.download`, `fw.install`, `fw.reboot`, `store.fw_state`,
+ * `ocpp.call`, `fw.download`, `fw.install`, `fw.hold`, `fw.reboot`, `store.fw_state`,
  * `log`.
  *
  * @module
@@ -81,12 +84,17 @@ function report(s: FirmwareState, status: FirmwareStatus, effects: Effect[]): Fi
   const outbox = push(s.outbox, status, s.online, ACTION, PREFIX, effects);
   const final = status === "DownloadFailed" || status === "InstallationFailed" ||
     status === "Installed";
-  return {
+  const next: FirmwareState = {
     ...s,
     outbox,
     last: final ? "Idle" : status,
     update: final ? { phase: "idle" } : s.update,
   };
+  if (!final || !s.held) return next;
+  // The update is over: the connectors held for it take sessions again.
+  effects.push({ type: "fw.hold", hold: false });
+  const { held: _, ...rest } = next;
+  return rest;
 }
 
 /** Persists `next` (first effect) and returns it with the effects. */
@@ -153,13 +161,18 @@ function begin(s: FirmwareState, job: FirmwareJob, effects: Effect[]): FirmwareS
 function maybeInstall(s: FirmwareState, effects: Effect[]): FirmwareState {
   if (s.update.phase !== "downloaded") return s;
   if (s.busy.length > 0) {
+    if (s.held) return s;
+    // Errata 3.49: the connectors not in use are Unavailable while the install waits.
     effects.push(
       log(
         "info",
-        `Firmware installation waits for the transaction on connector ${s.busy.join(", ")} to end`,
+        `Firmware installation waits for the transaction on connector ${
+          s.busy.join(", ")
+        } to end; the other connectors are Unavailable meanwhile`,
       ),
+      { type: "fw.hold", hold: true },
     );
-    return s;
+    return { ...s, held: true };
   }
   const { job, file } = s.update;
   effects.push({ type: "timer.cancel", id: "resume" }, { type: "fw.install", file });

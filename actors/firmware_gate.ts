@@ -63,6 +63,8 @@ export interface FirmwareState extends FirmwareSaved {
   readonly running: string;
   /** `system.started` was handled (the stored update resumed once). */
   readonly started: boolean;
+  /** The connectors not in use were made Unavailable (`fw.hold`) while the install waits. */
+  readonly held?: boolean;
 }
 
 /** What the firmware actor receives. */
