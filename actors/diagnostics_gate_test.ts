@@ -61,5 +61,5 @@ Deno.test("GetDiagnostics loads the full logic, which answers the fileName", asy
   assert.ok(reply && reply.type === "ocpp.reply");
   assert.match(String((reply.payload as { fileName?: string }).fileName), /^diagnostics-CP1-/);
   assert.ok(seen.some((m) => m.type === "diag.upload"));
-  assert.equal(diagnosticsIdle(bus.snapshot("diagnostics") as DiagnosticsState), false);
+  assert.equal(diagnosticsIdle(bus.snapshot("diagnostics")), false);
 });

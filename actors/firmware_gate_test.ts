@@ -62,7 +62,7 @@ Deno.test("UpdateFirmware loads the full logic, which starts from the gate's sta
   });
   await bus.loaded();
   assert.equal(bus.isLoaded("firmware"), true);
-  const s = bus.snapshot("firmware") as FirmwareState;
+  const s = bus.snapshot("firmware");
   assert.equal(s.update.phase, "waiting");
   assert.deepEqual(s.busy, [2], "the session that ran before the load is known");
   assert.equal(s.online, true);
