@@ -39,7 +39,7 @@ import {
   type DiagnosticsSaved,
   type DiagnosticsState,
   NO_DIAGNOSTICS,
-} from "./diagnostics_gate.ts";
+} from "./update_gates.ts";
 
 export {
   type DiagnosticsJob,
@@ -47,7 +47,7 @@ export {
   type DiagnosticsSaved,
   type DiagnosticsState,
   restoreDiagnostics,
-} from "./diagnostics_gate.ts";
+} from "./update_gates.ts";
 
 /** Retries when GetDiagnostics gives none. */
 export const DIAG_DEFAULT_RETRIES = 2;

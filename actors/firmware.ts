@@ -47,7 +47,7 @@ import {
   type FirmwareMsg,
   type FirmwareSaved,
   type FirmwareState,
-} from "./firmware_gate.ts";
+} from "./update_gates.ts";
 
 export {
   type FirmwareJob,
@@ -57,7 +57,7 @@ export {
   type FirmwareState,
   IDLE,
   restoreFirmware,
-} from "./firmware_gate.ts";
+} from "./update_gates.ts";
 
 /** Retries when UpdateFirmware gives none (section 6.55: left to the Charge Point). */
 export const DEFAULT_RETRIES = 2;

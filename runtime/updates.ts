@@ -29,16 +29,14 @@ import {
   diagnosticsGateWith,
   diagnosticsIdle,
   type DiagnosticsSaved,
-  NO_DIAGNOSTICS,
-  restoreDiagnostics,
-} from "../actors/diagnostics_gate.ts";
-import {
   firmwareGateWith,
   firmwareIdle,
   type FirmwareSaved,
   IDLE,
+  NO_DIAGNOSTICS,
+  restoreDiagnostics,
   restoreFirmware,
-} from "../actors/firmware_gate.ts";
+} from "../actors/update_gates.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { FirmwareInstaller } from "../drivers/installer.ts";
 import type { LogFile } from "./log_file.ts";

@@ -19,6 +19,7 @@ const LAZY: Record<string, string> = {
   "actors/diagnostics.ts":
     "the diagnostics actor's full logic: at GetDiagnostics or a stored upload",
   "runtime/update_work.ts": "firmware transfers, installs, log archives: at the first one",
+  "actors/_status_outbox.ts": "the status outbox of the firmware and diagnostics actors",
 };
 
 interface Dependency {

@@ -1,21 +1,39 @@
 /**
- * The firmware actor while no update exists: a small gate (`bus.ts`, lazy
- * features) that keeps what the full logic (`firmware.ts`, loaded by
- * `import()` at the first UpdateFirmware, or at boot when an update is
- * stored) needs from the start: whether the boot is accepted, the
- * connectors with a running transaction, the running version. It answers
- * TriggerMessage FirmwareStatusNotification with Idle (section 4.5) itself.
+ * The firmware and diagnostics actors while no job exists: two small gates
+ * (`bus.ts`, lazy features). They keep what the full logic needs from the
+ * start (whether the boot is accepted, the connectors with a running
+ * transaction, the running version), answer TriggerMessage
+ * FirmwareStatusNotification / DiagnosticsStatusNotification with Idle
+ * (sections 4.5, 4.4) themselves, and load the full logic (`firmware.ts`,
+ * `diagnostics.ts`, by `import()`) at the first UpdateFirmware /
+ * GetDiagnostics, or at boot when a job is stored.
  *
- * Its state is the full logic's (`FirmwareState`, the update idle), so the
- * full logic starts from it as it is. The types, the receives list and the
- * stored state's parser live here; `firmware.ts` imports them, never the
- * other way round.
+ * Each gate's state is its full logic's (the job idle), so the full logic
+ * starts from it as it is. The state types, the receives lists and the
+ * stored states' parsers live here, and the two helpers of the status
+ * outbox they need; the full modules import them, never the other way
+ * round. This module loads nothing else at run time (type imports only):
+ * idle, Firmware Management costs it and `runtime/updates.ts`.
  *
  * @module
  */
 import type { ActorLogic, Effect, TimerFired } from "./bus.ts";
-import type { FirmwareStatus, MessageOf } from "./messages.ts";
-import { emptyOutbox, type StatusOutbox, unsent } from "./_status_outbox.ts";
+import type { DiagnosticsStatus, FirmwareStatus, MessageOf } from "./messages.ts";
+import type { StatusOutbox } from "./_status_outbox.ts";
+
+const LOAD: Effect = { type: "actor.load" };
+
+/** An empty outbox. */
+export function emptyOutbox<S extends string>(): StatusOutbox<S> {
+  return { items: [], nextSeq: 1 };
+}
+
+/** After a restart nothing is in flight any more. */
+export function unsent<S extends string>(box: StatusOutbox<S>): StatusOutbox<S> {
+  return { ...box, items: box.items.map((p) => ({ ...p, sent: false })) };
+}
+
+// --- The firmware gate ---
 
 /** One update, as UpdateFirmware.req asked for it. */
 export interface FirmwareJob {
@@ -122,8 +140,6 @@ export function firmwareIdle(s: FirmwareSaved): boolean {
   return s.update.phase === "idle" && s.outbox.items.length === 0 && s.last === "Idle";
 }
 
-const LOAD: Effect = { type: "actor.load" };
-
 /** One transition of the gate: the full logic's, for an update that is idle. */
 export function transitionFirmwareGate(
   s: FirmwareState,
@@ -176,6 +192,128 @@ export function firmwareGateWith(
       import("./firmware.ts").then((m) => ({
         logic: m.firmwareActorWith(stored, running),
         from: (gate: FirmwareState) => gate,
+      })),
+  };
+}
+
+// --- The diagnostics gate ---
+
+/** One upload, as GetDiagnostics.req asked for it. */
+export interface DiagnosticsJob {
+  readonly location: string;
+  readonly fileName: string;
+  readonly startTime?: number;
+  readonly stopTime?: number;
+  readonly retries: number;
+  readonly retryIntervalS: number;
+}
+
+/** The part of the state kept in the store (`store.diag_state`). */
+export interface DiagnosticsSaved {
+  readonly job?: DiagnosticsJob;
+  /** The attempt running or waiting (1-based). */
+  readonly attempt: number;
+  /** The attempt runs (false: it waits for its retry timer). */
+  readonly uploading?: boolean;
+  readonly outbox: StatusOutbox<DiagnosticsStatus>;
+}
+
+/** The diagnostics actor's state (the gate's too). */
+export interface DiagnosticsState extends DiagnosticsSaved {
+  readonly online: boolean;
+  /** `system.started` was handled (the stored upload resumed once). */
+  readonly started?: boolean;
+}
+
+/** What the diagnostics actor receives. */
+export const DIAGNOSTICS_RECEIVES = [
+  "ocpp.request",
+  "ocpp.result",
+  "ocpp.failed",
+  "diag.uploaded",
+  "diag.upload_failed",
+  "backend.accepted",
+  "backend.state",
+  "trigger",
+  "system.started",
+] as const;
+
+/** Messages the diagnostics actor receives. */
+export type DiagnosticsMsg = MessageOf<(typeof DIAGNOSTICS_RECEIVES)[number]>;
+
+/** No upload. */
+export const NO_DIAGNOSTICS: DiagnosticsSaved = { attempt: 0, outbox: emptyOutbox() };
+
+/** Parses stored state; anything unreadable is no upload (and says so). */
+export function restoreDiagnostics(raw: unknown): { saved: DiagnosticsSaved; problem?: string } {
+  const s = raw as Partial<DiagnosticsSaved> | null;
+  const job = s?.job as Partial<DiagnosticsJob> | undefined;
+  if (
+    s === null || typeof s !== "object" || typeof s.attempt !== "number" ||
+    !Array.isArray(s.outbox?.items) ||
+    (job !== undefined &&
+      (typeof job.location !== "string" || typeof job.fileName !== "string" ||
+        typeof job.retries !== "number" || typeof job.retryIntervalS !== "number"))
+  ) {
+    return {
+      saved: NO_DIAGNOSTICS,
+      problem: "stored diagnostics upload state is unreadable: ignored",
+    };
+  }
+  return {
+    saved: {
+      ...(s.job ? { job: s.job } : {}),
+      attempt: s.attempt,
+      ...(s.uploading ? { uploading: true } : {}),
+      outbox: unsent(s.outbox),
+    },
+  };
+}
+
+/** Whether a stored state has nothing left to do (the gate suffices). */
+export function diagnosticsIdle(s: DiagnosticsSaved): boolean {
+  return s.job === undefined && s.outbox.items.length === 0;
+}
+
+/** One transition of the gate: the full logic's, for no upload. */
+export function transitionDiagnosticsGate(
+  s: DiagnosticsState,
+  msg: DiagnosticsMsg | TimerFired,
+): [DiagnosticsState, Effect[]] {
+  if (!diagnosticsIdle(s)) return [s, [LOAD]];
+  switch (msg.type) {
+    case "ocpp.request":
+      return msg.action === "GetDiagnostics" ? [s, [LOAD]] : [s, []];
+    case "backend.accepted":
+      return [{ ...s, online: true }, []];
+    case "backend.state":
+      return msg.state === "accepted" ? [s, []] : [{ ...s, online: false }, []];
+    case "system.started":
+      return [{ ...s, started: true }, []];
+    case "trigger":
+      // Section 4.4: Idle when no upload runs. Not kept: it is an answer.
+      return msg.message === "DiagnosticsStatusNotification"
+        ? [s, [{ type: "ocpp.call", action: msg.message, payload: { status: "Idle" } }]]
+        : [s, []];
+    default:
+      return [s, []];
+  }
+}
+
+/** The diagnostics actor as a gate, from the stored state; spawn it with `{ load: !diagnosticsIdle(stored) }`. */
+export function diagnosticsGateWith(
+  stored: DiagnosticsSaved,
+): ActorLogic<DiagnosticsState, DiagnosticsMsg> {
+  return {
+    name: "diagnostics",
+    receives: DIAGNOSTICS_RECEIVES,
+    handles: ["GetDiagnostics"],
+    initial: () => ({ ...stored, online: false }),
+    transition: transitionDiagnosticsGate,
+    load: () =>
+      import("./diagnostics.ts").then((m) => ({
+        logic: m.diagnosticsActorWith(stored),
+        from: (gate: DiagnosticsState) => gate,
       })),
   };
 }

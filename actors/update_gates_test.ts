@@ -1,7 +1,8 @@
 /**
- * The firmware gate: idle it answers what the full logic would, keeps the
- * busy connectors and the connection state, and UpdateFirmware (or a
- * stored update) loads the full logic, which starts from the gate's state.
+ * The firmware and diagnostics gates: idle they answer what the full logic
+ * would, keep the busy connectors and the connection state, and
+ * UpdateFirmware / GetDiagnostics (or a stored job) loads the full logic,
+ * which starts from the gate's state.
  */
 import assert from "node:assert/strict";
 import { Bus } from "./bus.ts";
@@ -13,7 +14,21 @@ import {
   IDLE,
   transitionFirmware,
 } from "./firmware.ts";
-import { firmwareGateWith, firmwareIdle, transitionFirmwareGate } from "./firmware_gate.ts";
+import {
+  diagnosticsActor,
+  type DiagnosticsMsg,
+  type DiagnosticsState,
+  transitionDiagnostics,
+} from "./diagnostics.ts";
+import {
+  diagnosticsGateWith,
+  diagnosticsIdle,
+  firmwareGateWith,
+  firmwareIdle,
+  NO_DIAGNOSTICS,
+  transitionDiagnosticsGate,
+  transitionFirmwareGate,
+} from "./update_gates.ts";
 import type { BusMessage } from "./messages.ts";
 import { viewOf } from "../config/registry.ts";
 
@@ -90,4 +105,47 @@ Deno.test("a stored update: the gate spawned with load resumes it in the full lo
   bus.publish({ type: "system.started" });
   await bus.loaded();
   assert.ok(seen.some((m) => m.type === "fw.download"), "the download starts again");
+});
+
+const dctx = { now: T0, config: viewOf(new Map([["ChargePointId", "CP1"]])) };
+
+Deno.test("the diagnostics gate, idle, gives the full logic's state and calls", () => {
+  const msgs: DiagnosticsMsg[] = [
+    { type: "system.started" },
+    { type: "backend.accepted", currentTime: "" },
+    { type: "trigger", message: "DiagnosticsStatusNotification" },
+    { type: "diag.uploaded", fileName: "f", bytes: 1 },
+    { type: "backend.state", state: "connecting", since: T0 } as DiagnosticsMsg,
+  ];
+  let g: DiagnosticsState = diagnosticsGateWith(NO_DIAGNOSTICS).initial(dctx);
+  let f: DiagnosticsState = diagnosticsActor.initial(dctx);
+  for (const m of msgs) {
+    const [g2, ge] = transitionDiagnosticsGate(g, m);
+    const [f2, fe] = transitionDiagnostics(f, m, dctx);
+    assert.deepEqual(ge, fe, m.type);
+    assert.deepEqual(g2, f2, m.type);
+    g = g2;
+    f = f2;
+  }
+});
+
+Deno.test("GetDiagnostics loads the full logic, which answers the fileName", async () => {
+  const bus = new Bus({ clock: new FakeClock(T0), config: () => dctx.config });
+  const seen: BusMessage[] = [];
+  bus.inspect((m) => seen.push(m));
+  bus.spawn(diagnosticsGateWith(NO_DIAGNOSTICS));
+  bus.publish({ type: "backend.accepted", currentTime: "" });
+  bus.publish({
+    type: "ocpp.request",
+    id: "g1",
+    action: "GetDiagnostics",
+    payload: { location: "ftp://h/" },
+  });
+  await bus.loaded();
+  assert.equal(bus.isLoaded("diagnostics"), true);
+  const reply = seen.find((m) => m.type === "ocpp.reply" && m.id === "g1");
+  assert.ok(reply && reply.type === "ocpp.reply");
+  assert.match(String((reply.payload as { fileName?: string }).fileName), /^diagnostics-CP1-/);
+  assert.ok(seen.some((m) => m.type === "diag.upload"));
+  assert.equal(diagnosticsIdle(bus.snapshot("diagnostics")), false);
 });
