@@ -8,6 +8,7 @@
  */
 import type { Payload } from "../ocpp/types.ts";
 import type { StopReason } from "./_messages_tx.ts";
+import type { SecurityEventType } from "./_messages_security.ts";
 
 /**
  * A transaction-related message (OCPP 1.6 section 3.7) in the durable
@@ -85,6 +86,21 @@ export type StoreMessage =
   /** MeterValues removed to keep the outbox within its limit (never Start/Stop). */
   | { readonly type: "store.outbox_thin"; readonly seqs: readonly number[] }
   | { readonly type: "store.tx_journal"; readonly entry: TxJournalEntry }
+  /**
+   * A critical security event raised before the boot is Accepted, waiting
+   * for it (Security Whitepaper A04.FR.02: not lost by a power cut). The
+   * journal deletes it when its SecurityEventNotification is put in the
+   * outbox (ref `sec-pending:<id>`), in the same commit, or on `drop`.
+   */
+  | {
+    readonly type: "store.security_pending";
+    readonly op: "put";
+    readonly id: number;
+    readonly event: SecurityEventType;
+    readonly techInfo: string;
+    readonly at: number;
+  }
+  | { readonly type: "store.security_pending"; readonly op: "drop"; readonly id: number }
   /** The last meter reading of a running transaction, for a stop after power loss. */
   | {
     readonly type: "store.tx_meter";

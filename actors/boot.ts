@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { OutboxEntry, StopReason } from "./messages.ts";
+import type { OutboxEntry, SecurityEventType, StopReason } from "./messages.ts";
 
 /** How the previous run of the runtime ended. */
 export interface LastRun {
@@ -70,10 +70,27 @@ export interface RpcBoot {
   readonly nextSeq: number;
 }
 
+/**
+ * The ref of the SecurityEventNotification of a pending security event
+ * (`sec-pending:<id>`): the journal deletes the pending row when it puts
+ * that message in the outbox.
+ */
+export const PENDING_REF = "sec-pending:";
+
+/** A critical security event of an earlier run still waiting for an Accepted boot. */
+export interface PendingSecurityEvent {
+  readonly id: number;
+  readonly event: SecurityEventType;
+  readonly techInfo: string;
+  readonly at: number;
+}
+
 /** Everything the actors get at boot. */
 export interface BootSnapshot {
   readonly tx: TxBoot;
   readonly rpc: RpcBoot;
+  /** The security actor's events waiting for an Accepted boot, oldest first. */
+  readonly securityPending?: readonly PendingSecurityEvent[];
 }
 
 /** The snapshot of an empty store after a clean stop. */

@@ -230,8 +230,15 @@ function fallBack(ctx: Ctx, reason: string): Effect[] {
   return effects;
 }
 
-function bootCall(info: BootInfo): Effect {
-  return { type: "ocpp.call", action: "BootNotification", payload: { ...info } };
+/** The Charge Point's serial number (whitepaper A00.FR.429/511): the setting, else its id. */
+export function serialNumber(c: Ctx["config"]): string {
+  return c.str("ChargePointSerialNumber") || c.str("ChargePointId");
+}
+
+function bootCall(info: BootInfo, ctx: Ctx): Effect {
+  const serial = ctx.config.str("ChargePointSerialNumber");
+  const payload = { ...info, ...(serial ? { chargePointSerialNumber: serial } : {}) };
+  return { type: "ocpp.call", action: "BootNotification", payload };
 }
 
 function heartbeatTimer(ctx: Ctx): Effect {
@@ -293,7 +300,7 @@ export function transitionConnection(
       return [state, []];
     case "ws.opened": {
       if (msg.conn !== state.conn || state.phase === "disabled") return [state, []];
-      effects.push(bootCall(info));
+      effects.push(bootCall(info, ctx));
       const next = enter({ ...state, refusals: 0 }, "booting", ctx, effects);
       effects.push(...rememberWorking(ctx));
       return [next, effects];
@@ -331,7 +338,7 @@ export function transitionConnection(
         case "boot":
           return state.phase === "pending" || state.phase === "rejected" ||
               state.phase === "booting"
-            ? [state, [bootCall(info)]]
+            ? [state, [bootCall(info, ctx)]]
             : [state, []];
         case "heartbeat":
           return state.phase === "accepted"
@@ -386,7 +393,7 @@ export function transitionConnection(
       ) {
         return [state.phase === "accepted" ? state : enter(state, "booting", ctx, effects), [
           ...effects,
-          bootCall(info),
+          bootCall(info, ctx),
         ]];
       }
       if (msg.message === "Heartbeat" && state.phase === "accepted") {

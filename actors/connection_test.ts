@@ -146,6 +146,15 @@ Deno.test("transitionConnection() sends BootNotification when the connection ope
   assert.equal(rig.state.phase, "booting");
 });
 
+Deno.test("transitionConnection() names the serial number in BootNotification when one is set", () => {
+  const rig = new Rig({ ...BACKEND, ChargePointSerialNumber: "OW-2026-000417" });
+  rig.on({ type: "system.started" });
+  assert.deepEqual(rig.on({ type: "ws.opened", conn: 1 })[0], {
+    ...BOOT_CALL,
+    payload: { ...INFO, chargePointSerialNumber: "OW-2026-000417" },
+  });
+});
+
 Deno.test("transitionConnection() ignores events of an older connection", () => {
   const rig = new Rig();
   rig.on({ type: "system.started" });

@@ -22,10 +22,10 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import { call, type LogJob, type MessageOf, reply } from "./messages.ts";
-import type { CsAction, V16 } from "../ocpp/types.ts";
+import type { V16 } from "../ocpp/types.ts";
+import { LOG_ACTIONS, LOG_UPLOAD_RECEIVES, type LogUploadMsg } from "./log_upload_gate.ts";
 
-/** The inbound actions this actor answers. */
-export const LOG_ACTIONS: readonly CsAction[] = ["GetLog"];
+export { LOG_ACTIONS, type LogUploadMsg } from "./log_upload_gate.ts";
 
 /** Attempts after the first when GetLog gives no `retries`. */
 export const DEFAULT_RETRIES = 2;
@@ -43,11 +43,6 @@ export interface LogUploadState {
     readonly waiting: boolean;
   };
 }
-
-const RECEIVES = ["ocpp.request", "log.uploaded", "log.status_requested"] as const;
-
-/** Messages the log upload actor receives. */
-export type LogUploadMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 function status(
   s: V16.LogStatusNotificationRequest["status"],
@@ -148,10 +143,10 @@ export function transitionLogUpload(
   }
 }
 
-/** The log upload actor. */
+/** The log upload actor, all of it (the full logic of `log_upload_gate.ts`). */
 export const logUploadActor: ActorLogic<LogUploadState, LogUploadMsg> = {
   name: "log_upload",
-  receives: RECEIVES,
+  receives: LOG_UPLOAD_RECEIVES,
   handles: LOG_ACTIONS,
   initial: () => ({}),
   transition: transitionLogUpload,

@@ -10,6 +10,7 @@ import {
   transitionSecurity,
 } from "./security.ts";
 import { isTransactional } from "./rpc.ts";
+import { securityGateWith } from "./security_gate.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import { validatePayload } from "../ocpp/schema.ts";
 import type { CsAction } from "../ocpp/types.ts";
@@ -265,9 +266,20 @@ Deno.test("transitionSecurity() start-up: logged at system.started, sent once af
     lastRun: { clean: true, reason: "HardReset" },
   } as const;
   const [s1, started] = run({ type: "system.started" }, start, online);
-  // Logged now, nothing sent before the boot is Accepted (OCPP 1.6 4.2.1).
+  // Logged now, nothing sent before the boot is Accepted (OCPP 1.6 4.2.1); each kept in
+  // the store's pending events first (A04.FR.02: a power cut does not lose it).
+  const pending = (id: number, event: SecurityEventType, techInfo: string) => ({
+    type: "store.security_pending",
+    op: "put",
+    id,
+    event,
+    techInfo,
+    at: online.now,
+  });
   assert.deepEqual(started, [
+    pending(1, "ResetOrReboot", "Hard reset"),
     { type: "store.security_log", at: online.now, event: "ResetOrReboot", techInfo: "Hard reset" },
+    pending(2, "StartupOfTheDevice", "started after: Hard reset"),
     {
       type: "store.security_log",
       at: online.now,
@@ -278,8 +290,14 @@ Deno.test("transitionSecurity() start-up: logged at system.started, sent once af
   // The Central System's time moves the clock before backend.accepted: held too.
   const later = ctxWith([["BackendConnectionType", "ethernet"]], online.now + 5_000);
   const [s2, set] = run({ type: "clock.set", shiftMs: -3_600_000 }, s1, later);
-  assert.deepEqual(set.map((e) => e.type), ["store.security_log"]);
+  assert.deepEqual(set.map((e) => e.type), ["store.security_pending", "store.security_log"]);
   const [s3, sent] = run({ type: "backend.accepted", currentTime: "" }, s2, later);
+  // Each names its pending row: the journal deletes it as it queues the message.
+  assert.deepEqual(sent.map((e) => e.type === "ocpp.call" && e.ref), [
+    "sec-pending:1",
+    "sec-pending:2",
+    "sec-pending:3",
+  ]);
   assert.deepEqual(sent.map((e) => e.type === "ocpp.call" && e.payload), [
     { type: "ResetOrReboot", timestamp: "2026-12-01T00:00:00.000Z", techInfo: "Hard reset" },
     {
@@ -333,4 +351,32 @@ Deno.test("transitionSecurity() standalone: start-up events are logged, never se
   const [s, started] = run({ type: "system.started" }, initialSecurity(none), none);
   assert.deepEqual(started.map((e) => e.type), ["store.security_log"]);
   assert.deepEqual(run({ type: "backend.accepted", currentTime: "" }, s, none)[1], []);
+});
+
+Deno.test("transitionSecurity() start-up: the events an earlier run kept pending go first, ids go on", () => {
+  const online = ctxWith([["BackendConnectionType", "ethernet"]]);
+  const logic = securityGateWith({ clean: false }, [
+    { id: 4, event: "StartupOfTheDevice", techInfo: "first start (empty store)", at: 1_000 },
+  ]);
+  const [s1, started] = run({ type: "system.started" }, logic.initial(online), online);
+  assert.deepEqual(
+    started.flatMap((e) => e.type === "store.security_pending" && e.op === "put" ? [e.id] : []),
+    [5],
+  );
+  const [, sent] = run({ type: "backend.accepted", currentTime: "" }, s1, online);
+  assert.deepEqual(
+    sent.map((e) =>
+      e.type === "ocpp.call" && [e.ref, (e.payload as { techInfo: string }).techInfo]
+    ),
+    [
+      ["sec-pending:4", "first start (empty store)"],
+      ["sec-pending:5", "started after a power loss or crash (no clean stop)"],
+    ],
+  );
+  // A kept event that cannot be sent (the backend was switched off meanwhile) is dropped.
+  const none = ctxWith([["BackendConnectionType", "none"]]);
+  assert.deepEqual(run({ type: "backend.accepted", currentTime: "" }, s1, none)[1], [
+    { type: "store.security_pending", op: "drop", id: 4 },
+    { type: "store.security_pending", op: "drop", id: 5 },
+  ]);
 });

@@ -35,6 +35,11 @@
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import { call, type MessageOf, reply } from "./messages.ts";
+import {
+  SIGNED_FIRMWARE_RECEIVES,
+  type SignedFirmwareMsg,
+  storedPhase,
+} from "./signed_firmware_gate.ts";
 import type { V16 } from "../ocpp/types.ts";
 
 /** Longest wait for Installing to be delivered before rebooting anyway. */
@@ -86,22 +91,7 @@ export interface SignedFirmwareState {
   readonly installingAnswered?: boolean;
 }
 
-const RECEIVES = [
-  "ocpp.request",
-  "ocpp.result",
-  "cert.done",
-  "fw.downloaded",
-  "fw.download_failed",
-  "fw.installed",
-  "fw.install_failed",
-  "tx.started",
-  "tx.stopped",
-  "system.started",
-  "sfw.status_requested",
-] as const;
-
-/** Messages the signed firmware actor receives. */
-export type SignedFirmwareMsg = MessageOf<(typeof RECEIVES)[number]>;
+export type { SignedFirmwareMsg } from "./signed_firmware_gate.ts";
 
 type Step = [SignedFirmwareState, Effect[]];
 
@@ -381,29 +371,18 @@ export function transitionSignedFirmware(
   }
 }
 
-/** The signed firmware actor from the stored phase, with the version that runs now. */
+/**
+ * The signed firmware actor from the stored phase, with the version that
+ * runs now (the gate's full logic, `signed_firmware_gate.ts`).
+ */
 export function signedFirmwareActorWith(
   stored: unknown,
   running: string,
 ): ActorLogic<SignedFirmwareState, SignedFirmwareMsg> {
-  const phases = [
-    "idle",
-    "checking",
-    "waiting",
-    "downloading",
-    "retry_wait",
-    "verifying",
-    "verified",
-    "installing",
-    "rebooting",
-  ];
-  const update = stored && typeof stored === "object" &&
-      phases.includes(String((stored as { phase?: unknown }).phase))
-    ? stored as SignedPhase
-    : { phase: "idle" } as const;
+  const update = storedPhase(stored);
   return {
     name: "signed_firmware",
-    receives: RECEIVES,
+    receives: SIGNED_FIRMWARE_RECEIVES,
     handles: ["SignedUpdateFirmware"],
     initial: () => ({ update, busy: [], running, started: false }),
     transition: transitionSignedFirmware,

@@ -35,6 +35,7 @@ import { hardwareBench } from "./hardware_bench.ts";
 import { dayBench } from "./day_bench.ts";
 import { bareAuthorizeFromProcess, bareRoundTrips, median, tapThroughApi } from "./link_bench.ts";
 import { processBench } from "./process_bench.ts";
+import { securityBench } from "./security_bench.ts";
 import { smartChargingBench, storeProfiles } from "./smart_charging_bench.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
@@ -211,6 +212,7 @@ if (EXTRA) {
   rows.push(...await firmwareBench());
   rows.push(...await hardwareBench(proc.bareRss, proc.wsRss));
   rows.push(...smartChargingBench());
+  rows.push(...await securityBench());
 }
 const cpus =
   Deno.readTextFileSync("/proc/cpuinfo").split("\n").filter((l) => l.startsWith("processor"))

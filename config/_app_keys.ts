@@ -70,6 +70,23 @@ function checkIdentity(value: Value): string | undefined {
   return undefined;
 }
 
+/**
+ * A00.FR.511: the serial number is the CN of the Charge Point certificate and
+ * SHALL NOT look like a URL or an IP address (which name a Central System).
+ */
+function checkSerialNumber(value: Value): string | undefined {
+  const s = String(value);
+  if (s === "") return undefined;
+  if (!/^[\x21-\x7e]+$/.test(s)) return "must be printable ASCII without spaces";
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+  const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+  const ipv6 = /^[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*$/i.test(s);
+  if (url || ipv4 || ipv6) {
+    return "must not be a URL or an IP address (Security Whitepaper A00.FR.511)";
+  }
+  return undefined;
+}
+
 /** The app settings and connection keys, in the seed page's order. */
 export const APP_KEYS = [
   // --- App settings of the seed, in the seed's order ---
@@ -89,6 +106,19 @@ export const APP_KEYS = [
     access: "R",
     default: "wallbox-1",
     check: checkIdentity,
+    appOnly: true,
+  },
+  // The Charge Point's unique serial number (Security Whitepaper A00.FR.429): the CN of
+  // the CSR and of its certificate (A00.FR.511), BootNotification's chargePointSerialNumber
+  // (CiString25). Empty: ChargePointId stands for it.
+  {
+    key: "ChargePointSerialNumber",
+    setting: "chargePointSerialNumber",
+    kind: "string",
+    access: "R",
+    default: "",
+    max: 25,
+    check: checkSerialNumber,
     appOnly: true,
   },
   {

@@ -171,6 +171,19 @@ Deno.test("parseJson() checks the Charge Point identity", () => {
   }
 });
 
+Deno.test("parseJson() checks the serial number: no URL or IP address (A00.FR.511)", () => {
+  const d = def("ChargePointSerialNumber");
+  for (const v of ["", "OW-2026-000417", "12345678", "SN.1.2"]) {
+    assert.deepEqual(parseJson(d, v), ok(v));
+  }
+  const reason = "must not be a URL or an IP address (Security Whitepaper A00.FR.511)";
+  for (const v of ["https://cp.example", "192.168.1.20", "fe80::1", "::1"]) {
+    assert.deepEqual(parseJson(d, v), bad(reason), v);
+  }
+  assert.deepEqual(parseJson(d, "SN 1"), bad("must be printable ASCII without spaces"));
+  assert.deepEqual(parseJson(d, "x".repeat(26)), bad("must be at most 25 characters"));
+});
+
 Deno.test("parseText() checks AuthorizationKey per the Security Whitepaper (A00.FR.205)", () => {
   const d = def("AuthorizationKey");
   const reason = "must be 16-40 printable ASCII characters";

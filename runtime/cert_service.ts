@@ -1,13 +1,15 @@
 /**
- * The certificate service: the effectful side of the security actor. It
- * carries out `cert.job` (InstallCertificate, GetInstalledCertificateIds,
- * DeleteCertificate, the CSR and CertificateSigned) and answers
- * `cert.done`; it writes the security log (`store.security_log`).
+ * The certificate service: the certificate jobs of the security actor,
+ * loaded by `import()` with the first one (`cert_store.ts`, which owns the
+ * tables and runs from the start, serves the bus). It carries out
+ * `cert.job` (InstallCertificate, GetInstalledCertificateIds,
+ * DeleteCertificate, the CSR, CertificateSigned, the signed firmware's
+ * certificate and signature) and returns the `cert.done` outcome.
  *
  * - Installed roots live in the SQLite store (`installed_certificate`),
  *   with their hash data for SHA-256/384/512 computed once at install, so
  *   listing and deleting never load the X.509 library. Central System roots
- *   are trusted for the backend's TLS certificate ({@link CertService.roots},
+ *   are trusted for the backend's TLS certificate (`CertStore.roots`,
  *   read by the link at each connect), besides `tlsCaFile`.
  * - InstallCertificate: Rejected when the certificate is invalid (see
  *   `x509.ts`) or the store holds CertificateStoreMaxLength (M05.FR.03/06);
@@ -25,56 +27,22 @@
  *   reconnects; the previous pair stays the fallback until a connection with
  *   the new one is accepted (A02.FR.10), and comes back if the new one's
  *   TLS handshake fails.
- * - The security log: one row per event, the newest {@link SECURITY_LOG_ROWS}.
  *
  * The X.509 work (`x509.ts`, ~30 MB) is loaded by `import()` at the first
  * job that needs it.
  *
  * @module
  */
-import { type Bus, errorText } from "../actors/bus.ts";
+import type { Bus } from "../actors/bus.ts";
 import type {
   CertificateHashData,
   CertificateUse,
   CertJob,
   CertOutcome,
-  SecurityEventType,
 } from "../actors/messages.ts";
-import type { ConfigStore } from "../config/store.ts";
 import { writeFileAtomicSync } from "../config/atomic_write.ts";
-import type { Storage } from "./storage.ts";
-import { failureKind } from "../ocpp/transport.ts";
-
-const MIGRATION = `
-CREATE TABLE installed_certificate (
-  id INTEGER PRIMARY KEY, type TEXT NOT NULL, pem TEXT NOT NULL, subject TEXT NOT NULL,
-  not_after INTEGER NOT NULL, hashes TEXT NOT NULL, fallback INTEGER NOT NULL DEFAULT 0,
-  installed_at INTEGER NOT NULL);
-CREATE TABLE security_log (
-  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL, tech_info TEXT);
-`;
-
-const MIGRATION_2 = `
-CREATE TABLE signed_firmware (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
-`;
-
-/** Rows the security log keeps (a rolling log, A04.FR.04's note). */
-export const SECURITY_LOG_ROWS = 10_000;
-
-/** One line of the security log. */
-export interface SecurityLogLine {
-  readonly at: number;
-  readonly event: SecurityEventType;
-  readonly techInfo?: string;
-}
-
-interface CertRow {
-  readonly id: number;
-  readonly type: CertificateUse;
-  readonly pem: string;
-  readonly hashes: string;
-  readonly fallback: number;
-}
+import type { CertRow, CertStore } from "./cert_store.ts";
+import { serialNumber } from "../actors/connection.ts";
 
 type X509 = typeof import("./x509.ts");
 
@@ -84,112 +52,30 @@ interface Switch {
   readonly fresh: { readonly cert: string; readonly key: string };
 }
 
-/** The certificate store and jobs of one runtime, across restarts of the actors. */
+/** The certificate jobs of one runtime, across restarts of the actors. */
 export class CertService {
-  readonly #s: Storage;
-  readonly #store: ConfigStore;
-  readonly #now: () => number;
+  readonly #c: CertStore;
   #x509: Promise<X509> | undefined;
   #switch: Switch | undefined;
 
-  constructor(storage: Storage, store: ConfigStore, now: () => number) {
-    this.#s = storage;
-    this.#store = store;
-    this.#now = now;
-    storage.migrate("security_1", MIGRATION);
-    storage.migrate("security_2", MIGRATION_2);
+  constructor(store: CertStore) {
+    this.#c = store;
   }
 
   #lib(): Promise<X509> {
     return this.#x509 ??= import("./x509.ts");
   }
 
-  /** The installed Central System roots (PEM), trusted for the backend's certificate. */
-  roots(): string[] {
-    return this.#rows("CentralSystemRootCertificate").map((r) => r.pem);
-  }
-
-  /** The security log as text, one event a line (`<time> <event> [techInfo]`), in a window. */
-  securityLogText(oldest?: number, latest?: number): string {
-    return this.securityLog()
-      .filter((l) =>
-        (oldest === undefined || l.at >= oldest) && (latest === undefined || l.at <= latest)
-      )
-      .map((l) =>
-        `${new Date(l.at).toISOString()} ${l.event}${l.techInfo ? ` ${l.techInfo}` : ""}\n`
-      )
-      .join("");
-  }
-
-  /** The security log, oldest first. */
-  securityLog(): SecurityLogLine[] {
-    return this.#s.db.prepare("SELECT at, event, tech_info FROM security_log ORDER BY id").all()
-      .map((r) => ({
-        at: Number(r.at),
-        event: String(r.event) as SecurityEventType,
-        ...(r.tech_info !== null ? { techInfo: String(r.tech_info) } : {}),
-      }));
+  #now(): number {
+    return this.#c.now();
   }
 
   #rows(type?: CertificateUse): CertRow[] {
-    const db = this.#s.db;
-    const rows = type === undefined
-      ? db.prepare("SELECT id, type, pem, hashes, fallback FROM installed_certificate ORDER BY id")
-        .all()
-      : db.prepare(
-        "SELECT id, type, pem, hashes, fallback FROM installed_certificate WHERE type = ? ORDER BY id",
-      ).all(type);
-    return rows as unknown as CertRow[];
+    return this.#c.rows(type);
   }
 
-  /** Serves a bus (the one of the current boot). */
-  attach(bus: Bus): void {
-    bus.subscribe("cert.job", (m) => {
-      this.#run(m.job).then(
-        (outcome) => {
-          // The answer leaves before the connection is switched (its close frame follows it).
-          bus.publish({ type: "cert.done", ref: m.ref, outcome });
-          if (outcome.kind === "signed" && outcome.status === "Accepted") this.#switchNow(bus);
-        },
-        (err) => bus.publish({ type: "cert.done", ref: m.ref, outcome: failed(m.job, err) }),
-      );
-    });
-    bus.subscribe("store.signed_fw", (m) => {
-      try {
-        this.#s.db.prepare(
-          "INSERT INTO signed_firmware (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
-        ).run(JSON.stringify(m.state));
-      } catch (err) {
-        bus.publish({
-          type: "log",
-          level: "error",
-          text: `Cannot write the signed firmware update state: ${errorText(err)}`,
-        });
-      }
-    });
-    bus.subscribe("store.security_log", (m) => {
-      try {
-        const db = this.#s.db;
-        db.prepare("INSERT INTO security_log (at, event, tech_info) VALUES (?, ?, ?)")
-          .run(m.at, m.event, m.techInfo ?? null);
-        db.prepare(
-          "DELETE FROM security_log WHERE id <= (SELECT max(id) FROM security_log) - ?",
-        ).run(SECURITY_LOG_ROWS);
-      } catch (err) {
-        bus.publish({
-          type: "log",
-          level: "error",
-          text: `Cannot write the security log: ${errorText(err)}`,
-        });
-      }
-    });
-    bus.subscribe("backend.state", (m) => {
-      if (m.state === "accepted") this.#proven(bus);
-      else if (m.state === "backoff" && refused(m.reason ?? "")) this.#fallBack(bus);
-    });
-  }
-
-  async #run(job: CertJob): Promise<CertOutcome> {
+  /** Carries out one job. */
+  async run(job: CertJob): Promise<CertOutcome> {
     switch (job.kind) {
       case "install":
         return await this.#install(job.certificateType, job.certificate);
@@ -225,17 +111,6 @@ export class CertService {
     }
   }
 
-  /** The signed firmware update's stored state (undefined when none). */
-  signedFirmware(): unknown {
-    const row = this.#s.db.prepare("SELECT state FROM signed_firmware WHERE id = 1").get();
-    if (!row) return undefined;
-    try {
-      return JSON.parse(String(row.state));
-    } catch {
-      return undefined;
-    }
-  }
-
   async #install(type: CertificateUse, pem: string): Promise<CertOutcome> {
     const rejected = (reason: string): CertOutcome => ({
       kind: "install",
@@ -252,18 +127,18 @@ export class CertService {
     if (all.some((r) => r.type === type && sameHash(sha256Of(r.hashes), digest))) {
       return { kind: "install", status: "Accepted", certificateType: type };
     }
-    const max = this.#store.view.int("CertificateStoreMaxLength");
+    const max = this.#c.settings.view.int("CertificateStoreMaxLength");
     if (all.length >= max) return rejected(`the store is full (CertificateStoreMaxLength ${max})`);
     const check = type === "CentralSystemRootCertificate" &&
-      this.#store.view.bool("AdditionalRootCertificateCheck");
+      this.#c.settings.view.bool("AdditionalRootCertificateCheck");
     const current = this.#rows(type).filter((r) => r.fallback === 0);
     if (check && current.length > 0) {
       if (!(await x.signedBy(facts.pem, current[0]!.pem))) {
         return rejected("not signed by the installed Central System root (M05.FR.10)");
       }
     }
-    const db = this.#s.db;
-    this.#s.transaction(() => {
+    const db = this.#c.storage.db;
+    this.#c.storage.transaction(() => {
       if (check) {
         db.prepare("UPDATE installed_certificate SET fallback = 1 WHERE type = ?").run(type);
       }
@@ -293,20 +168,20 @@ export class CertService {
         reason: "it is the Central System root the connection is verified with",
       };
     }
-    this.#s.db.prepare("DELETE FROM installed_certificate WHERE id = ?").run(row.id);
+    this.#c.storage.db.prepare("DELETE FROM installed_certificate WHERE id = ?").run(row.id);
     return { kind: "delete", status: "Accepted" };
   }
 
   /** Whether the TLS connection depends on this root: wss, no tlsCaFile, no other root. */
   #inUse(row: CertRow): boolean {
-    const v = this.#store.view;
+    const v = this.#c.settings.view;
     const tls = v.int("SecurityProfile") >= 2 || v.str("CentralSystemUrl").startsWith("wss:");
     if (!tls || v.str("TlsCaFile") !== "") return false;
     return this.#rows("CentralSystemRootCertificate").every((r) => r.id === row.id);
   }
 
   #certDir(): string {
-    const dir = this.#store.dataDir;
+    const dir = this.#c.settings.dataDir;
     if (dir === undefined) throw new Error("no data directory for the Charge Point key");
     const path = `${dir}/certs`;
     Deno.mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -314,9 +189,10 @@ export class CertService {
   }
 
   async #csr(): Promise<CertOutcome> {
-    const v = this.#store.view;
+    const v = this.#c.settings.view;
     const x = await this.#lib();
-    const key = await x.generateCsr(v.str("ChargePointId"), v.str("CpoName"));
+    // A00.FR.511: CN = the serial number; A02.FR.13: O = CpoName.
+    const key = await x.generateCsr(serialNumber(v), v.str("CpoName"));
     const dir = this.#certDir();
     writeFileAtomicSync(`${dir}/cp-pending.key`, new TextEncoder().encode(key.keyPem), 0o600);
     writeFileAtomicSync(`${dir}/cp-pending.spki`, new TextEncoder().encode(key.spki), 0o600);
@@ -337,8 +213,8 @@ export class CertService {
       return rejected("no certificate signing request is pending");
     }
     const x = await this.#lib();
-    const v = this.#store.view;
-    const roots = this.roots();
+    const v = this.#c.settings.view;
+    const roots = this.#c.roots();
     const caFile = v.str("TlsCaFile");
     if (caFile !== "") {
       try {
@@ -347,7 +223,7 @@ export class CertService {
     }
     const checked = await x.checkSignedChain(chain, {
       spki,
-      commonName: v.str("ChargePointId"),
+      commonName: serialNumber(v),
       now: this.#now(),
       roots,
     });
@@ -365,17 +241,17 @@ export class CertService {
   }
 
   /** Switches to the new pair after its CertificateSigned.conf; the change reconnects. */
-  #switchNow(bus: Bus): void {
+  switchNow(bus: Bus): void {
     const s = this.#switch;
     if (!s) return;
     bus.publish({ type: "config.write", key: "TlsClientCertFile", value: s.fresh.cert });
     bus.publish({ type: "config.write", key: "TlsClientKeyFile", value: s.fresh.key });
   }
 
-  /** A connection was accepted: the new certificate works, the old pair and fallback roots go. */
-  #proven(bus: Bus): void {
+  /** A connection was accepted: the new certificate works, the old pair goes. */
+  proven(bus: Bus): void {
     const s = this.#switch;
-    const v = this.#store.view;
+    const v = this.#c.settings.view;
     if (s && v.str("TlsClientKeyFile") === s.fresh.key) {
       this.#switch = undefined;
       for (const f of [s.old.cert, s.old.key]) {
@@ -384,13 +260,12 @@ export class CertService {
       }
       bus.publish({ type: "log", level: "info", text: "The new Charge Point certificate works" });
     }
-    this.#s.db.prepare("DELETE FROM installed_certificate WHERE fallback = 1").run();
   }
 
   /** The new certificate's TLS handshake failed: back to the previous pair. */
-  #fallBack(bus: Bus): void {
+  fallBack(bus: Bus): void {
     const s = this.#switch;
-    if (!s || this.#store.view.str("TlsClientKeyFile") !== s.fresh.key) return;
+    if (!s || this.#c.settings.view.str("TlsClientKeyFile") !== s.fresh.key) return;
     this.#switch = undefined;
     bus.publish({
       type: "log",
@@ -400,12 +275,6 @@ export class CertService {
     bus.publish({ type: "config.write", key: "TlsClientCertFile", value: s.old.cert });
     bus.publish({ type: "config.write", key: "TlsClientKeyFile", value: s.old.key });
   }
-}
-
-/** A handshake failure that says the backend refused this certificate (not the network). */
-function refused(reason: string): boolean {
-  const kind = failureKind(reason);
-  return kind === "tls" || kind === "handshake";
 }
 
 function sha256Of(hashes: string): CertificateHashData {
@@ -420,26 +289,4 @@ function sameHash(a: CertificateHashData, b: CertificateHashData): boolean {
     a.issuerNameHash.toLowerCase() === b.issuerNameHash.toLowerCase() &&
     a.issuerKeyHash.toLowerCase() === b.issuerKeyHash.toLowerCase() &&
     serial(a.serialNumber) === serial(b.serialNumber);
-}
-
-/** The outcome of a job that failed for a reason that is not the certificate's. */
-function failed(job: CertJob, err: unknown): CertOutcome {
-  const reason = errorText(err);
-  switch (job.kind) {
-    case "install":
-      return { kind: "install", status: "Failed", certificateType: job.certificateType, reason };
-    case "list":
-      return { kind: "list", hashes: [] };
-    case "delete":
-      return { kind: "delete", status: "Failed", reason };
-    case "csr":
-      return { kind: "csr", reason };
-    case "signed":
-      return { kind: "signed", status: "Rejected", reason };
-    case "fw_certificate":
-    case "fw_signature":
-      return { kind: job.kind, ok: false, reason };
-    default:
-      return job satisfies never;
-  }
 }

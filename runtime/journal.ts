@@ -14,6 +14,10 @@
  *   deleted and counted.
  * - `tx_journal`: one row per transaction whose StopTransaction is not yet
  *   settled: its start, last meter reading, transactionId, end.
+ * - `security_pending`: critical security events raised before the boot
+ *   was Accepted (the start-up's), until their SecurityEventNotification
+ *   is put in the outbox: the same commit deletes the row (its ref names
+ *   it), so an event is never lost nor queued twice.
  * - `meta`: the run marker (`running` until a clean stop writes `stopped`
  *   with its reason: a boot that finds `running` follows a power loss or a
  *   crash), high-water marks so local numbers are never reused, counters
@@ -21,8 +25,14 @@
  *
  * @module
  */
-import type { BootSnapshot, JournaledTx, LastRun } from "../actors/boot.ts";
-import type { OutboxEntry, StopReason, StoreMessage, TxJournalEntry } from "../actors/messages.ts";
+import { type BootSnapshot, type JournaledTx, type LastRun, PENDING_REF } from "../actors/boot.ts";
+import type {
+  OutboxEntry,
+  SecurityEventType,
+  StopReason,
+  StoreMessage,
+  TxJournalEntry,
+} from "../actors/messages.ts";
 import type { Durability, Storage } from "./storage.ts";
 
 const SCHEMA = `
@@ -55,6 +65,12 @@ CREATE TABLE tx_journal (
   stopped_at INTEGER
 );
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** Security events waiting for an Accepted boot (`store.security_pending`). */
+const SCHEMA_2 = `
+CREATE TABLE security_pending (
+  id INTEGER PRIMARY KEY, event TEXT NOT NULL, tech_info TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
 /** Counts for the status page. */
@@ -93,6 +109,7 @@ export class Journal {
   constructor(storage: Storage) {
     this.storage = storage;
     storage.migrate("journal-1", SCHEMA);
+    storage.migrate("journal-2-security-pending", SCHEMA_2);
     const db = storage.db;
     const sql: Record<string, string> = {
       put: "INSERT OR REPLACE INTO outbox (seq, action, payload, tx, ref, at, status) " +
@@ -115,6 +132,9 @@ export class Journal {
       queued: "SELECT count(*) AS n FROM outbox WHERE status = 'queued'",
       givenUp: "SELECT count(*) AS n FROM outbox WHERE status = 'given_up'",
       open: "SELECT count(*) AS n FROM tx_journal",
+      pendingPut: "INSERT OR REPLACE INTO security_pending (id, event, tech_info, at) " +
+        "VALUES (?, ?, ?, ?)",
+      pendingDel: "DELETE FROM security_pending WHERE id = ?",
     };
     for (const [k, v] of Object.entries(sql)) this.#q[k] = db.prepare(v);
   }
@@ -179,10 +199,25 @@ export class Journal {
     switch (msg.type) {
       case "store.outbox_put": {
         const e = msg.entry;
-        q.put!.run(e.seq, e.action, JSON.stringify(e.payload), e.tx ?? null, e.ref ?? null, e.at);
+        const put = () =>
+          q.put!.run(e.seq, e.action, JSON.stringify(e.payload), e.tx ?? null, e.ref ?? null, e.at);
+        if (e.ref?.startsWith(PENDING_REF)) {
+          // A pending security event moves to the outbox: one commit.
+          this.storage.transaction(() => {
+            put();
+            q.pendingDel!.run(Number(e.ref!.slice(PENDING_REF.length)));
+          });
+          return;
+        }
+        put();
         this.storage.synced();
         return;
       }
+      case "store.security_pending":
+        if (msg.op === "put") q.pendingPut!.run(msg.id, msg.event, msg.techInfo, msg.at);
+        else q.pendingDel!.run(msg.id);
+        this.storage.synced();
+        return;
       case "store.outbox_done":
         this.storage.transaction(() => {
           if (msg.outcome === "delivered") q.del!.run(msg.seq);
@@ -318,9 +353,18 @@ export class Journal {
       maxOf("SELECT max(tx) AS m FROM tx_journal"),
       Number(this.#meta("tx_hwm") ?? 0),
     ) + 1;
+    const securityPending = (db.prepare(
+      "SELECT id, event, tech_info, at FROM security_pending ORDER BY at, id",
+    ).all() as Row[]).map((r) => ({
+      id: num(r.id),
+      event: String(r.event) as SecurityEventType,
+      techInfo: String(r.tech_info),
+      at: num(r.at),
+    }));
     return {
       tx: { journal, nextTx, lastRun, ...(blocked !== undefined ? { blocked } : {}) },
       rpc: { outbox, txIds, nextSeq },
+      securityPending,
       problems,
     };
   }

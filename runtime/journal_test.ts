@@ -232,3 +232,45 @@ Deno.test("Journal commits a start relaxed before its full outbox put, MeterValu
     assert.equal(s.unsynced, 0, "a StartTransaction mark is a full commit");
   });
 });
+
+Deno.test("Journal keeps pending security events until their notification is in the outbox, moved in one commit", async () => {
+  await withJournal((j, path) => {
+    const pending = (id: number, event: "StartupOfTheDevice" | "ResetOrReboot"): StoreMessage => ({
+      type: "store.security_pending",
+      op: "put",
+      id,
+      event,
+      techInfo: `event ${id}`,
+      at: T0 + id,
+    });
+    j.apply(pending(1, "ResetOrReboot"));
+    j.apply(pending(2, "StartupOfTheDevice"));
+    // A power cut: the next start gets both, oldest first.
+    const again = reopen(path);
+    assert.deepEqual(again.load({ clean: false }).securityPending, [
+      { id: 1, event: "ResetOrReboot", techInfo: "event 1", at: T0 + 1 },
+      { id: 2, event: "StartupOfTheDevice", techInfo: "event 2", at: T0 + 2 },
+    ]);
+    // The first one's SecurityEventNotification is queued: it leaves the pending events.
+    again.apply({
+      type: "store.outbox_put",
+      entry: {
+        seq: 1,
+        action: "SecurityEventNotification",
+        payload: { type: "ResetOrReboot", timestamp: new Date(T0 + 1).toISOString() },
+        ref: "sec-pending:1",
+        at: T0 + 10,
+      },
+    });
+    // The second one is dropped (no backend to send it to).
+    again.apply({ type: "store.security_pending", op: "drop", id: 2 });
+    const third = reopen(path);
+    const snap = third.load({ clean: false });
+    third.storage.close();
+    assert.deepEqual(snap.securityPending, []);
+    assert.deepEqual(snap.rpc.outbox.map((e) => [e.action, e.ref]), [
+      ["SecurityEventNotification", "sec-pending:1"],
+    ]);
+    again.storage.close();
+  });
+});

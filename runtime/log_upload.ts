@@ -13,24 +13,53 @@
  * Neither holds a secret: events carry no key or password, and the device
  * log is redacted when written.
  *
+ * Loaded by `import()` with the first `log.upload` ({@link lazyLogUploads}
+ * serves the bus until then), so an idle Charge Point never loads it.
+ *
  * @module
  */
 import { type Bus, errorText } from "../actors/bus.ts";
-import type { LogJob } from "../actors/messages.ts";
-import type { CertService } from "./cert_service.ts";
-import type { Updates } from "./updates.ts";
+import type { LogJob, MessageOf, SecurityEventType } from "../actors/messages.ts";
+import type { Storage } from "./storage.ts";
+import type { LogUploadParts, LogUploadShell } from "./log_upload_shell.ts";
 
-/** What the uploads need: the security log and the firmware shell's transfers (absent: none). */
-export interface LogUploadParts {
-  readonly certs: CertService;
-  readonly updates: Updates | undefined;
+/** One line of the security log. */
+export interface SecurityLogLine {
+  readonly at: number;
+  readonly event: SecurityEventType;
+  readonly techInfo?: string;
 }
 
-/** Serves the log uploads of a bus (the one of the current boot); returns the function that stops them. */
-export function attachLogUploads(bus: Bus, parts: LogUploadParts): () => void {
+/** The security log (`cert_store.ts` writes it), oldest first. */
+export function securityLog(storage: Storage): SecurityLogLine[] {
+  return storage.db.prepare("SELECT at, event, tech_info FROM security_log ORDER BY id").all()
+    .map((r) => ({
+      at: Number(r.at),
+      event: String(r.event) as SecurityEventType,
+      ...(r.tech_info !== null ? { techInfo: String(r.tech_info) } : {}),
+    }));
+}
+
+/** The security log as text, one event a line (`<time> <event> [techInfo]`), in a window. */
+export function securityLogText(storage: Storage, oldest?: number, latest?: number): string {
+  return securityLog(storage)
+    .filter((l) =>
+      (oldest === undefined || l.at >= oldest) && (latest === undefined || l.at <= latest)
+    )
+    .map((l) => `${new Date(l.at).toISOString()} ${l.event}${l.techInfo ? ` ${l.techInfo}` : ""}\n`)
+    .join("");
+}
+
+/** The log uploads of a bus (the one of the current boot): `log.upload` and `log.cancel`. */
+export function logUploads(bus: Bus, parts: LogUploadParts): LogUploadShell {
   const running = new Map<number, AbortController>();
-  const offs = [
-    bus.subscribe("log.upload", (m) => {
+  return (msg) => {
+    if (msg.type === "log.cancel") {
+      running.get(msg.requestId)?.abort();
+      return;
+    }
+    const m: MessageOf<"log.upload"> = msg;
+    {
       const ac = new AbortController();
       running.get(m.job.requestId)?.abort();
       running.set(m.job.requestId, ac);
@@ -52,13 +81,7 @@ export function attachLogUploads(bus: Bus, parts: LogUploadParts): () => void {
       ).finally(() => {
         if (running.get(m.job.requestId) === ac) running.delete(m.job.requestId);
       });
-    }),
-    bus.subscribe("log.cancel", (m) => running.get(m.requestId)?.abort()),
-  ];
-  return () => {
-    for (const off of offs) off();
-    for (const ac of running.values()) ac.abort();
-    running.clear();
+    }
   };
 }
 
@@ -68,7 +91,7 @@ async function upload(job: LogJob, parts: LogUploadParts, signal: AbortSignal): 
   let bytes: Uint8Array;
   if (job.logType === "SecurityLog") {
     const { tarGz } = await import("./tar.ts");
-    const text = parts.certs.securityLogText(job.oldest, job.latest);
+    const text = securityLogText(parts.storage, job.oldest, job.latest);
     bytes = await tarGz([{
       name: "security.log",
       data: new TextEncoder().encode(text),

@@ -58,11 +58,12 @@ import {
   whitelistAccess,
 } from "./auth_store.ts";
 import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
-import { securityActorWith } from "../actors/security.ts";
-import { CertService } from "./cert_service.ts";
-import { logUploadActor } from "../actors/log_upload.ts";
-import { signedFirmwareActorWith } from "../actors/signed_firmware.ts";
-import { attachLogUploads } from "./log_upload.ts";
+// Security Whitepaper features: gates and stores at start, the rest by import() on first use.
+import { securityGateWith } from "../actors/security_gate.ts";
+import { CertStore } from "./cert_store.ts";
+import { logUploadGate } from "../actors/log_upload_gate.ts";
+import { signedFirmwareGate } from "../actors/signed_firmware_gate.ts";
+import { lazyLogUploads } from "./log_upload_shell.ts";
 
 export type { DurabilityView };
 
@@ -137,7 +138,7 @@ export class Runtime implements RuntimeHandle {
   #updates: Updates | undefined;
   #reservations: ReservationStore;
   #profiles: ProfileStore;
-  #certs: CertService;
+  #certs: CertStore;
   #activity: Activity;
 
   constructor(opts: RuntimeOptions) {
@@ -146,7 +147,7 @@ export class Runtime implements RuntimeHandle {
     const clock = opts.clock instanceof BackendClock ? opts.clock : new BackendClock(opts.clock);
     this.#o = { ...opts, clock };
     this.#journal = new Journal(opts.storage ?? Storage.open(":memory:"));
-    this.#certs = new CertService(this.#journal.storage, opts.store, () => clock.now());
+    this.#certs = new CertStore(this.#journal.storage, opts.store, () => clock.now());
     this.#link = new Link({
       store: opts.store,
       transport: opts.transport,
@@ -252,13 +253,16 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(systemActor);
     bus.spawn(reservationActor);
     this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
-    bus.spawn(securityActorWith(lastRun));
+    bus.spawn(securityGateWith(lastRun, snapshot.securityPending));
     this.#certs.attach(bus);
-    bus.spawn(logUploadActor);
-    bus.spawn(
-      signedFirmwareActorWith(this.#certs.signedFirmware(), version ?? o.bootInfo.firmwareVersion),
+    bus.spawn(logUploadGate);
+    // A signed update that was running goes on: its full logic loads at once.
+    const sfw = signedFirmwareGate(
+      this.#certs.signedFirmware(),
+      version ?? o.bootInfo.firmwareVersion,
     );
-    attachLogUploads(bus, { certs: this.#certs, updates: this.#updates });
+    bus.spawn(sfw.logic, { load: sfw.stored });
+    lazyLogUploads(bus, { storage: this.#journal.storage, updates: this.#updates });
     const limit = o.outboxLimit === undefined ? {} : { outboxLimit: o.outboxLimit };
     bus.spawn(rpcActor(bus.handledActions(), snapshot.rpc, limit));
     if (snapshot.rpc.outbox.length > 0) {
@@ -360,7 +364,7 @@ export class Runtime implements RuntimeHandle {
       else if (m.type === "store.fw_state" || m.type === "store.diag_state") {
         // Without Firmware Management no actor emits them.
         this.#updates?.save(m);
-      } // The security log and the signed update's state: written by runtime/cert_service.ts.
+      } // The security log and the signed update's state: written by runtime/cert_store.ts.
       else if (m.type === "store.security_log" || m.type === "store.signed_fw") return;
       else this.#journal.apply(m, this.#o.clock.now());
       this.#storeError = null;

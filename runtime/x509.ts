@@ -13,8 +13,8 @@
  *   the hash of the DER issuer Name, the hash of the issuer's public key bits
  *   (the subjectPublicKey BIT STRING value), the serial number in hex.
  * - {@link generateCsr}: a new ECDSA P-256 key pair (A00.FR.503) and a
- *   PKCS#10 CSR (RFC 2986, PEM) with CN = the Charge Point's identity and
- *   O = CpoName (A02.FR.13, A00.FR.511).
+ *   PKCS#10 CSR (RFC 2986, PEM) with CN = the Charge Point's serial number
+ *   (A00.FR.511) and O = CpoName (A02.FR.13).
  * - {@link checkSignedChain}: CertificateSigned (A02.FR.06): the leaf holds
  *   the key of the CSR, is valid now, names the Charge Point, and chains up
  *   to a trusted Central System root.
@@ -231,7 +231,7 @@ export interface SignedExpect {
 
 /**
  * Checks a CertificateSigned chain (A02.FR.06): the first certificate holds
- * the CSR's key, is valid now, has CN = the Charge Point's identity and an O
+ * the CSR's key, is valid now, has CN = the Charge Point's serial number and an O
  * (A00.FR.509); every certificate is signed by the next and is valid; the
  * last one is signed by one of `roots`. Returns the chain as PEM.
  */

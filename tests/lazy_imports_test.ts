@@ -20,6 +20,11 @@ const LAZY: Record<string, string> = {
     "the diagnostics actor's full logic: at GetDiagnostics or a stored upload",
   "runtime/update_work.ts": "firmware transfers, installs, log archives: at the first one",
   "actors/_status_outbox.ts": "the status outbox of the firmware and diagnostics actors",
+  "actors/security.ts": "the certificate messages: at the first one (the gate runs the events)",
+  "runtime/cert_service.ts": "the certificate jobs: at the first cert.job",
+  "actors/signed_firmware.ts": "SignedUpdateFirmware: at the first one, or a stored update at boot",
+  "actors/log_upload.ts": "GetLog: at the first one",
+  "runtime/log_upload.ts": "the log uploads: at the first log.upload",
 };
 
 interface Dependency {

@@ -77,7 +77,8 @@ Deno.test("TC_074 Update Charge Point Certificate by request of Central System",
   // Before: CpoName is the configured vendor name.
   await configure(r, { CpoName: CPO });
   const csr = await requestCsr(r);
-  // A02.FR.03/13, A00.FR.511: a PKCS#10 CSR, PEM, signed by its key, O = CpoName, CN = identity.
+  // A02.FR.03/13, A00.FR.511: a PKCS#10 CSR, PEM, signed by its key, O = CpoName, CN = the
+  // serial number (none set here: the Charge Point id stands for it).
   assert.match(csr, /^-----BEGIN CERTIFICATE REQUEST-----\n/);
   const facts = await certs.csrFacts(csr);
   assert.equal(facts.subject, `subject=CN = CP-TEST-1, O = ${CPO}`);
