@@ -34,10 +34,10 @@ export function withoutInflight(state: RpcState): RpcState {
 }
 
 /** Sends the next CALL when the link allows it. */
-export function pump(state: RpcState, effects: Effect[]): RpcState {
+export function pump(state: RpcState, ctx: Ctx, effects: Effect[]): RpcState {
   const i = pickNext(state.queue, {
     online: state.online,
-    accepted: state.accepted,
+    accepted: ctx.backend === "accepted",
     busy: state.inflight !== undefined,
     retryWait: state.retryWait,
   }, state.durable);
@@ -98,7 +98,7 @@ export function settleFailure(
       queue: [call, ...state.queue],
       durable: state.durable + 1,
     };
-    return pump(next, effects);
+    return pump(next, ctx, effects);
   }
   if (durable) {
     // Section 3.7.1: the message is skipped, but kept in the store, marked, for people to see.
@@ -114,7 +114,7 @@ export function settleFailure(
     });
   }
   effects.push(failed(call, code, description));
-  return pump(base, effects);
+  return pump(base, ctx, effects);
 }
 
 /**
@@ -190,7 +190,7 @@ export function onReceived(
     ? { ...parsed.frame, payload: {} }
     : parsed.frame;
   if (frame.kind === "call") {
-    effects.push(...inboundCall(frame, state.rejected === true, handled));
+    effects.push(...inboundCall(frame, ctx.backend === "rejected", handled));
     return state;
   }
   if (!state.inflight || state.inflight.id !== frame.id) {
@@ -229,5 +229,5 @@ export function onReceived(
   }
   // Checked against the action's response schema above.
   effects.push(asResult(call.action, frame.payload, call.payload, call.ref));
-  return pump(next, effects);
+  return pump(next, ctx, effects);
 }

@@ -83,9 +83,10 @@ export function onRequest(w: Work, msg: MessageOf<"ocpp.request">): void {
   // not start or stop a transaction remotely.
   if (
     (msg.action === "RemoteStartTransaction" || msg.action === "RemoteStopTransaction") &&
-    w.state.backend !== "accepted"
+    w.ctx.backend !== "accepted"
   ) {
-    w.log("info", `Rejected ${msg.action}: the boot is not Accepted (${w.state.backend})`);
+    const phase = w.ctx.backend ?? "disabled";
+    w.log("info", `Rejected ${msg.action}: the boot is not Accepted (${phase})`);
     return w.emit(reply(msg.id, msg.action, { status: "Rejected" }));
   }
   switch (msg.action) {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Ctx, Effect, TimerFired } from "./bus.ts";
-import type { EvState } from "./messages.ts";
+import type { BackendState, EvState } from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
 import {
   type TransactionMsg,
@@ -15,9 +15,13 @@ import {
 /** The tests' time. */
 export const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 
-/** A context at T0 with the given configuration values. */
-export function ctx(values: Record<string, Value> = {}): Ctx {
-  return { now: T0, config: viewOf(new Map(Object.entries(values))) };
+/**
+ * A context at T0 with the given configuration values, the boot Accepted
+ * (the Central System may start and stop transactions, section 4.2) unless
+ * `backend` says otherwise.
+ */
+export function ctx(values: Record<string, Value> = {}, backend: BackendState = "accepted"): Ctx {
+  return { now: T0, config: viewOf(new Map(Object.entries(values))), backend };
 }
 
 /** Runs messages through the actor; returns the last state and the last message's effects. */
@@ -40,6 +44,3 @@ export const ev = (state: EvState, connectorId = 1): TransactionMsg => ({
 
 /** A card at the reader. */
 export const tap = (idTag: string): TransactionMsg => ({ type: "hw.rfid", idTag });
-
-/** The boot is Accepted: the Central System may start and stop transactions (section 4.2). */
-export const up: TransactionMsg = { type: "backend.state", state: "accepted", since: T0 };

@@ -8,7 +8,7 @@
  * table): an answer goes out at once as `auth.result`; `ask` sends
  * Authorize.req, whose answer becomes the `auth.result` (source `backend`),
  * and whose failure (offline, time-out, CALLERROR) is decided again as
- * offline. "Online" is `backend.state` accepted.
+ * offline. "Online" is the supervisor's phase `accepted` (`ctx.backend`).
  *
  * Every idTagInfo from the Central System (Authorize.conf here,
  * StartTransaction.conf and StopTransaction.conf as `auth.info`) updates the
@@ -27,7 +27,7 @@
  *
  * Handles: ClearCache (5.4), GetLocalListVersion (5.10), SendLocalList
  * (5.15; rules in `local_list.ts`). Receives `auth.request`, `auth.info`,
- * `auth.whitelist`, `auth.persisted`, `backend.state`, `status.changed`,
+ * `auth.whitelist`, `auth.persisted`, `status.changed`,
  * `ocpp.result`/`ocpp.failed` of Authorize. Emits `auth.result`,
  * `auth.persist`, `ocpp.call` (Authorize, StatusNotification), `ocpp.reply`,
  * `log`.
@@ -80,8 +80,6 @@ interface Waiting {
 
 /** The authorization actor's state. */
 export interface AuthorizationState extends AuthData {
-  /** BootNotification Accepted and connected. */
-  readonly online: boolean;
   /** A store confirms changes (`auth.persisted`). */
   readonly durable: boolean;
   /** Connector 0's last status, for the LocalListConflict notice. */
@@ -96,7 +94,6 @@ const RECEIVES = [
   "auth.info",
   "auth.whitelist",
   "auth.persisted",
-  "backend.state",
   "status.changed",
   "ocpp.request",
   "ocpp.result",
@@ -118,7 +115,6 @@ export function whitelistOf(entries: readonly WhitelistEntry[]): Whitelist {
 export function initialAuthorization(_ctx: Ctx, data?: AuthData): AuthorizationState {
   return {
     ...(data ?? NO_AUTH_DATA),
-    online: false,
     durable: data !== undefined,
     cpStatus: "Available",
     waiting: new Map(),
@@ -263,7 +259,8 @@ export function transitionAuthorization(
   switch (msg.type) {
     case "auth.request": {
       state = withCache(state, cacheExpire(state.cache, msg.idTag, ctx.now), out);
-      const d = decideFor(state, msg.idTag, state.online, ctx);
+      // Online: BootNotification Accepted and connected, the supervisor's phase (ctx.backend).
+      const d = decideFor(state, msg.idTag, ctx.backend === "accepted", ctx);
       if (d.kind === "ask") {
         out.push({
           type: "ocpp.call",
@@ -313,8 +310,6 @@ export function transitionAuthorization(
       );
       return [{ ...state, ...w.undo, waiting }, out];
     }
-    case "backend.state":
-      return [{ ...state, online: msg.state === "accepted" }, out];
     case "status.changed":
       return [msg.connectorId === 0 ? { ...state, cpStatus: msg.status } : state, out];
     case "ocpp.request":

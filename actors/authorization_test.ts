@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
-import type { IdTagInfo } from "./messages.ts";
+import type { BackendState, IdTagInfo } from "./messages.ts";
 import { byKey, parseJson, type Value, viewOf } from "../config/registry.ts";
 import { type Cache, idKey } from "./auth_decision.ts";
 import { CACHE_MAX, cacheExpire, cachePut } from "./auth_cache.ts";
@@ -24,17 +24,18 @@ const T0 = Date.parse("2025-01-01T00:00:00.000Z");
 const PAST = "2024-12-31T23:59:59.000Z";
 const OK: IdTagInfo = { status: "Accepted" };
 
-function ctx(values: Record<string, Value> = {}): Ctx {
-  return { now: T0, config: viewOf(new Map(Object.entries(values))) };
+/** A context at T0; online (the boot Accepted, the supervisor's phase) unless `backend` says otherwise. */
+function ctx(values: Record<string, Value> = {}, backend: BackendState = "accepted"): Ctx {
+  return { now: T0, config: viewOf(new Map(Object.entries(values))), backend };
 }
 
 const entries = (r: Record<string, IdTagInfo>) =>
   new Map(Object.entries(r).map(([idTag, info]) => [idKey(idTag), { idTag, info }]));
 
-/** A state from data; online unless said otherwise. */
+/** A state from data. */
 function given(
   data: { cache?: Record<string, IdTagInfo>; list?: Record<string, IdTagInfo> } = {},
-  opts: { durable?: boolean; online?: boolean } = {},
+  opts: { durable?: boolean } = {},
 ): AuthorizationState {
   const d: AuthData = {
     ...NO_AUTH_DATA,
@@ -42,7 +43,7 @@ function given(
     list: { version: 3, entries: entries(data.list ?? {}) },
   };
   const s = initialAuthorization(ctx(), opts.durable ? d : undefined);
-  return { ...s, ...d, online: opts.online ?? true };
+  return { ...s, ...d };
 }
 
 function run(
@@ -94,10 +95,7 @@ const replied = (action: string, payload: Record<string, unknown>): Effect =>
 
 Deno.test("transitionAuthorization() sends Authorize.req online and passes the answer on, caching it", () => {
   const info: IdTagInfo = { status: "Accepted", parentIdTag: "P" };
-  let [state, effects] = run(initialAuthorization(ctx()), [
-    { type: "backend.state", state: "accepted", since: T0 },
-    request,
-  ]);
+  let [state, effects] = run(initialAuthorization(ctx()), [request]);
   assert.deepEqual(effects, [authorizeCall]);
   [state, effects] = run(state, [conf(info)]);
   assert.deepEqual(effects, [
@@ -111,14 +109,11 @@ Deno.test("transitionAuthorization() sends Authorize.req online and passes the a
 });
 
 Deno.test("transitionAuthorization() decides offline at once while the backend is not accepted", () => {
-  const c = ctx({ AllowOfflineTxForUnknownId: true });
-  const [state, effects] = run(initialAuthorization(c), [
-    { type: "backend.state", state: "accepted", since: T0 },
-    { type: "backend.state", state: "backoff", since: T0 },
-    request,
-  ], c);
-  assert.equal(state.online, false);
-  assert.deepEqual(quiet(effects), [result(OK, "offline")]);
+  for (const phase of ["backoff", "booting", "pending", "rejected", "disabled"] as const) {
+    const c = ctx({ AllowOfflineTxForUnknownId: true }, phase);
+    const [, effects] = run(initialAuthorization(c), [request], c);
+    assert.deepEqual(quiet(effects), [result(OK, "offline")], phase);
+  }
 });
 
 Deno.test("transitionAuthorization() applies the offline rules when Authorize.req gets no answer", () => {

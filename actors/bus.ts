@@ -19,12 +19,17 @@
  * `persist` before anything else of it happens; if one cannot be written
  * the transition is not taken at all. Errors are never swallowed: a
  * transition, subscriber or tap that throws goes to `onError` (default:
- * rethrow).
+ * rethrow). {@link Bus.afterDrain} callbacks run once a turn is drained
+ * (every write of it done): the backend link sends its frames then.
+ *
+ * One boot state: every transition's {@link Ctx} carries the connection
+ * supervisor's phase (`ctx.backend`), so "is the BootNotification
+ * Accepted?" has one answer for every actor.
  *
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { BusMessage, BusMessageType, MessageOf } from "./messages.ts";
+import type { BackendState, BusMessage, BusMessageType, MessageOf } from "./messages.ts";
 import type { ConfigView } from "../config/registry.ts";
 import type { ActorName, ActorStates } from "./states.ts";
 import type { CsAction } from "../ocpp/types.ts";
@@ -34,6 +39,12 @@ export interface Ctx {
   /** Milliseconds since the epoch, from the injected clock. */
   readonly now: number;
   readonly config: ConfigView;
+  /**
+   * The connection supervisor's phase ({@link BusOptions.backend}), the one
+   * answer to "is the BootNotification Accepted?" (`accepted`) that every
+   * actor reads, so none can disagree with it (absent: `disabled`).
+   */
+  readonly backend?: BackendState;
 }
 
 /** Timer effects, keyed per actor by `id`. Starting an id that runs restarts it. */
@@ -100,7 +111,7 @@ export type StoreEffect = Extract<BusMessage, { type: `store.${string}` }>;
 
 /** An error raised inside the bus: by a transition, a subscriber or an inspection tap. */
 export interface BusError {
-  /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`. */
+  /** Where: `actor <name> on <type>`, `subscriber of <type>`, `tap on <type>`, `after-drain callback`. */
   readonly where: string;
   readonly error: unknown;
 }
@@ -125,6 +136,8 @@ export interface BusOptions {
    * for a request of the Central System, a CALLERROR InternalError).
    */
   readonly persist?: (m: StoreEffect) => void;
+  /** The connection supervisor's phase now, read at each delivery ({@link Ctx.backend}). */
+  readonly backend?: () => BackendState;
 }
 
 /** Rethrows: the default {@link BusOptions.onError}. */
@@ -149,6 +162,7 @@ export class Bus {
   #actors: RunningActor[] = [];
   #subs = new Map<string, ((m: BusMessage) => void)[]>();
   #taps: ((m: BusMessage) => void)[] = [];
+  #drained: (() => void)[] = [];
   #stopped = false;
   #loading = new Set<Promise<void>>();
 
@@ -229,6 +243,20 @@ export class Bus {
     };
   }
 
+  /**
+   * Calls `fn` each time the queue has been drained: every message of the
+   * turn delivered, so every `store.*` write of it done. The backend link
+   * sends its frames then, so a frame never leaves before a write its turn
+   * caused. Returns the unsubscribe function.
+   */
+  afterDrain(fn: () => void): () => void {
+    this.#drained.push(fn);
+    return () => {
+      const i = this.#drained.indexOf(fn);
+      if (i >= 0) this.#drained.splice(i, 1);
+    };
+  }
+
   /** Publishes a message; it is delivered after those already queued. */
   publish(msg: BusMessage): void {
     if (this.#stopped) return;
@@ -247,7 +275,10 @@ export class Bus {
   }
 
   #ctx(): Ctx {
-    return { now: this.#opts.clock.now(), config: this.#opts.config() };
+    const now = this.#opts.clock.now();
+    const config = this.#opts.config();
+    const backend = this.#opts.backend?.();
+    return backend === undefined ? { now, config } : { now, config, backend };
   }
 
   #drain(): void {
@@ -262,6 +293,9 @@ export class Bus {
     } finally {
       this.#draining = false;
     }
+    // A callback that publishes drains again (and is called again at its end).
+    if (this.#stopped) return;
+    for (const fn of [...this.#drained]) this.#guard(fn, "after-drain callback");
   }
 
   #deliver(msg: BusMessage): void {

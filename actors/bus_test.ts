@@ -466,3 +466,29 @@ Deno.test("Bus.inspect() unsubscribing twice leaves the other taps alone", () =>
   assert.deepEqual(other, []);
   assert.deepEqual(seen, [rfid("X")]);
 });
+
+Deno.test("Bus.afterDrain() is called once the queue is empty, after every message of the turn", () => {
+  const { bus, seen, clock } = setup();
+  bus.spawn(recorder<MessageOf<"hw.rfid">>("a", ["hw.rfid"], () => [info("caused")]));
+  const calls: number[] = [];
+  const off = bus.afterDrain(() => calls.push(seen.length));
+  bus.publish(rfid("1"));
+  // Once, after hw.rfid and the log it caused.
+  assert.deepEqual(calls, [2]);
+  // A callback that publishes starts a turn of its own, and is called again after it.
+  const again = bus.afterDrain(() => {
+    if (seen.length === 4) bus.publish(info("from the callback"));
+  });
+  bus.publish(rfid("2"));
+  assert.deepEqual(calls, [2, 4, 5]);
+  again();
+  off();
+  bus.publish(rfid("3"));
+  assert.deepEqual(calls, [2, 4, 5]);
+  // Not after a stop.
+  bus.afterDrain(() => calls.push(-1));
+  bus.stop();
+  bus.publish(rfid("4"));
+  clock.advance(1);
+  assert.deepEqual(calls, [2, 4, 5]);
+});

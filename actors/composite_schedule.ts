@@ -43,6 +43,9 @@
  * @module
  */
 import type { V16 } from "../ocpp/types.ts";
+import { DEFAULT_PHASES, LINE_VOLTAGE, roundLimit } from "./_sc_local.ts";
+
+export { DEFAULT_PHASES, LINE_VOLTAGE, roundLimit };
 
 /** A charging profile as OCPP 1.6 sends it (section 7.8). */
 export type ChargingProfile = V16.SetChargingProfileRequest["csChargingProfiles"];
@@ -55,10 +58,6 @@ export type RateUnit = ChargingSchedule["chargingRateUnit"];
 /** ChargingProfilePurposeType (section 7.10). */
 export type Purpose = ChargingProfile["chargingProfilePurpose"];
 
-/** The nominal line voltage W and A convert with (section 7.12: "230 or 110 volt"). */
-export const LINE_VOLTAGE = 230;
-/** Phases assumed where none are given (section 7.12). */
-export const DEFAULT_PHASES = 3;
 const DAY_MS = 86_400_000;
 
 /** A profile installed on a connector. */
@@ -117,11 +116,6 @@ export function convert(level: Level, unit: RateUnit): number {
   if (level.unit === unit) return level.limit;
   const va = LINE_VOLTAGE * level.phases;
   return unit === "W" ? level.limit * va : level.limit / va;
-}
-
-/** Rounds down to the schema's 0.1 (never above the limit computed). */
-export function roundLimit(x: number): number {
-  return Math.max(0, Math.floor(x * 10 + 1e-6) / 10);
 }
 
 const ms = (iso: string | undefined): number | undefined =>

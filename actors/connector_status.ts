@@ -2,7 +2,8 @@
  * The connector status actor: derives each connector's ChargePointStatus
  * from the facts and reports every change with StatusNotification.req
  * (OCPP 1.6 sections 4.9 and 7.7), and owns availability
- * (ChangeAvailability, section 5.2).
+ * (ChangeAvailability, section 5.2: stored before it is answered, see
+ * `_availability.ts`).
  *
  * Derivation, in order (as MicroOcpp does): Faulted; a running transaction
  * (Charging, SuspendedEV, SuspendedEVSE); Unavailable; Preparing (authorized);
@@ -34,24 +35,25 @@
  *
  * Receives hardware facts, `tx.*`, `sc.limit` (0 A: SuspendedEVSE, section
  * 7.7 "due to a smart charging restriction"), `backend.accepted`, `trigger`,
- * `reservation.changed`, `ocpp.request` (ChangeAvailability), `ocpp.result` /
- * `ocpp.failed` (StatusNotification), `fw.hold` (a firmware update waiting
- * for a session to end: the connectors not in use Unavailable, errata 3.49). Emits `ocpp.call`
+ * `reservation.changed`, `ocpp.request` (ChangeAvailability), `config.written`
+ * (InoperativeConnectors), `ocpp.result` / `ocpp.failed` (StatusNotification),
+ * `fw.hold` (a firmware update waiting for a session to end: every
+ * connector Unavailable once no transaction runs on it, errata 3.49).
+ * Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import {
-  type ChargePointErrorCode,
-  type ConnectorStatus,
-  type EvState,
-  type MessageOf,
-  reply,
-} from "./messages.ts";
-import type { CsResponse } from "../ocpp/types.ts";
+import type { ChargePointErrorCode, ConnectorStatus, EvState, MessageOf } from "./messages.ts";
 import { inoperativeConnectors, operativeIn } from "../config/registry.ts";
+import {
+  type AvailabilityState,
+  availabilityWritten,
+  changeAvailability,
+  scheduledDue,
+} from "./_availability.ts";
 
 /** The `info` of statuses caused by an EV-side disconnect (section 4.9). */
 export const EV_DISCONNECTED_INFO = "EV side disconnected";
@@ -145,13 +147,9 @@ interface Conn extends Omit<StatusInputs, "stopOnEvDisconnect"> {
   readonly pending: { readonly d: Derived; readonly since: number } | null;
 }
 
-/** The actor's state: index 0 is the Charge Point (connector 0). */
-export interface ConnectorStatusState {
+/** The actor's state: index 0 is the Charge Point (connector 0); availability in {@link AvailabilityState}. */
+export interface ConnectorStatusState extends AvailabilityState {
   readonly connectors: readonly Conn[];
-  /** Connector ids set Inoperative (0 = the whole Charge Point). */
-  readonly inoperative: readonly number[];
-  /** Availability changes waiting for a transaction to end (Scheduled). */
-  readonly scheduled: readonly { readonly connectorId: number; readonly operative: boolean }[];
   /** StatusNotification.req sent so far, for their `ref`s. */
   readonly calls: number;
   /**
@@ -159,7 +157,7 @@ export interface ConnectorStatusState {
    * connector is Unavailable once no transaction runs on it. Not stored: a
    * reboot ends it.
    */
-  readonly held?: boolean;
+  readonly firmwareHold?: boolean;
 }
 
 /**
@@ -190,6 +188,7 @@ const RECEIVES = [
   "reservation.changed",
   "ocpp.result",
   "ocpp.failed",
+  "config.written",
   "fw.hold",
 ] as const;
 
@@ -219,7 +218,7 @@ export function initialConnectorStatus(ctx: Ctx): ConnectorStatusState {
     retry: false,
     pending: null,
   }));
-  return { connectors, inoperative, scheduled: [], calls: 0 };
+  return { connectors, inoperative, scheduled: [], writing: null, held: [], calls: 0 };
 }
 
 /** The connector a StatusNotification `ref` (`status:<connectorId>:<n>`) belongs to. */
@@ -269,8 +268,7 @@ export function transitionConnectorStatus(
   ctx: Ctx,
 ): [ConnectorStatusState, Effect[]] {
   const conns = [...state.connectors];
-  let { inoperative, scheduled, calls } = state;
-  let held = state.held === true;
+  let { calls } = state;
   const effects: Effect[] = [];
   const set = (id: number, p: Partial<Conn>) => {
     if (conns[id]) conns[id] = { ...conns[id]!, ...p };
@@ -278,27 +276,13 @@ export function transitionConnectorStatus(
   const n = conns.length - 1;
   let resendAll: number[] = [];
 
-  const applyAvailability = (connectorId: number, operative: boolean) => {
-    inoperative = operative
-      ? inoperative.filter((x) => x !== connectorId)
-      : [...new Set([...inoperative, connectorId])].sort((a, b) => a - b);
-    effects.push({
-      type: "config.write",
-      key: "InoperativeConnectors",
-      value: inoperative.join(","),
-    });
-    refreshOperative();
-  };
-  /** Each connector's availability: its setting, and Unavailable while a firmware update holds it. */
-  const refreshOperative = () => {
-    for (let id = 0; id <= n; id++) {
-      const op = operativeIn(inoperative, id) && !(held && id > 0);
-      if (op !== conns[id]!.operative) {
-        set(id, { operative: op });
-        if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
-      }
-    }
-  };
+  const busy = (id: number) =>
+    conns.some((c, cid) =>
+      cid > 0 && (id === 0 || cid === id) && (c.tx === "active" || c.tx === "stopping")
+    );
+  const known = (id: number) => conns[id] !== undefined;
+  let avail: AvailabilityState = state;
+  let firmwareHold = state.firmwareHold === true;
 
   switch (msg.type) {
     case "hw.ev_state": {
@@ -372,13 +356,7 @@ export function transitionConnectorStatus(
         energized: false,
         settling: false,
       });
-      const due = scheduled.filter((s) => s.connectorId === msg.connectorId || s.connectorId === 0);
-      const busy = conns.some((c, id) => id > 0 && (c.tx === "active" || c.tx === "stopping"));
-      for (const s of due) {
-        if (s.connectorId === 0 && busy) continue;
-        scheduled = scheduled.filter((x) => x !== s);
-        applyAvailability(s.connectorId, s.operative);
-      }
+      avail = scheduledDue(avail, msg.connectorId, busy);
       break;
     }
     case "backend.accepted":
@@ -393,31 +371,15 @@ export function transitionConnectorStatus(
         ? [msg.connectorId]
         : [];
       break;
-    case "ocpp.request": {
-      if (msg.action !== "ChangeAvailability") break;
-      const id = msg.payload.connectorId;
-      const operative = msg.payload.type === "Operative";
-      const answer = (status: CsResponse<"ChangeAvailability">["status"]) =>
-        effects.push(reply(msg.id, msg.action, { status }));
-      if (!conns[id]) {
-        answer("Rejected");
-        break;
-      }
-      const busy = conns.some((c, cid) =>
-        cid > 0 && (id === 0 || cid === id) && (c.tx === "active" || c.tx === "stopping")
-      );
-      scheduled = scheduled.filter((s) => s.connectorId !== id);
-      if (busy && !operative) {
-        // Section 5.2: a running transaction makes the change Scheduled until it ends.
-        scheduled = [...scheduled, { connectorId: id, operative }];
-        answer("Scheduled");
-      } else {
-        // Stored before the answer leaves: an Accepted change survives a power cut (section 5.2).
-        applyAvailability(id, operative);
-        answer("Accepted");
+    case "ocpp.request":
+      // Stored first, answered on config.written (_availability.ts).
+      if (msg.action === "ChangeAvailability") {
+        avail = changeAvailability(avail, msg, known, effects);
       }
       break;
-    }
+    case "config.written":
+      avail = availabilityWritten(avail, msg, known, busy, effects);
+      break;
     case "ocpp.result": {
       // Reported only now: the Central System has it (section 4.9).
       const id = refConnector(msg.ref);
@@ -441,8 +403,7 @@ export function transitionConnectorStatus(
       break;
     }
     case "fw.hold":
-      held = msg.hold;
-      refreshOperative();
+      firmwareHold = msg.hold;
       break;
     case "reservation.changed":
       for (let id = 1; id <= n; id++) {
@@ -458,6 +419,15 @@ export function transitionConnectorStatus(
       break;
   }
 
+  if (avail.inoperative !== state.inoperative || firmwareHold !== (state.firmwareHold === true)) {
+    for (let id = 0; id <= n; id++) {
+      // A connector is Unavailable while a firmware update holds it (not connector 0).
+      const op = operativeIn(avail.inoperative, id) && !(firmwareHold && id > 0);
+      if (op === conns[id]!.operative) continue;
+      set(id, { operative: op });
+      if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
+    }
+  }
   for (let id = 1; id <= n; id++) {
     // Released: the plug is out and the lock open (or a fixed cable).
     if (conns[id]!.finishing && conns[id]!.ev === "A" && !conns[id]!.locked) {
@@ -508,7 +478,9 @@ export function transitionConnectorStatus(
       effects.push({ type: "status.changed", connectorId: id, status, errorCode: d.errorCode });
     }
   }
-  return [{ connectors: conns, inoperative, scheduled, calls, ...(held ? { held } : {}) }, effects];
+  const { inoperative, scheduled, writing, held } = avail;
+  const hold = firmwareHold ? { firmwareHold } : {};
+  return [{ connectors: conns, inoperative, scheduled, writing, held, calls, ...hold }, effects];
 }
 
 /** The connector status actor. */

@@ -323,32 +323,78 @@ const changed = (connectorId: number, status: ConnectorStatus): Effect => ({
   errorCode: "NoError",
 });
 
-Deno.test("transitionConnectorStatus() accepts ChangeAvailability Inoperative on an idle connector, persists it and reports Unavailable", () => {
+const write = (value: string): Effect => ({
+  type: "config.write",
+  key: "InoperativeConnectors",
+  value,
+});
+/** The shell's answer to {@link write}: stored, or not (`reason`). */
+const written = (value: string, reason?: string): ConnectorStatusMsg => ({
+  type: "config.written",
+  key: "InoperativeConnectors",
+  value,
+  ok: reason === undefined,
+  ...(reason !== undefined ? { reason } : {}),
+});
+
+Deno.test("transitionConnectorStatus() accepts ChangeAvailability Inoperative on an idle connector once it is stored, and reports Unavailable", () => {
   let [state, effects] = run(booted(), [changeAvailability(1, "Inoperative")]);
+  // Stored first (section 5.2: it must survive a reboot); nothing changes before.
+  assert.deepEqual(effects, [write("1")]);
+  assert.equal(state.connectors[1]!.operative, true);
+  [state, effects] = run(state, [written("1")]);
   assert.deepEqual(effects, [
-    { type: "config.write", key: "InoperativeConnectors", value: "1" },
-    { type: "availability.changed", connectorId: 1, operative: false },
     answer("Accepted"),
+    { type: "availability.changed", connectorId: 1, operative: false },
     sn(1, "Unavailable"),
     changed(1, "Unavailable"),
   ]);
-  [state, effects] = run(state, [changeAvailability(1, "Operative")]);
+  [state, effects] = run(state, [changeAvailability(1, "Operative"), written("")]);
   assert.deepEqual(effects, [
-    { type: "config.write", key: "InoperativeConnectors", value: "" },
-    { type: "availability.changed", connectorId: 1, operative: true },
     answer("Accepted"),
+    { type: "availability.changed", connectorId: 1, operative: true },
     sn(1, "Available"),
     changed(1, "Available"),
   ]);
   assert.deepEqual(state.inoperative, []);
 });
 
-Deno.test("transitionConnectorStatus() sets the whole Charge Point Inoperative with connector 0", () => {
-  const [state, effects] = run(booted(), [changeAvailability(0, "Inoperative")]);
+Deno.test("transitionConnectorStatus() rejects ChangeAvailability whose InoperativeConnectors cannot be stored and changes nothing", () => {
+  const idle = booted();
+  let [state, effects] = run(idle, [changeAvailability(1, "Inoperative")]);
+  assert.deepEqual(effects, [write("1")]);
+  [state, effects] = run(state, [written("1", "read-only file system")]);
   assert.deepEqual(effects, [
-    { type: "config.write", key: "InoperativeConnectors", value: "0" },
-    { type: "availability.changed", connectorId: 1, operative: false },
+    answer("Rejected"),
+    {
+      type: "log",
+      level: "error",
+      text: "ChangeAvailability connector 1 Inoperative rejected: " +
+        "cannot store InoperativeConnectors (read-only file system)",
+    },
+  ]);
+  assert.deepEqual(state.connectors, idle.connectors);
+  assert.deepEqual(state.inoperative, []);
+  // The next request is computed from the unchanged list.
+  [, effects] = run(state, [changeAvailability(0, "Inoperative")]);
+  assert.deepEqual(effects, [write("0")]);
+  // Nor Scheduled during a transaction: the change would not survive a reboot.
+  const [charging] = run(booted(), [ev("B"), locked, started, ev("C"), relay(true)]);
+  [state, effects] = run(charging, [
+    changeAvailability(1, "Inoperative"),
+    written("1", "disk full"),
+  ]);
+  assert.deepEqual(effects[0], answer("Rejected"));
+  assert.deepEqual(state.scheduled, []);
+  [, effects] = run(state, [stopping, relay(false), stopped("Local")]);
+  assert.ok(!effects.some((e) => e.type === "availability.changed"));
+});
+
+Deno.test("transitionConnectorStatus() sets the whole Charge Point Inoperative with connector 0", () => {
+  const [state, effects] = run(booted(), [changeAvailability(0, "Inoperative"), written("0")]);
+  assert.deepEqual(effects, [
     answer("Accepted"),
+    { type: "availability.changed", connectorId: 1, operative: false },
     sn(0, "Unavailable"),
     changed(0, "Unavailable"),
     sn(1, "Unavailable"),
@@ -360,22 +406,48 @@ Deno.test("transitionConnectorStatus() sets the whole Charge Point Inoperative w
   assert.deepEqual(state.inoperative, [0]);
 });
 
-Deno.test("transitionConnectorStatus() schedules ChangeAvailability Inoperative during a transaction and applies it when the transaction ends", () => {
+Deno.test("transitionConnectorStatus() schedules ChangeAvailability Inoperative during a transaction, stored at once, and applies it when the transaction ends", () => {
   const [charging] = run(booted(), [ev("B"), locked, started, ev("C"), relay(true)]);
   let [state, effects] = run(charging, [changeAvailability(1, "Inoperative")]);
+  // Stored as it will be: a reboot ends the transaction, the connector then starts Unavailable.
+  assert.deepEqual(effects, [write("1")]);
+  [state, effects] = run(state, [written("1")]);
   assert.deepEqual(effects, [answer("Scheduled")]);
+  assert.equal(state.connectors[1]!.operative, true);
   [state, effects] = run(state, [stopping, relay(false), stopped("Local")]);
   assert.deepEqual(effects, [
-    { type: "config.write", key: "InoperativeConnectors", value: "1" },
     { type: "availability.changed", connectorId: 1, operative: false },
     sn(1, "Unavailable"),
     changed(1, "Unavailable"),
   ]);
   assert.deepEqual(state.scheduled, []);
+  assert.deepEqual(state.inoperative, [1]);
+});
+
+Deno.test("transitionConnectorStatus() writes one ChangeAvailability at a time: a second waits for the first's outcome", () => {
+  const two = initialConnectorStatus(ctx({ NumberOfConnectors: 2 }));
+  const second = { ...changeAvailability(2, "Inoperative"), id: "a2" };
+  let [state, effects] = run(two, [changeAvailability(1, "Inoperative"), second]);
+  assert.deepEqual(effects, []); // the second is held
+  [state, effects] = transitionConnectorStatus(state, written("1"), ctx({ NumberOfConnectors: 2 }));
+  // The first answered, then the second's write, made from the list the first left.
+  assert.deepEqual(effects.filter((e) => e.type === "ocpp.reply" || e.type === "config.write"), [
+    answer("Accepted"),
+    write("1,2"),
+  ]);
+  [state, effects] = transitionConnectorStatus(
+    state,
+    written("1,2", "disk full"),
+    ctx({ NumberOfConnectors: 2 }),
+  );
+  assert.deepEqual(effects[0], reply("a2", "ChangeAvailability", { status: "Rejected" }));
+  assert.deepEqual(state.inoperative, [1]);
+  assert.deepEqual(state.connectors.map((c) => c.operative), [true, false, true]);
 });
 
 Deno.test("transitionConnectorStatus() rejects ChangeAvailability for an unknown connector", () => {
   const state = booted();
+  // Nothing to store: answered at once.
   assert.deepEqual(run(state, [changeAvailability(2, "Inoperative")]), [state, [
     answer("Rejected"),
   ]]);
@@ -603,11 +675,12 @@ Deno.test("fw.hold (errata 3.49): idle connectors Unavailable, a running session
     id: "a1",
     action: "ChangeAvailability",
     payload: { connectorId: 2, type: "Inoperative" },
-  }], c);
+  }, written("2")], c);
+  assert.deepEqual(s3.inoperative, [2]);
   const [s4, e4] = run(s3, [{ type: "fw.hold", hold: false }], c);
   assert.deepEqual(e4.filter((e) => e.type === "availability.changed"), [
     { type: "availability.changed", connectorId: 1, operative: true },
   ]);
   assert.equal(s4.connectors[2]!.operative, false);
-  assert.equal(s4.held, undefined);
+  assert.equal(s4.firmwareHold, undefined);
 });

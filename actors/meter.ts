@@ -41,7 +41,7 @@ import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import type { MessageOf } from "./messages.ts";
 import type { CpRequest } from "../ocpp/types.ts";
 import type { StrKey } from "../config/registry.ts";
-import { DEFAULT_PHASES, LINE_VOLTAGE } from "./composite_schedule.ts";
+import { DEFAULT_PHASES, LINE_VOLTAGE } from "./_sc_local.ts";
 
 /** A measurand of MeterValues.req (section 7.31). */
 type Measurand = NonNullable<

@@ -31,7 +31,9 @@
  *   the section 4.2.3 code; non-JSON frames are logged and ignored.
  *
  * Receives: `ocpp.call`, `ocpp.reply`, `ocpp.reply_error`, `ws.opened`,
- * `ws.closed`, `ws.received`, `backend.accepted`, `backend.state`. Emits:
+ * `ws.closed`, `ws.received`, `backend.accepted` (sends what waited for the
+ * Accepted boot; whether the boot is Accepted or Rejected it reads from
+ * `ctx.backend`, the supervisor's phase). Emits:
  * `ws.send`, `ocpp.result`, `ocpp.failed`, `ocpp.request`, `store.outbox_put`,
  * `store.outbox_done`, `store.outbox_thin`, `log`.
  *
@@ -77,10 +79,10 @@ export const OUTBOX_LIMIT = 20_000;
 
 /** The rpc actor's state. */
 export interface RpcState {
+  /** The WebSocket is open; whether the boot is Accepted (or Rejected) is `ctx.backend`. */
   readonly online: boolean;
-  readonly accepted: boolean;
-  /** BootNotification was Rejected: Central System CALLs get no answer (section 4.2). */
-  readonly rejected?: boolean;
+  /** The number of the connection opened last (`ws.opened`). */
+  readonly conn?: number;
   /** Prefix that keeps message ids unique across restarts. */
   readonly idPrefix: string;
   readonly seq: number;
@@ -105,7 +107,6 @@ const RECEIVES = [
   "ws.closed",
   "ws.received",
   "backend.accepted",
-  "backend.state",
 ] as const;
 
 /** Messages the rpc actor receives. */
@@ -121,7 +122,6 @@ export interface RpcOptions {
 export function initialRpc(ctx: Ctx, boot: RpcBoot = EMPTY_BOOT.rpc): RpcState {
   return {
     online: false,
-    accepted: false,
     idPrefix: ctx.now.toString(36),
     seq: 0,
     retryWait: false,
@@ -130,6 +130,22 @@ export function initialRpc(ctx: Ctx, boot: RpcBoot = EMPTY_BOOT.rpc): RpcState {
     nextSeq: boot.nextSeq,
     txIds: boot.txIds,
   };
+}
+
+/** The connection is gone: transaction messages stay queued, the other CALLs fail Offline. */
+function closed(state: RpcState, effects: Effect[]): RpcState {
+  const next = withoutInflight({ ...state, online: false, retryWait: false });
+  effects.push({ type: "timer.cancel", id: "call" }, { type: "timer.cancel", id: "retry" });
+  // A send cut off by the connection is not a failure to process it (section 3.7.1).
+  const cut = state.inflight &&
+    { ...state.inflight.call, attempts: state.inflight.call.attempts - 1 };
+  const waiting = cut ? [cut, ...state.queue] : state.queue;
+  const keep: PendingCall[] = [];
+  for (const call of waiting) {
+    if (call.seq !== undefined) keep.push(call);
+    else effects.push(failed(call, "Offline", "connection closed"));
+  }
+  return { ...next, queue: keep, durable: keep.length };
 }
 
 /** One transition of the rpc actor. */
@@ -168,15 +184,16 @@ export function transitionRpc(
       }
       if (isTransactional(msg.action, call.payload, msg.tx)) {
         const next = enqueueDurable(state, call, ctx, opts.outboxLimit ?? OUTBOX_LIMIT, effects);
-        return [pump(next, effects), effects];
+        return [pump(next, ctx, effects), effects];
       }
-      const usable = state.online && (state.accepted || msg.action === "BootNotification");
+      const booted = ctx.backend === "accepted";
+      const usable = state.online && (booted || msg.action === "BootNotification");
       if (!usable) return [state, [failed(call, "Offline", "not connected to the Central System")]];
       // BootNotification goes first: nothing else may precede it.
       const queue = msg.action === "BootNotification"
         ? [call, ...state.queue.filter((c) => c.action !== "BootNotification")]
         : [...state.queue, call];
-      return [pump({ ...state, queue }, effects), effects];
+      return [pump({ ...state, queue }, ctx, effects), effects];
     }
     case "ocpp.reply": {
       // A request of the local API (Reset, ChangeAvailability from the web app): no frame.
@@ -199,32 +216,18 @@ export function transitionRpc(
       if (msg.id.startsWith(LOCAL_REQUEST_PREFIX)) return [state, []];
       if (!state.online) return [state, []];
       return [state, [{ type: "ws.send", text: errorFrame(msg.id, msg.code, msg.description) }]];
-    case "ws.opened":
-      return [{ ...state, online: true, accepted: false }, []];
-    case "ws.closed": {
-      const next = withoutInflight({ ...state, online: false, accepted: false, retryWait: false });
-      effects.push({ type: "timer.cancel", id: "call" }, { type: "timer.cancel", id: "retry" });
-      // A send cut off by the connection is not a failure to process it (section 3.7.1).
-      const cut = state.inflight &&
-        { ...state.inflight.call, attempts: state.inflight.call.attempts - 1 };
-      const waiting = cut ? [cut, ...state.queue] : state.queue;
-      const keep: PendingCall[] = [];
-      for (const call of waiting) {
-        if (call.seq !== undefined) keep.push(call);
-        else effects.push(failed(call, "Offline", "connection closed"));
-      }
-      return [{ ...next, queue: keep, durable: keep.length }, effects];
+    case "ws.opened": {
+      // A new connection while the old one's close is still on its way: the old one is gone.
+      const was = state.online && state.conn !== msg.conn ? closed(state, effects) : state;
+      return [{ ...was, online: true, conn: msg.conn }, effects];
     }
+    case "ws.closed":
+      // The late close of a connection replaced by a newer one (as the supervisor ignores it).
+      if (state.conn !== undefined && msg.conn !== state.conn) return [state, []];
+      return [closed(state, effects), effects];
     case "backend.accepted":
-      return [pump({ ...state, accepted: true }, effects), effects];
-    case "backend.state": {
-      const rejected = msg.state === "rejected";
-      if (rejected === (state.rejected ?? false)) return [state, []];
-      const next: RpcState = { ...state };
-      if (rejected) (next as { rejected?: boolean }).rejected = true;
-      else delete (next as { rejected?: boolean }).rejected;
-      return [next, []];
-    }
+      // The boot is Accepted (ctx.backend says so from now on): what waited goes.
+      return [pump(state, ctx, effects), effects];
     case "ws.received":
       return [onReceived(state, msg.text, ctx, handled, effects), effects];
     case "timer.fired":
@@ -240,7 +243,7 @@ export function transitionRpc(
           effects,
         ];
       }
-      if (msg.id === "retry") return [pump({ ...state, retryWait: false }, effects), effects];
+      if (msg.id === "retry") return [pump({ ...state, retryWait: false }, ctx, effects), effects];
       return [state, []];
     default:
       return [state, []];

@@ -94,13 +94,23 @@ function received(frame: unknown[]): RpcMsg {
 /** Drives transitionRpc, keeping the state between steps. */
 class Rig {
   state: RpcState;
-  readonly ctx: Ctx;
+  /** Its `backend` follows the connection supervisor's phase as the messages imply. */
+  ctx: Ctx;
   constructor(values: Record<string, Value> = {}) {
     this.ctx = { now: NOW, config: viewOf(new Map(Object.entries(values))) };
     this.state = initialRpc(this.ctx);
   }
   /** Applies one message; returns its effects with frames parsed. */
   on(msg: RpcMsg | TimerFired): unknown[] {
+    // What the supervisor's phase is when the message reaches the rpc actor.
+    const phase = msg.type === "ws.opened"
+      ? "booting"
+      : msg.type === "ws.closed"
+      ? "backoff"
+      : msg.type === "backend.accepted"
+      ? "accepted"
+      : undefined;
+    if (phase) this.ctx = { ...this.ctx, backend: phase };
     const [next, effects] = transitionRpc(this.state, msg, this.ctx, HANDLED);
     this.state = next;
     return wire(effects);
@@ -119,7 +129,6 @@ Deno.test("initialRpc() starts offline with an id prefix from the clock", () => 
   const ctx: Ctx = { now: NOW, config: viewOf(new Map()) };
   assert.deepEqual(initialRpc(ctx), {
     online: false,
-    accepted: false,
     idPrefix: PREFIX,
     seq: 0,
     retryWait: false,
@@ -717,7 +726,7 @@ Deno.test("transitionRpc() on ws.closed fails non-transactional CALLs and keeps 
   ]);
   assert.deepEqual(rig.state, {
     online: false,
-    accepted: false,
+    conn: 1,
     idPrefix: PREFIX,
     seq: 2,
     retryWait: false,
@@ -958,7 +967,6 @@ Deno.test("rpcActor() receives the rpc messages and answers with the given handl
   assert.equal(actor.name, "rpc");
   assert.deepEqual([...actor.receives].sort(), [
     "backend.accepted",
-    "backend.state",
     "ocpp.call",
     "ocpp.reply",
     "ocpp.reply_error",
@@ -979,10 +987,10 @@ Deno.test("rpcActor() receives the rpc messages and answers with the given handl
 });
 
 Deno.test("transitionRpc() does not answer Central System CALLs while BootNotification is Rejected (section 4.2)", () => {
-  const ctx = { now: 0, config: viewOf(new Map()) };
+  // Rejected or not is the supervisor's phase, read from the context.
+  const ctx: Ctx = { now: 0, config: viewOf(new Map()), backend: "rejected" };
   const handled = new Set<CsAction>(["Reset"]);
-  let [s] = transitionRpc(initialRpc(ctx), { type: "ws.opened", conn: 1 }, ctx, handled);
-  [s] = transitionRpc(s, { type: "backend.state", state: "rejected", since: 0 }, ctx, handled);
+  const [s] = transitionRpc(initialRpc(ctx), { type: "ws.opened", conn: 1 }, ctx, handled);
   const [s2, effects] = transitionRpc(
     s,
     { type: "ws.received", text: '[2,"a","Reset",{"type":"Soft"}]' },
@@ -990,11 +998,10 @@ Deno.test("transitionRpc() does not answer Central System CALLs while BootNotifi
     handled,
   );
   assert.deepEqual(effects.map((e) => e.type), ["log"]);
-  [s] = transitionRpc(s2, { type: "backend.state", state: "accepted", since: 0 }, ctx, handled);
   const [, again] = transitionRpc(
-    s,
+    s2,
     { type: "ws.received", text: '[2,"b","Reset",{"type":"Soft"}]' },
-    ctx,
+    { ...ctx, backend: "accepted" },
     handled,
   );
   assert.deepEqual(again, [{
@@ -1036,4 +1043,30 @@ Deno.test("transitionRpc() keeps clock-aligned MeterValues without a transaction
     { type: "ocpp.result", action: "MeterValues", payload: {}, request: METER_CLOCK },
   ]);
   assert.equal(rig.state.durable, 0);
+});
+
+Deno.test("transitionRpc() takes a new connection whose old one has not reported its close: the old CALL fails, the new boot goes, the late close is ignored", () => {
+  const rig = new Rig();
+  rig.accepted();
+  rig.on(call("Heartbeat", {}));
+  assert.equal(rig.state.inflight?.call.action, "Heartbeat");
+  // Reconnect: connection 2 opens before connection 1's close event arrives.
+  assert.deepEqual(rig.on({ type: "ws.opened", conn: 2 }), [
+    CANCEL_CALL,
+    CANCEL_RETRY,
+    {
+      type: "ocpp.failed",
+      action: "Heartbeat",
+      request: {},
+      code: "Offline",
+      description: "connection closed",
+    },
+  ]);
+  assert.deepEqual(rig.on(call("BootNotification", BOOT)), [
+    send([2, id(3), "BootNotification", BOOT]),
+    CALL_TIMER,
+  ]);
+  assert.deepEqual(rig.on({ type: "ws.closed", conn: 1, reason: "closed (1000)" }), []);
+  assert.equal(rig.state.online, true);
+  assert.equal(rig.state.inflight?.call.action, "BootNotification");
 });

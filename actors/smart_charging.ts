@@ -24,6 +24,10 @@
  *   `sc.limit` is published for each connector whose limit changed
  *   (`_sc_limits.ts`): the pilot offers it, the meter reports it.
  *
+ * Loaded at first use: until a profile is stored or asked for, the actor
+ * runs as `smart_charging_gate.ts`, and this logic starts from the gate's
+ * state ({@link loadedSmartCharging}).
+ *
  * Handles SetChargingProfile, ClearChargingProfile, GetCompositeSchedule.
  * Receives `ocpp.request`, `sc.persisted`, `sc.remote_profile`,
  * `sc.external_limit`, `tx.started`, `tx.confirmed`, `tx.stopped`,
@@ -32,7 +36,7 @@
  *
  * @module
  */
-import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import type { ActorLogic, Ctx, Effect, LoadedLogic, TimerFired } from "./bus.ts";
 import { type MessageOf, type ProfileChange, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 import {
@@ -46,8 +50,16 @@ import { checkSetProfile } from "./_sc_validate.ts";
 import { type LiveLimit, liveLimits } from "./_sc_limits.ts";
 import { idKey } from "./auth_decision.ts";
 import { applyChange, matching, replacedBy, sessionsMap } from "./_sc_profiles.ts";
+import {
+  RECHECK_MS,
+  SC_HANDLES,
+  SC_RECEIVES,
+  type ScGateState,
+  type ScSession,
+  type SmartChargingMsg,
+} from "./smart_charging_gate.ts";
 
-export { applyChange, matching, replacedBy };
+export { applyChange, matching, RECHECK_MS, replacedBy, type ScSession, type SmartChargingMsg };
 
 /**
  * The longest composite schedule computed (31 days): a longer request is
@@ -55,15 +67,6 @@ export { applyChange, matching, replacedBy };
  * years would be hundreds of thousands of periods).
  */
 export const MAX_COMPOSITE_S = 31 * 86_400;
-
-/** The longest the actor sleeps before it looks at the profiles again. */
-export const RECHECK_MS = 86_400_000;
-
-/** A transaction running on a connector, as smart charging needs it. */
-export interface ScSession {
-  readonly transactionId: number | null;
-  readonly startedAt: number;
-}
 
 /** A change waiting for the store, and the answer it gets then. */
 interface Waiting {
@@ -73,8 +76,8 @@ interface Waiting {
   readonly action: "SetChargingProfile" | "ClearChargingProfile";
 }
 
-/** The smart charging actor's state. */
-export interface SmartChargingState {
+/** The smart charging actor's state (the gate's fields and more). */
+export interface SmartChargingState extends ScGateState {
   readonly profiles: readonly Installed[];
   /** Index = connectorId - 1. */
   readonly sessions: readonly (ScSession | null)[];
@@ -86,22 +89,12 @@ export interface SmartChargingState {
   readonly seq: number;
   /** What `sc.limit` last said per connector. */
   readonly published: readonly (LiveLimit | null)[];
+  /**
+   * Just loaded from the gate ({@link fromGate}): the gate's timer ended
+   * with it, the first transition sets this actor's.
+   */
+  readonly rearm?: true;
 }
-
-const RECEIVES = [
-  "ocpp.request",
-  "sc.persisted",
-  "sc.remote_profile",
-  "sc.external_limit",
-  "tx.started",
-  "tx.confirmed",
-  "tx.stopped",
-  "config.changed",
-  "system.started",
-] as const;
-
-/** Messages the smart charging actor receives. */
-export type SmartChargingMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** The initial state, with the profiles of the store. */
 export function initialSmartCharging(
@@ -276,6 +269,18 @@ export function transitionSmartCharging(
   msg: SmartChargingMsg | TimerFired,
   ctx: Ctx,
 ): [SmartChargingState, Effect[]] {
+  const [s, effects] = step(state, msg, ctx);
+  if (!s.rearm) return [s, effects];
+  const { rearm: _, ...rest } = s;
+  const armed = effects.some((e) => e.type === "timer.start" && e.id === "boundary");
+  return [armed ? rest : reevaluate(rest, ctx, effects), effects];
+}
+
+function step(
+  state: SmartChargingState,
+  msg: SmartChargingMsg | TimerFired,
+  ctx: Ctx,
+): [SmartChargingState, Effect[]] {
   const effects: Effect[] = [];
   let s = state;
   const at = (id: number) => id >= 1 && id <= s.sessions.length;
@@ -391,9 +396,29 @@ export function smartChargingActor(
 ): ActorLogic<SmartChargingState, SmartChargingMsg> {
   return {
     name: "smart_charging",
-    receives: RECEIVES,
-    handles: ["SetChargingProfile", "ClearChargingProfile", "GetCompositeSchedule"],
+    receives: SC_RECEIVES,
+    handles: SC_HANDLES,
     initial: (ctx) => initialSmartCharging(ctx, profiles),
     transition: transitionSmartCharging,
   };
+}
+
+/** The full state, once loaded, from the gate's (`smart_charging_gate.ts`) and the stored profiles. */
+export function fromGate(g: ScGateState, profiles: readonly Installed[]): SmartChargingState {
+  const n = g.sessions.length;
+  return {
+    profiles,
+    sessions: g.sessions,
+    remote: Array(n).fill(null),
+    external: g.external,
+    waiting: [],
+    seq: 0,
+    published: g.published,
+    rearm: true,
+  };
+}
+
+/** What the gate loads: this logic, its state from the gate's. */
+export function loadedSmartCharging(profiles: readonly Installed[]): LoadedLogic<ScGateState> {
+  return { logic: smartChargingActor(profiles), from: (g) => fromGate(g, profiles) };
 }

@@ -16,6 +16,7 @@ import type { RelayState } from "./relay.ts";
 import type { ReservationState } from "./reservation.ts";
 import type { RpcState } from "./rpc.ts";
 import type { SmartChargingState } from "./smart_charging.ts";
+import type { ScGateState } from "./smart_charging_gate.ts";
 import type { SystemState } from "./system.ts";
 import type { TransactionState } from "./transaction.ts";
 
@@ -33,7 +34,8 @@ export interface ActorStates {
   relay: RelayState;
   reservation: ReservationState;
   rpc: RpcState;
-  smart_charging: SmartChargingState;
+  /** The gate until the full logic is loaded (both have `sessions`, `external`, `published`). */
+  smart_charging: ScGateState | SmartChargingState;
   system: SystemState;
   transaction: TransactionState;
 }

@@ -15,19 +15,13 @@
  *   report the current state: Idle when nothing runs).
  *
  * Receives: `ocpp.request` (Reset, DataTransfer, TriggerMessage),
- * `tx.all_stopped`, `backend.state`. Emits: `ocpp.reply`, `ocpp.call`,
+ * `tx.all_stopped`; whether the boot is Accepted it reads from `ctx.backend`. Emits: `ocpp.reply`, `ocpp.call`,
  * `tx.stop_all`, `trigger`, `system.restart`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import {
-  type BackendState,
-  type MessageOf,
-  type OcppRequest,
-  reply,
-  type TriggerableMessage,
-} from "./messages.ts";
+import { type MessageOf, type OcppRequest, reply, type TriggerableMessage } from "./messages.ts";
 import type { CsAction, CsResponse } from "../ocpp/types.ts";
 
 /** How long a Reset waits for every transaction to stop before restarting anyway. */
@@ -50,12 +44,10 @@ export type ResetPhase =
 /** The system actor's state. */
 export interface SystemState {
   readonly reset: ResetPhase;
-  /** The connection supervisor's last phase (TriggerMessage BootNotification, errata 3.35). */
-  readonly backend: BackendState;
 }
 
 /** Message types the system actor receives. */
-const RECEIVES = ["ocpp.request", "tx.all_stopped", "backend.state"] as const;
+const RECEIVES = ["ocpp.request", "tx.all_stopped"] as const;
 
 /** Messages the system actor receives. */
 export type SystemMsg = MessageOf<(typeof RECEIVES)[number]>;
@@ -74,7 +66,7 @@ const PER_CONNECTOR: readonly TriggerableMessage[] = ["MeterValues", "StatusNoti
 
 /** The initial state. */
 export function initialSystem(_ctx: Ctx): SystemState {
-  return { reset: { phase: "none" }, backend: "disabled" };
+  return { reset: { phase: "none" } };
 }
 
 /** An inbound request of one action. */
@@ -145,19 +137,21 @@ function dataTransfer(msg: Request<"DataTransfer">): Effect[] {
   ];
 }
 
-function triggerMessage(state: SystemState, msg: Request<"TriggerMessage">, ctx: Ctx): Effect[] {
+function triggerMessage(msg: Request<"TriggerMessage">, ctx: Ctx): Effect[] {
   const { requestedMessage: requested, connectorId } = msg.payload;
   const rejected = (why: string): Effect[] => [
     answer(msg, { status: "Rejected" }),
     log("info", `TriggerMessage ${requested} rejected: ${why}`),
   ];
   if (!TRIGGERABLE.includes(requested)) return [answer(msg, { status: "NotImplemented" })];
-  if (requested === "BootNotification" && state.backend === "accepted") {
+  // Whether the boot is Accepted: the supervisor's phase (ctx.backend), as every actor reads it.
+  const booted = ctx.backend === "accepted";
+  if (requested === "BootNotification" && booted) {
     // Errata 3.35: after BootNotification.conf(Accepted), until the next
     // reset/reboot/reconnect, the Charge Point is RECOMMENDED to Reject this request.
     return rejected("already accepted by the Central System");
   }
-  if (requested !== "BootNotification" && state.backend !== "accepted") {
+  if (requested !== "BootNotification" && !booted) {
     // Section 4.2 lets a Pending Charge Point send triggered messages, but this
     // runtime sends nothing but BootNotification until Accepted: say so honestly
     // rather than answer Accepted and send nothing.
@@ -194,7 +188,7 @@ export function transitionSystem(
         case "DataTransfer":
           return [state, dataTransfer(msg)];
         case "TriggerMessage":
-          return [state, triggerMessage(state, msg, ctx)];
+          return [state, triggerMessage(msg, ctx)];
         default:
           return [state, [log("debug", `Ignored ${msg.action} in actor system: not handled here`)]];
       }
@@ -215,8 +209,6 @@ export function transitionSystem(
       ];
       return [restart(state, effects), effects];
     }
-    case "backend.state":
-      return [{ ...state, backend: msg.state }, []];
     default:
       return [state, []];
   }

@@ -12,8 +12,13 @@ import {
 import { type Value, viewOf } from "../config/registry.ts";
 import { validatePayload } from "../ocpp/schema.ts";
 
-function ctxWith(entries: [string, Value][] = [], now = 1_000): Ctx {
-  return { now, config: viewOf(new Map(entries)) };
+/** A context; the boot Accepted (the supervisor's phase) unless `backend` says otherwise. */
+function ctxWith(
+  entries: [string, Value][] = [],
+  now = 1_000,
+  backend: BackendState = "accepted",
+): Ctx {
+  return { now, config: viewOf(new Map(entries)), backend };
 }
 
 function request(
@@ -29,18 +34,17 @@ function reply(action: string, status: string, id = "m1"): Effect {
   return { type: "ocpp.reply", id, action, payload: { status } } as Effect;
 }
 
-/** An idle system actor whose backend is in `backend`. */
-function idle(backend: BackendState = "accepted"): SystemState {
-  return { reset: { phase: "none" }, backend };
+/** An idle system actor. */
+function idle(): SystemState {
+  return { reset: { phase: "none" } };
 }
 
 const STOPPING_SOFT: SystemState = {
   reset: { phase: "stopping", kind: "Soft", since: 1_000 },
-  backend: "accepted",
 };
 
-Deno.test("initialSystem() starts with no reset and no backend", () => {
-  assert.deepEqual(initialSystem(ctxWith()), { reset: { phase: "none" }, backend: "disabled" });
+Deno.test("initialSystem() starts with no reset", () => {
+  assert.deepEqual(initialSystem(ctxWith()), { reset: { phase: "none" } });
 });
 
 Deno.test("transitionSystem() accepts a Soft reset, then stops every transaction (TC_014, TC_016)", () => {
@@ -61,7 +65,7 @@ Deno.test("transitionSystem() accepts a Soft reset, then stops every transaction
 
 Deno.test("transitionSystem() accepts a Hard reset and stops transactions with HardReset (TC_013, TC_015)", () => {
   assert.deepEqual(transitionSystem(idle(), request("Reset", { type: "Hard" }), ctxWith([], 5)), [
-    { reset: { phase: "stopping", kind: "Hard", since: 5 }, backend: "accepted" },
+    { reset: { phase: "stopping", kind: "Hard", since: 5 } },
     [
       reply("Reset", "Accepted"),
       {
@@ -77,7 +81,7 @@ Deno.test("transitionSystem() accepts a Hard reset and stops transactions with H
 
 Deno.test("transitionSystem() restarts once every transaction is stopped", () => {
   assert.deepEqual(transitionSystem(STOPPING_SOFT, { type: "tx.all_stopped" }, ctxWith()), [
-    { reset: { phase: "restarting", kind: "Soft" }, backend: "accepted" },
+    { reset: { phase: "restarting", kind: "Soft" } },
     [{ type: "timer.cancel", id: "reset" }, { type: "system.restart", kind: "Soft" }],
   ]);
 });
@@ -86,7 +90,7 @@ Deno.test("transitionSystem() restarts anyway when transactions do not stop in t
   assert.deepEqual(
     transitionSystem(STOPPING_SOFT, { type: "timer.fired", id: "reset" }, ctxWith()),
     [
-      { reset: { phase: "restarting", kind: "Soft" }, backend: "accepted" },
+      { reset: { phase: "restarting", kind: "Soft" } },
       [
         {
           type: "log",
@@ -134,7 +138,6 @@ Deno.test("transitionSystem() lets a Hard reset upgrade a pending Soft one, rest
 Deno.test("transitionSystem() accepts a reset while restarting and does nothing more", () => {
   const restarting: SystemState = {
     reset: { phase: "restarting", kind: "Hard" },
-    backend: "accepted",
   };
   assert.deepEqual(transitionSystem(restarting, request("Reset", { type: "Soft" }), ctxWith()), [
     restarting,
@@ -252,7 +255,7 @@ Deno.test("transitionSystem() asks the firmware actor for FirmwareStatusNotifica
 
 Deno.test("transitionSystem() rejects a BootNotification trigger once accepted (errata 3.35)", () => {
   const msg = request("TriggerMessage", { requestedMessage: "BootNotification" });
-  assert.deepEqual(transitionSystem(idle("accepted"), msg, ctxWith()), [idle("accepted"), [
+  assert.deepEqual(transitionSystem(idle(), msg, ctxWith()), [idle(), [
     reply("TriggerMessage", "Rejected"),
     {
       type: "log",
@@ -264,7 +267,7 @@ Deno.test("transitionSystem() rejects a BootNotification trigger once accepted (
 
 Deno.test("transitionSystem() triggers a BootNotification while Pending", () => {
   const msg = request("TriggerMessage", { requestedMessage: "BootNotification", connectorId: 1 });
-  assert.deepEqual(transitionSystem(idle("pending"), msg, ctxWith()), [idle("pending"), [
+  assert.deepEqual(transitionSystem(idle(), msg, ctxWith([], 1_000, "pending")), [idle(), [
     reply("TriggerMessage", "Accepted"),
     { type: "trigger", message: "BootNotification" },
   ]]);
@@ -277,11 +280,6 @@ Deno.test("transitionSystem() answers NotImplemented for a message it cannot tri
   ]]);
 });
 
-Deno.test("transitionSystem() follows the backend state", () => {
-  const msg: SystemMsg = { type: "backend.state", state: "pending", since: 7 };
-  assert.deepEqual(transitionSystem(idle("accepted"), msg, ctxWith()), [idle("pending"), []]);
-});
-
 Deno.test("transitionSystem() ignores an action it does not handle", () => {
   const msg: SystemMsg = { type: "ocpp.request", id: "m9", action: "ClearCache", payload: {} };
   assert.deepEqual(transitionSystem(idle(), msg, ctxWith()), [idle(), [
@@ -291,12 +289,9 @@ Deno.test("transitionSystem() ignores an action it does not handle", () => {
 
 Deno.test("systemActor handles Reset, DataTransfer and TriggerMessage", () => {
   assert.equal(systemActor.name, "system");
-  assert.deepEqual(systemActor.receives, ["ocpp.request", "tx.all_stopped", "backend.state"]);
+  assert.deepEqual(systemActor.receives, ["ocpp.request", "tx.all_stopped"]);
   assert.deepEqual(systemActor.handles, ["Reset", "DataTransfer", "TriggerMessage"]);
-  assert.deepEqual(systemActor.initial(ctxWith()), {
-    reset: { phase: "none" },
-    backend: "disabled",
-  });
+  assert.deepEqual(systemActor.initial(ctxWith()), { reset: { phase: "none" } });
   // Its transition is transitionSystem's.
   const msg = request("DataTransfer", { vendorId: "x" });
   assert.deepEqual(
@@ -331,7 +326,7 @@ Deno.test("transitionSystem() replies and calls satisfy the official schemas", (
 
 Deno.test("transitionSystem() rejects TriggerMessage for anything but BootNotification until the boot is accepted", () => {
   const msg = request("TriggerMessage", { requestedMessage: "StatusNotification", connectorId: 1 });
-  const [, effects] = transitionSystem(idle("pending"), msg, ctxWith());
+  const [, effects] = transitionSystem(idle(), msg, ctxWith([], 1_000, "pending"));
   assert.deepEqual(effects, [
     reply("TriggerMessage", "Rejected"),
     {
@@ -341,6 +336,6 @@ Deno.test("transitionSystem() rejects TriggerMessage for anything but BootNotifi
     },
   ]);
   const boot = request("TriggerMessage", { requestedMessage: "BootNotification" });
-  const [, again] = transitionSystem(idle("pending"), boot, ctxWith());
+  const [, again] = transitionSystem(idle(), boot, ctxWith([], 1_000, "pending"));
   assert.deepEqual(again[0], reply("TriggerMessage", "Accepted"));
 });

@@ -55,16 +55,16 @@
  *
  * Handles: RemoteStartTransaction (5.11), RemoteStopTransaction (5.12),
  * UnlockConnector (5.18). Receives hardware facts, auth results, OCPP
- * results, `availability.changed`, `tx.stop_all`, `system.started`, `backend.state`,
- * `reservation.changed`
- * (RemoteStart/StopTransaction are Rejected unless the boot is Accepted, section 4.2); emits `tx.*`, `auth.request`, `sc.remote_profile` (a RemoteStart TxProfile),
+ * results, `availability.changed`, `tx.stop_all`, `system.started`,
+ * `reservation.changed` (RemoteStart/StopTransaction are Rejected unless the
+ * boot is Accepted, `ctx.backend`, section 4.2); emits `tx.*`, `auth.request`, `sc.remote_profile` (a RemoteStart TxProfile),
  * `auth.info`, `hw.lock`, `hw.unlock`, `store.tx_journal`, `ocpp.call`
  * (StartTransaction, StopTransaction), `ocpp.reply`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { BackendState, EvState, MessageOf, Reservation, StopReason } from "./messages.ts";
+import type { EvState, MessageOf, Reservation, StopReason } from "./messages.ts";
 import { EMPTY_BOOT, type JournaledTx, type LastRun, type TxBoot } from "./boot.ts";
 import {
   authorize,
@@ -150,8 +150,6 @@ export interface TransactionState {
   readonly lastRun: LastRun;
   /** Charging disabled (safe mode), and why. */
   readonly blocked: string | null;
-  /** The connection supervisor's last state: remote start/stop only when `accepted` (section 4.2). */
-  readonly backend: BackendState;
   /** The reservations in force (`reservation.changed`): who may charge where (section 5.13). */
   readonly reservations: readonly Reservation[];
 }
@@ -174,7 +172,6 @@ const RECEIVES = [
   "ocpp.failed",
   "tx.stop_all",
   "system.started",
-  "backend.state",
   "reservation.changed",
 ] as const;
 
@@ -207,7 +204,6 @@ export function initialTransaction(ctx: Ctx, boot: TxBoot = EMPTY_BOOT.tx): Tran
     recovery: boot.journal,
     lastRun: boot.lastRun,
     blocked: boot.blocked ?? null,
-    backend: "disabled",
     reservations: [],
   };
 }
@@ -331,8 +327,6 @@ export function transitionTransaction(
     case "ocpp.failed":
       onResult(w, msg);
       break;
-    case "backend.state":
-      return w.done({ backend: msg.state });
     case "reservation.changed":
       return w.done({ reservations: msg.reservations });
     case "system.started":

@@ -21,7 +21,7 @@ const T1 = T0 + 600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function ctx(values: Record<string, Value> = {}): Ctx {
-  return { now: T1 + 60_000, config: viewOf(new Map(Object.entries(values))) };
+  return { now: T1 + 60_000, config: viewOf(new Map(Object.entries(values))), backend: "accepted" };
 }
 
 function run(
@@ -198,7 +198,7 @@ Deno.test("transitionTransaction() starts no session in safe mode", () => {
     text: "Ignored card TAG: charging is disabled (store damaged)",
   }]);
   // Rejected for safe mode, even with the boot Accepted.
-  const [, remote] = run(state, [{ type: "backend.state", state: "accepted", since: T0 }, {
+  const [, remote] = run(state, [{
     type: "ocpp.request",
     id: "r1",
     action: "RemoteStartTransaction",

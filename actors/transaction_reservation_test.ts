@@ -8,7 +8,7 @@ import type { Effect } from "./bus.ts";
 import { asRequest, type IdTagInfo, type Reservation } from "./messages.ts";
 import type { CsRequest } from "../ocpp/types.ts";
 import { initialTransaction, type TransactionMsg, type TransactionState } from "./transaction.ts";
-import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
+import { ctx, ev, run, T0, tap } from "./_tx_testing.ts";
 
 const res = (over: Partial<Reservation> = {}): Reservation => ({
   reservationId: 7,
@@ -125,7 +125,6 @@ Deno.test("a session without the reservation's idTag carries no reservationId (T
 
 Deno.test("RemoteStartTransaction on a reserved connector: Rejected for another idTag, Accepted for the reserved one (TC_046_2)", () => {
   let [s, e] = run(initialTransaction(ctx()), [
-    up,
     reserved(res()),
     remote({ connectorId: 1, idTag: "OTHER" }),
   ]);
@@ -143,7 +142,6 @@ Deno.test("RemoteStartTransaction on a reserved connector: Rejected for another 
 Deno.test("RemoteStartTransaction of another idTag on a group reservation: its parentIdTag is asked for and decides", () => {
   const group = res({ parentIdTag: "FLEET" });
   let [s, e] = run(initialTransaction(ctx()), [
-    up,
     reserved(group),
     remote({ connectorId: 1, idTag: "MEMBER" }),
   ]);

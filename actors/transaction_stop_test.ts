@@ -14,7 +14,7 @@ import {
   type TransactionMsg,
   type TransactionState,
 } from "./transaction.ts";
-import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
+import { ctx, ev, run, T0, tap } from "./_tx_testing.ts";
 
 const ISO0 = "2025-01-01T00:00:00.000Z";
 
@@ -38,7 +38,6 @@ const reply = (action: string, status: string, id = "r1"): Effect =>
 function charging(c: Ctx = ctx(), info: IdTagInfo = { status: "Accepted" }): TransactionState {
   return run(initialTransaction(c), [
     ev("B"),
-    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     startResult(7, info),
@@ -216,7 +215,6 @@ Deno.test("transitionTransaction() keeps the transaction of a connector known to
   assert.equal(state.connectors[0]!.fixedCable, true);
   [state] = run(state, [
     ev("B"),
-    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     startResult(7, { status: "Accepted" }),
@@ -259,7 +257,6 @@ Deno.test("transitionTransaction() stops with DeAuthorized and keeps the cable l
   // Started offline: the relay is closed when the Central System answers.
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
-    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     { type: "hw.relay", connectorId: 1, closed: true },
@@ -284,7 +281,6 @@ Deno.test("transitionTransaction() only stops the energy when StartTransaction.c
   const c = ctx({ StopTransactionOnInvalidId: false });
   const [state] = run(initialTransaction(c), [
     ev("B"),
-    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
   ], c);
@@ -325,7 +321,6 @@ Deno.test("transitionTransaction() queues StopTransaction at once when the trans
   const c = ctx();
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
-    up,
     req("RemoteStartTransaction", { connectorId: 1, idTag: "TAG" }),
     { type: "hw.locked", connectorId: 1, ok: true },
     { type: "hw.meter", connectorId: 1, wh: 1500, w: 0 },

@@ -8,7 +8,7 @@ import type { Effect } from "./bus.ts";
 import { asRequest } from "./messages.ts";
 import type { CsRequest } from "../ocpp/types.ts";
 import { initialTransaction, LOCK_TIMEOUT_MS, type TransactionMsg } from "./transaction.ts";
-import { ctx, ev, run, T0, tap, up } from "./_tx_testing.ts";
+import { ctx, ev, run, T0, tap } from "./_tx_testing.ts";
 
 const req = (payload: CsRequest<"RemoteStartTransaction">) =>
   asRequest("r1", "RemoteStartTransaction", payload);
@@ -162,7 +162,6 @@ Deno.test("transitionTransaction() drops the session when the cable is pulled be
 Deno.test("transitionTransaction() starts no transaction when the cable lock fails (OCTT TC_024)", () => {
   const c = ctx();
   const [state, effects] = run(initialTransaction(c), [
-    up,
     req({ connectorId: 1, idTag: "TAG" }),
     ev("B"),
     { type: "hw.locked", connectorId: 1, ok: false },
@@ -172,7 +171,6 @@ Deno.test("transitionTransaction() starts no transaction when the cable lock fai
   // The lock that never answers ends the same way.
   const [, late] = run(initialTransaction(c), [
     ev("B"),
-    up,
     req({ connectorId: 1, idTag: "TAG" }),
     { type: "timer.fired", id: "lock:1" },
   ]);
@@ -196,7 +194,6 @@ Deno.test("transitionTransaction() starts a transaction on plug-in with the conf
 Deno.test("transitionTransaction() accepts RemoteStartTransaction on a free connector and authorizes at once when AuthorizeRemoteTxRequests is false", () => {
   const c = ctx({ ConnectionTimeOut: 45 });
   const [state, effects] = run(initialTransaction(c), [
-    up,
     req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, [
@@ -216,7 +213,6 @@ Deno.test("transitionTransaction() asks for authorization of a remote start when
   const c = ctx({ AuthorizeRemoteTxRequests: true });
   let [state, effects] = run(initialTransaction(c), [
     ev("B"),
-    up,
     req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, [
@@ -239,7 +235,6 @@ Deno.test("transitionTransaction() picks the first free connector for a RemoteSt
   const c = ctx({ NumberOfConnectors: 2 });
   const [state] = run(initialTransaction(c), [
     { type: "hw.fault", connectorId: 1, errorCode: "GroundFailure" },
-    up,
     req({ idTag: "TAG" }),
   ], c);
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["idle", "authorized"]);
@@ -275,7 +270,7 @@ const rejectedCases: [string, readonly TransactionMsg[], Record<string, unknown>
 for (const [what, before, payload] of rejectedCases) {
   Deno.test(`transitionTransaction() rejects RemoteStartTransaction for ${what}`, () => {
     const c = ctx();
-    const [state] = run(initialTransaction(c), [up, ...before], c);
+    const [state] = run(initialTransaction(c), before, c);
     const [after, effects] = run(state, [
       req({ ...payload, idTag: "TAG" }),
     ], c);
@@ -338,7 +333,6 @@ Deno.test("transitionTransaction() moves a card's session to the connector the c
   assert.deepEqual(state.connectors.map((x) => x.tx.phase), ["idle", "locking"]);
   // A remote start belongs to its connector.
   [state] = run(initialTransaction(c), [
-    up,
     req({ connectorId: 1, idTag: "TAG" }),
     ev("B", 2),
   ], c);
@@ -346,18 +340,16 @@ Deno.test("transitionTransaction() moves a card's session to the connector the c
 });
 
 Deno.test("transitionTransaction() rejects RemoteStartTransaction and RemoteStopTransaction until the boot is Accepted (section 4.2)", () => {
-  const c = ctx();
+  // Whether the boot is Accepted is the supervisor's phase, read from the context.
+  const c = ctx({}, "pending");
   const rejected = (action: string) => [
     { type: "log", level: "info", text: `Rejected ${action}: the boot is not Accepted (pending)` },
     { type: "ocpp.reply", id: "r1", action, payload: { status: "Rejected" } },
   ];
-  const pending: TransactionMsg = { type: "backend.state", state: "pending", since: T0 };
   const [state, effects] = run(initialTransaction(c), [
-    pending,
     req({ connectorId: 1, idTag: "TAG" }),
   ], c);
   assert.deepEqual(effects, rejected("RemoteStartTransaction"));
-  assert.equal(state.backend, "pending");
   assert.deepEqual(state.connectors[0]!.tx, { phase: "idle" });
   const stop = {
     type: "ocpp.request",
@@ -368,9 +360,8 @@ Deno.test("transitionTransaction() rejects RemoteStartTransaction and RemoteStop
   assert.deepEqual(run(state, [stop], c)[1], rejected("RemoteStopTransaction"));
   // Accepted: the same request starts a session.
   const [after, accepted] = run(state, [
-    up,
     req({ connectorId: 1, idTag: "TAG" }),
-  ], c);
+  ], ctx());
   assert.deepEqual(accepted[0], {
     type: "ocpp.reply",
     id: "r1",

@@ -85,11 +85,8 @@ function decisionBench(): { pure: number; actor: number } {
   };
   // Half hits, half misses (a miss reads the cache too, then asks).
   const pure = perCall((i) => decide({ ...input, idTag: i % 2 ? tag(i % SIZE) : `X${i}` }));
-  const ctx = { now: Date.now(), config };
-  let state = {
-    ...initialAuthorization(ctx, { ...NO_AUTH_DATA, list: { version: 1, entries } }),
-    online: true,
-  };
+  const ctx = { now: Date.now(), config, backend: "accepted" as const };
+  let state = initialAuthorization(ctx, { ...NO_AUTH_DATA, list: { version: 1, entries } });
   const actor = perCall((i) => {
     const idTag = i % 2 ? tag(i % SIZE) : `X${i}`;
     [state] = transitionAuthorization(state, {

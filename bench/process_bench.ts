@@ -20,10 +20,14 @@ const root = new URL("..", import.meta.url).pathname;
 const SETTLE_MS = Number(Deno.env.get("BENCH_SETTLE_MS") ?? 1500);
 const KEY = "bench-backend-password-01";
 
-/** VmRSS of `pid`, MB. */
-export async function rssMb(pid: number): Promise<number> {
+/**
+ * VmRSS of `pid`, MB; with `"RssAnon"`, its anonymous part (the process's
+ * own pages, without those of the `deno` executable it touched, which vary
+ * by 2-3 MB from one process to the next).
+ */
+export async function rssMb(pid: number, field = "VmRSS"): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
 }
 
 function spawn(args: string[]): Deno.ChildProcess {
@@ -44,6 +48,8 @@ interface RuntimeRun {
   readonly bootMs: number;
   /** Idle RSS once connected, MB (0 when not measured). */
   readonly rss: number;
+  /** Its anonymous part, MB. */
+  readonly anon: number;
 }
 
 /** Starts `main.ts` (`deno run` or `deno task start`) against `csms`; RSS measured when `idle`. */
@@ -76,13 +82,14 @@ async function runtimeRun(
   try {
     await csms.next("BootNotification", m);
     const bootMs = performance.now() - t0;
-    let rss = 0;
+    let rss = 0, anon = 0;
     if (idle) {
       await csms.next("StatusNotification", m, (q) => q.connectorId === 1);
       await sleep(SETTLE_MS);
       rss = await rssMb(p.pid);
+      anon = await rssMb(p.pid, "RssAnon");
     }
-    return { bootMs, rss };
+    return { bootMs, rss, anon };
   } finally {
     // `deno task` runs main.ts as its child: end the whole group it started.
     p.kill("SIGKILL");
@@ -121,6 +128,9 @@ export interface ProcessFigures {
   readonly wssRss: number;
   /** Idle RSS with the stored data of `prepare` (0 without it). */
   readonly preparedRss: number;
+  /** The anonymous part of the idle RSS over ws://, without and with `prepare`'s data. */
+  readonly wsAnon: number;
+  readonly preparedAnon: number;
 }
 
 /** Measures bare Deno and the runtime, `runs` times each, interleaved. */
@@ -143,6 +153,8 @@ export async function processBench(
     ws: [] as number[],
     wss: [] as number[],
     prepared: [] as number[],
+    wsAnon: [] as number[],
+    preparedAnon: [] as number[],
   };
   try {
     for (let i = 0; i < runs; i++) {
@@ -157,9 +169,14 @@ export async function processBench(
       const r = await runtimeRun("run", ws, {}, true);
       f.run.push(r.bootMs);
       f.ws.push(r.rss);
+      f.wsAnon.push(r.anon);
       f.task.push((await runtimeRun("task", ws, {}, false)).bootMs);
       f.wss.push((await runtimeRun("run", wss, tls, true)).rss);
-      if (prepare) f.prepared.push((await runtimeRun("run", ws, {}, true, prepare)).rss);
+      if (prepare) {
+        const pr = await runtimeRun("run", ws, {}, true, prepare);
+        f.prepared.push(pr.rss);
+        f.preparedAnon.push(pr.anon);
+      }
     }
   } finally {
     await ws.close();
@@ -175,10 +192,13 @@ export async function processBench(
     wsRss: median(f.ws),
     wssRss: median(f.wss),
     preparedRss: f.prepared.length ? median(f.prepared) : 0,
+    wsAnon: median(f.wsAnon),
+    preparedAnon: f.preparedAnon.length ? median(f.preparedAnon) : 0,
   };
 }
 
 if (import.meta.main) {
+  const { storeProfiles } = await import("./smart_charging_bench.ts");
   // deno-lint-ignore no-console
-  console.log(await processBench(Number(Deno.env.get("BENCH_RUNS") ?? 3)));
+  console.log(await processBench(Number(Deno.env.get("BENCH_RUNS") ?? 3), storeProfiles));
 }

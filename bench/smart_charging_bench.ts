@@ -1,7 +1,10 @@
 /**
  * Smart charging figures for `deno task bench`: GetCompositeSchedule over
  * 20 stacked profiles (the pure composite, and the actor's whole answer),
- * and the 20 profiles written to a store for the idle-RSS run with them.
+ * the 20 profiles written to a store for the idle-RSS run with them, and
+ * the memory of the code: what is loaded at start (the gate) beside what
+ * loads at first use (the full actor). Runs on its own too:
+ * `deno run -A bench/smart_charging_bench.ts`.
  *
  * @module
  */
@@ -12,6 +15,21 @@ import { Storage } from "../runtime/storage.ts";
 import { ProfileStore } from "../runtime/profile_store.ts";
 
 const CALLS = Number(Deno.env.get("BENCH_COMPOSITE_CALLS") ?? 500);
+const RUNS = Number(Deno.env.get("BENCH_IMPORT_RUNS") ?? 11);
+const root = new URL("..", import.meta.url);
+
+/** What the smart charging code needs that is loaded at start anyway. */
+const EAGER = [
+  "actors/bus.ts",
+  "actors/messages.ts",
+  "config/registry.ts",
+  "actors/auth_decision.ts",
+  "actors/_sc_validate.ts",
+];
+/** Loaded at start: the gate. */
+const GATE = ["actors/smart_charging_gate.ts"];
+/** Loaded at first use (with composite_schedule.ts, _sc_limits.ts, _sc_profiles.ts). */
+const FULL = ["actors/smart_charging.ts"];
 
 /** 20 TxDefaultProfiles stacked on connector 1, 12 periods each, mixed kinds, plus a CPMax. */
 export function stackedProfiles(now: number): Installed[] {
@@ -60,8 +78,66 @@ export function storeProfiles(dataDir: string): void {
   storage.close();
 }
 
+/** The anonymous RSS (MB) of a fresh process that imported `modules`, once idle. */
+async function anonRss(modules: readonly string[]): Promise<number> {
+  const url = (p: string) => JSON.stringify(new URL(p, root).href);
+  const code = `
+    ${modules.map((p) => `await import(${url(p)});`).join("\n")}
+    await new Promise((r) => setTimeout(r, 300));
+    globalThis.gc();
+    await new Promise((r) => setTimeout(r, 100));
+    const kb = /RssAnon:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))[1];
+    Deno.stdout.writeSync(new TextEncoder().encode(kb));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--cached-only", "--v8-flags=--expose-gc", code],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  return Number(new TextDecoder().decode(out.stdout)) / 1024;
+}
+
+/**
+ * The memory rows: the gate (the idle cost, loaded at start) and the rest
+ * (loaded at first use, or at start with profiles stored), as the idle
+ * memory of fresh processes that import them over the modules loaded
+ * anyway, the three kinds of process alternating, medians. Anonymous RSS:
+ * the process's own pages; the rest of RSS is the pages of the `deno`
+ * executable it touched (shared, dropped first under pressure), which vary
+ * by 2-3 MB from one process to the next whatever it imports.
+ */
+async function memoryRows(): Promise<[string, string][]> {
+  const kinds = [EAGER, [...EAGER, ...GATE], [...EAGER, ...GATE, ...FULL]];
+  const runs: number[][] = kinds.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, modules] of kinds.entries()) runs[k]!.push(await anonRss(modules));
+  }
+  const [base, gate, full] = runs.map(median) as [number, number, number];
+  const spread = Math.max(...runs.flatMap((r) => {
+    const m = median(r);
+    return r.map((x) => Math.abs(x - m));
+  }));
+  const mb = (x: number) => `${x < 0 ? "" : "+"}${x.toFixed(2)} MB`;
+  return [
+    [
+      `smart charging at idle: the gate (smart_charging_gate.ts, _sc_local.ts), anonymous RSS, median of ${RUNS}`,
+      mb(gate - base),
+    ],
+    [
+      "  loaded at first use: smart_charging.ts, composite_schedule.ts, _sc_limits.ts, _sc_profiles.ts",
+      mb(full - gate),
+    ],
+    [
+      "  the processes without them (the modules loaded anyway)",
+      `${base.toFixed(2)} MB (each run within ${spread.toFixed(2)} MB of its median)`,
+    ],
+  ];
+}
+
 /** The rows of the smart charging figures. */
-export function smartChargingBench(): [string, string][] {
+export async function smartChargingBench(): Promise<[string, string][]> {
   const now = Date.now();
   const profiles = stackedProfiles(now);
   const pure: number[] = [];
@@ -101,5 +177,13 @@ export function smartChargingBench(): [string, string][] {
       ms(median(pure)),
     ],
     ["  through the smart charging actor (answer built), median", ms(median(actor))],
+    ...await memoryRows(),
   ];
+}
+
+if (import.meta.main) {
+  const rows = await smartChargingBench();
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const text = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join("");
+  await Deno.stdout.write(new TextEncoder().encode(text));
 }

@@ -2,7 +2,10 @@
  * The backend link: the effectful side of the connection supervisor. It
  * carries out `ws.connect`, `ws.disconnect` and `ws.send` with the
  * configured transport and reports `ws.opened`, `ws.received` and
- * `ws.closed` on the bus.
+ * `ws.closed` on the bus. It carries them out in order once the bus has
+ * drained the turn that published them ({@link Bus.afterDrain}), so every
+ * store write of the turn (a CALLRESULT's journal entries, whichever actor
+ * makes them) is on disk before any frame of it leaves.
  *
  * At connect time it reads from the settings store what the supervisor's
  * URL does not carry: the security profile's credentials (HTTP Basic with
@@ -167,6 +170,8 @@ export class Link {
   /** The current connection's entry; a late event of an old one is recognised by identity. */
   #conn: Entry | undefined;
   #warnedNoPing = false;
+  /** `ws.*` operations of the turn being drained, carried out after it. */
+  #later: (() => void)[] = [];
 
   constructor(opts: LinkOptions) {
     this.#o = opts;
@@ -177,13 +182,19 @@ export class Link {
   attach(bus: Bus): void {
     this.detach();
     this.#bus = bus;
+    // Carried out once the bus has drained the turn that asked for them, in order: every
+    // store write that turn caused is on disk before its frames leave (a kill then re-sends
+    // nothing the Central System already has).
+    const later = (op: () => void) => this.#later.push(op);
     this.#unsubscribe = [
-      bus.subscribe("ws.connect", (m) => this.#connect(bus, m.url, m.conn)),
-      bus.subscribe("ws.disconnect", () => this.#disconnect()),
-      bus.subscribe("ws.send", (m) => {
-        this.#o.logger.log("debug", `> ${m.text}`);
-        this.#conn?.c?.send(m.text);
-      }),
+      bus.subscribe("ws.connect", (m) => later(() => this.#connect(bus, m.url, m.conn))),
+      bus.subscribe("ws.disconnect", () => later(() => this.#disconnect())),
+      bus.subscribe("ws.send", (m) =>
+        later(() => {
+          this.#o.logger.log("debug", `> ${m.text}`);
+          this.#conn?.c?.send(m.text);
+        })),
+      bus.afterDrain(() => this.#carryOut()),
       bus.subscribe("config.changed", (m) => {
         if (m.key === "WebSocketPingInterval" || m.key === "WebSocketPongTimeout") {
           if (this.#conn?.c) this.#keepAlive(this.#conn);
@@ -199,12 +210,21 @@ export class Link {
     ];
   }
 
-  /** Stops serving the bus and closes the connection. */
+  /** Stops serving the bus and closes the connection (after what the turn so far sent). */
   detach(): void {
     for (const u of this.#unsubscribe) u();
     this.#unsubscribe = [];
+    // Detached in the middle of a turn (the bus stops with it): what it sent so far still goes.
+    this.#carryOut();
     this.#bus = undefined;
     this.#disconnect();
+  }
+
+  /** Carries out the `ws.*` operations waiting, in order. */
+  #carryOut(): void {
+    const ops = this.#later;
+    this.#later = [];
+    for (const op of ops) op();
   }
 
   #setTime(bus: Bus, currentTime: string): void {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Bus } from "../actors/bus.ts";
+import { type ActorLogic, Bus, type StoreEffect } from "../actors/bus.ts";
 import { FakeClock } from "../actors/clock.ts";
-import type { BusMessage } from "../actors/messages.ts";
+import type { BusMessage, MessageOf } from "../actors/messages.ts";
 import type { Value } from "../config/registry.ts";
 import { ConfigStore } from "../config/store.ts";
 import type { Connection, ConnectionEvents, ConnectOptions, Transport } from "../ocpp/transport.ts";
@@ -147,11 +147,17 @@ class FakeTransport implements Transport {
     pings: number;
     closed?: string;
   }[] = [];
+  /** Every frame handed to a connection, in order (and to `onSend`). */
+  readonly sent: string[] = [];
+  onSend: (text: string) => void = () => {};
   connect(opts: ConnectOptions, events: ConnectionEvents): Connection {
     const entry: FakeTransport["opened"][number] = { opts, events, pings: 0 };
     this.opened.push(entry);
     return {
-      send() {},
+      send: (text: string) => {
+        this.sent.push(text);
+        this.onSend(text);
+      },
       ping: () => {
         entry.pings++;
         return true;
@@ -164,12 +170,15 @@ class FakeTransport implements Transport {
   }
 }
 
-async function linkRig(values: Record<string, Value>) {
+async function linkRig(
+  values: Record<string, Value>,
+  persist?: (m: StoreEffect) => void,
+) {
   const store = new ConfigStore();
   await store.apply(new Map(Object.entries({ ...BASE, ...values })));
   const base = new FakeClock(Date.UTC(2026, 0, 1));
   const clock = new BackendClock(base);
-  const bus = new Bus({ clock, config: () => store.view });
+  const bus = new Bus({ clock, config: () => store.view, ...(persist ? { persist } : {}) });
   const seen: BusMessage[] = [];
   bus.inspect((m) => seen.push(m));
   const transport = new FakeTransport();
@@ -262,4 +271,111 @@ Deno.test("Link reports an interface that is down as ws.closed without connectin
   const closed = rig.seen.find((m) => m.type === "ws.closed");
   assert.match(closed?.type === "ws.closed" ? closed.reason : "", /^Interface down: eth7/);
   rig.link.detach();
+});
+
+Deno.test("Link hands a frame to the transport only after the store writes of the turn that sent it", async () => {
+  // One CALLRESULT, two actors: "rpc" answers it with the next frame at once and a fact;
+  // "tx" hears the fact and tells "journal", which writes the store. On the bus the frame
+  // (ws.send) is delivered before that write: the link must still send it after the write.
+  const order: string[] = [];
+  const rig = await linkRig({}, (m) => order.push(`write ${m.type}`));
+  rig.transport.onSend = (text) => order.push(`send ${text}`);
+  const frame = JSON.stringify([2, "2", "MeterValues", { connectorId: 1, meterValue: [] }]);
+  const rpc: ActorLogic<null, MessageOf<"ws.received">> = {
+    name: "rpc",
+    receives: ["ws.received"],
+    initial: () => null,
+    transition:
+      () => [null, [{ type: "hw.rfid", idTag: "CARD" }, { type: "ws.send", text: frame }]],
+  };
+  const tx: ActorLogic<null, MessageOf<"hw.rfid">> = {
+    name: "tx",
+    receives: ["hw.rfid"],
+    initial: () => null,
+    transition: () => [null, [{ type: "log", level: "info", text: "started" }]],
+  };
+  const journal: ActorLogic<null, MessageOf<"log">> = {
+    name: "journal",
+    receives: ["log"],
+    initial: () => null,
+    transition: (
+      _s,
+      m,
+    ) => [
+      null,
+      m.type === "log" && m.text === "started" ? [{ type: "store.outbox_thin", seqs: [1] }] : [],
+    ],
+  };
+  rig.bus.spawn(rpc);
+  rig.bus.spawn(tx);
+  rig.bus.spawn(journal);
+  rig.bus.publish({ type: "ws.connect", conn: 1, url: "ws://cs.example:9000/CP1" });
+  await settle();
+  const c = rig.transport.opened[0]!;
+  c.events.onOpen("ocpp1.6");
+  // The frames of one turn leave in order, after it: nothing is sent in the middle of it.
+  const delivered: string[] = [];
+  rig.bus.inspect((m) => {
+    if (m.type === "ws.send") {
+      delivered.push(`${m.text} (sent so far ${rig.transport.sent.length})`);
+    }
+  });
+  c.events.onMessage(
+    JSON.stringify([3, "1", { transactionId: 7, idTagInfo: { status: "Accepted" } }]),
+  );
+  assert.deepEqual(order, ["write store.outbox_thin", `send ${frame}`]);
+  assert.deepEqual(delivered, [`${frame} (sent so far 0)`]);
+  rig.link.detach();
+});
+
+Deno.test("Link carries out a turn's sends and disconnect in their order, after the turn", async () => {
+  const rig = await linkRig({});
+  rig.bus.publish({ type: "ws.connect", conn: 1, url: "ws://cs.example:9000/CP1" });
+  await settle();
+  const c = rig.transport.opened[0]!;
+  c.events.onOpen("ocpp1.6");
+  const closer: ActorLogic<null, MessageOf<"hw.rfid">> = {
+    name: "closer",
+    receives: ["hw.rfid"],
+    initial: () => null,
+    transition: () => [null, [
+      { type: "ws.send", text: "a" },
+      { type: "ws.send", text: "b" },
+      { type: "ws.disconnect" },
+      { type: "ws.send", text: "c" },
+    ]],
+  };
+  rig.bus.spawn(closer);
+  let closedAt = -1;
+  rig.bus.subscribe("ws.closed", () => closedAt = rig.transport.sent.length);
+  rig.bus.publish({ type: "hw.rfid", idTag: "X" });
+  assert.deepEqual(rig.transport.sent, ["a", "b"]); // "c" came after the disconnect: not sent
+  assert.equal(closedAt, 2);
+  rig.link.detach();
+});
+
+Deno.test("Link detached in the middle of a turn still sends what the turn sent before, then closes", async () => {
+  const rig = await linkRig({});
+  rig.bus.publish({ type: "ws.connect", conn: 1, url: "ws://cs.example:9000/CP1" });
+  await settle();
+  const c = rig.transport.opened[0]!;
+  c.events.onOpen("ocpp1.6");
+  const sender: ActorLogic<null, MessageOf<"hw.rfid">> = {
+    name: "sender",
+    receives: ["hw.rfid"],
+    initial: () => null,
+    transition: () => [null, [
+      { type: "ws.send", text: "last words" },
+      { type: "log", level: "info", text: "restart" },
+    ]],
+  };
+  rig.bus.spawn(sender);
+  // A restart from inside the turn (the shell stops the bus and detaches the link).
+  rig.bus.subscribe("log", () => {
+    rig.bus.stop();
+    rig.link.detach();
+  });
+  rig.bus.publish({ type: "hw.rfid", idTag: "X" });
+  assert.deepEqual(rig.transport.sent, ["last words"]);
+  assert.equal(c.closed, "Closed by the Charge Point");
 });

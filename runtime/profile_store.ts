@@ -1,7 +1,7 @@
 /**
  * Charging profiles in the durable store (`storage.ts`), so they survive
  * reboots and power cuts (errata 3.37). The smart charging actor emits each
- * change as `sc.persist`; {@link attachProfileStore} writes it in one SQLite
+ * change as `sc.persist`; {@link spawnSmartCharging} writes it in one SQLite
  * transaction before the bus delivers the next message and answers
  * `sc.persisted` when asked, so SetChargingProfile is Accepted only once the
  * profile is on disk.
@@ -16,7 +16,7 @@
 import { type Bus, errorText } from "../actors/bus.ts";
 import type { ProfileChange } from "../actors/messages.ts";
 import type { ChargingProfile, Installed } from "../actors/composite_schedule.ts";
-import { smartChargingActor } from "../actors/smart_charging.ts";
+import { smartChargingGate } from "../actors/smart_charging_gate.ts";
 import { type Storage, StorageError } from "./storage.ts";
 
 const MIGRATION = `
@@ -92,7 +92,9 @@ export class ProfileStore {
 /**
  * Spawns the smart charging actor on a new bus with the stored profiles and
  * writes its changes to the store. Profiles that cannot be read are reported
- * with `problem` and the actor starts without them.
+ * with `problem` and the actor starts without them. It starts as its gate
+ * (`smart_charging_gate.ts`); the full logic is loaded at once when profiles
+ * are stored, else at first use.
  */
 export function spawnSmartCharging(
   bus: Bus,
@@ -105,7 +107,7 @@ export function spawnSmartCharging(
   } catch (err) {
     problem(`${errorText(err)}; starting without charging profiles`);
   }
-  bus.spawn(smartChargingActor(profiles));
+  bus.spawn(smartChargingGate(profiles), { load: profiles.length > 0 });
   bus.subscribe("sc.persist", (m) => {
     let ok = true;
     try {

@@ -231,6 +231,8 @@ export class Runtime implements RuntimeHandle {
       config: () => o.store.view,
       persist: (m) => this.#persist(bus, m),
       onError: o.onBusError ?? ((e) => this.#internalError(bus, e)),
+      // "Boot accepted" has one source, the supervisor's phase; every actor reads it in its Ctx.
+      backend: () => bus.isLoaded("connection") ? bus.snapshot("connection").phase : "disabled",
     });
     this.#bus = bus;
     this.#faulted = false;

@@ -6,6 +6,11 @@ import type { Connection, ConnectionEvents, Transport } from "../ocpp/transport.
 import { memoryLogger } from "./log.ts";
 import { type Hardware, Runtime } from "./runtime.ts";
 import { failOnBusError } from "../tests/_bus_errors.ts";
+import type { Ctx } from "../actors/bus.ts";
+import { transitionRpc } from "../actors/rpc.ts";
+import { transitionAuthorization } from "../actors/authorization.ts";
+import { transitionTransaction } from "../actors/transaction.ts";
+import { transitionSystem } from "../actors/system.ts";
 
 const BOOT_INFO = { chargePointVendor: "Acme", chargePointModel: "W1", firmwareVersion: "1" };
 
@@ -61,9 +66,10 @@ async function started(production = false) {
   }));
   const transport = fakeTransport();
   const logs: string[] = [];
+  const clock = new FakeClock();
   const cp = new Runtime({
     store,
-    clock: new FakeClock(),
+    clock,
     transport,
     hardware: noHardware,
     logger: memoryLogger(logs),
@@ -71,7 +77,7 @@ async function started(production = false) {
     ...(production ? {} : { onBusError: failOnBusError }),
   }).start();
   await settle();
-  return { store, transport, cp, logs };
+  return { store, transport, cp, logs, clock };
 }
 
 /** Opens connection `n` and accepts its BootNotification. */
@@ -174,6 +180,35 @@ Deno.test("Runtime answers ChangeConfiguration Rejected and keeps the old value 
   t.cp.stop();
 });
 
+Deno.test("Runtime answers ChangeAvailability Rejected and keeps the connector operative when InoperativeConnectors cannot be written", async () => {
+  const t = await started();
+  const c = await boot(t, 0);
+  const statuses: string[] = [];
+  t.cp.bus.subscribe("status.changed", (m) => statuses.push(`${m.connectorId}:${m.status}`));
+  const availability: unknown[] = [];
+  t.cp.bus.subscribe("availability.changed", (m) => availability.push(m));
+  t.store.failing = true;
+  c.events.onMessage(
+    JSON.stringify([2, "a1", "ChangeAvailability", { connectorId: 1, type: "Inoperative" }]),
+  );
+  // Section 5.2: Unavailable must survive a reboot; not stored, not done.
+  assert.deepEqual(c.sent.filter((f) => f[1] === "a1"), [[3, "a1", { status: "Rejected" }]]);
+  assert.deepEqual(statuses, []);
+  assert.deepEqual(availability, []);
+  assert.equal(t.store.get("InoperativeConnectors"), "");
+  assert.equal(t.cp.bus.snapshot("connector_status").connectors[1]!.operative, true);
+  assert.ok(t.logs.some((l) => l.includes("Cannot store setting InoperativeConnectors")));
+  // Once the disk works again the same request is Accepted and stored.
+  t.store.failing = false;
+  c.events.onMessage(
+    JSON.stringify([2, "a2", "ChangeAvailability", { connectorId: 1, type: "Inoperative" }]),
+  );
+  assert.deepEqual(c.sent.filter((f) => f[1] === "a2"), [[3, "a2", { status: "Accepted" }]]);
+  assert.deepEqual(statuses, ["1:Unavailable"]);
+  assert.equal(t.store.get("InoperativeConnectors"), "1");
+  t.cp.stop();
+});
+
 Deno.test("Runtime in production: an error inside the bus is logged and faults the charge point (connector 0)", async () => {
   const t = await started(true);
   const c = await boot(t, 0);
@@ -198,5 +233,97 @@ Deno.test("Runtime in production: an error inside the bus is logged and faults t
   // The tap is fine now: the bus goes on, in its fault state.
   c.events.onMessage(JSON.stringify([2, "d2", "DataTransfer", { vendorId: "x" }]));
   assert.ok(c.sent.some((f) => f[0] === 3 && f[1] === "d2"));
+  t.cp.stop();
+});
+
+/**
+ * What each actor that acts on "the boot is Accepted" decides now, asked
+ * with a probe through its pure transition on its current state (nothing
+ * changes): rpc takes a Heartbeat or fails it Offline, authorization asks
+ * the Central System or decides offline, transaction and system reject a
+ * remote stop and a triggered Heartbeat until the boot is Accepted.
+ */
+function bootViews(t: Awaited<ReturnType<typeof started>>): Record<string, boolean> {
+  const bus = t.cp.bus;
+  // The context the bus gives a transition now.
+  const ctx: Ctx = {
+    now: t.clock.now(),
+    config: t.store.view,
+    backend: bus.snapshot("connection").phase,
+  };
+  const [, rpc] = transitionRpc(
+    bus.snapshot("rpc"),
+    {
+      type: "ocpp.call",
+      action: "Heartbeat",
+      payload: {},
+    },
+    ctx,
+    bus.handledActions(),
+  );
+  const [, auth] = transitionAuthorization(bus.snapshot("authorization"), {
+    type: "auth.request",
+    idTag: "PROBE-TAG",
+    connectorId: 1,
+    purpose: "start",
+  }, ctx);
+  const [, tx] = transitionTransaction(bus.snapshot("transaction"), {
+    type: "ocpp.request",
+    id: "probe",
+    action: "RemoteStopTransaction",
+    payload: { transactionId: 999 },
+  }, ctx);
+  const [, system] = transitionSystem(bus.snapshot("system"), {
+    type: "ocpp.request",
+    id: "probe",
+    action: "TriggerMessage",
+    payload: { requestedMessage: "Heartbeat" },
+  }, ctx);
+  return {
+    // Queued (sent once the CALL in flight is answered) or sent, rather than failed Offline.
+    rpc: !rpc.some((e) => e.type === "ocpp.failed"),
+    authorization: auth.some((e) => e.type === "ocpp.call" && e.action === "Authorize"),
+    transaction: !tx.some((e) => e.type === "log" && e.text.includes("boot is not Accepted")),
+    system: system.some((e) =>
+      e.type === "ocpp.reply" && "status" in e.payload && e.payload.status === "Accepted"
+    ),
+  };
+}
+
+Deno.test("Runtime: rpc, authorization, transaction and system agree with the supervisor on the boot, across a reconnect and a Pending boot", async () => {
+  const t = await started();
+  const agree = (booted: boolean, step: string) => {
+    assert.equal(t.cp.bus.snapshot("connection").phase === "accepted", booted, step);
+    assert.deepEqual(bootViews(t), {
+      rpc: booted,
+      authorization: booted,
+      transaction: booted,
+      system: booted,
+    }, step);
+  };
+  agree(false, "connecting");
+  const first = await boot(t, 0);
+  agree(true, "first boot Accepted");
+  // "Reconnect now": a new connection while the old socket has not reported its close yet.
+  t.cp.bus.publish({ type: "backend.reconnect" });
+  await settle();
+  agree(false, "reconnecting, the old socket still open");
+  const second = t.transport.connections[1]!;
+  second.events.onOpen("ocpp1.6");
+  first.events.onClose("closed (1000)");
+  agree(false, "booting");
+  const call = second.sent.find((f) => f[0] === 2 && f[2] === "BootNotification")!;
+  const time = new Date(t.clock.now()).toISOString();
+  second.events.onMessage(
+    JSON.stringify([3, call[1], { status: "Pending", currentTime: time, interval: 10 }]),
+  );
+  agree(false, "boot Pending");
+  t.clock.advance(10_000);
+  const again = second.sent.findLast((f) => f[0] === 2 && f[2] === "BootNotification")!;
+  assert.notEqual(again[1], call[1]);
+  second.events.onMessage(
+    JSON.stringify([3, again[1], { status: "Accepted", currentTime: time, interval: 300 }]),
+  );
+  agree(true, "second boot Accepted");
   t.cp.stop();
 });

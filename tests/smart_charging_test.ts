@@ -252,6 +252,52 @@ Deno.test("Smart charging: local limits beside OCPP: installer maxCurrentA and P
   assert.deepEqual(rig.csms.invalid, []);
 });
 
+Deno.test("Smart charging is loaded at first use; the local limits act before; stored profiles load it at boot", async () => {
+  await using rig = await startRig();
+  const token = "k".repeat(32);
+  const api = createApi(rig.cp, { token });
+  const call = (method: string, path: string, body?: unknown) =>
+    api.request(path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const loaded = () => rig.cp.bus.isLoaded("smart_charging");
+  rig.station.setPowerW(1, 22_000);
+  await reachCharging(rig);
+  await rig.advance(2_000);
+  assert.equal(loaded(), false);
+  // The external limit and the installer's rating act without the profile code.
+  const until = new Date(rig.clock.now() + 30_000).toISOString();
+  assert.equal((await call("PUT", "/api/limit", { currentA: 8, until })).status, 200);
+  await rig.advance(2_000);
+  let c = (await (await call("GET", "/api/status")).json()).connectors[0];
+  assert.deepEqual([c.limitA, c.limitSource, c.powerW], [8, "external", 8 * 690]);
+  assert.deepEqual(await (await call("GET", "/api/limit")).json(), { currentA: 8, until });
+  assert.equal((await call("PATCH", "/api/settings", { maxCurrentA: 16 })).status, 200);
+  await rig.advance(30_000);
+  c = (await (await call("GET", "/api/status")).json()).connectors[0];
+  assert.deepEqual([c.limitA, c.limitSource, c.powerW], [16, "installer", 16 * 690]);
+  assert.equal(loaded(), false);
+  // The first smart charging request loads it; the answer knows the local limits.
+  const conf: V16.GetCompositeScheduleResponse = await rig.csms.call("GetCompositeSchedule", {
+    connectorId: 1,
+    duration: 60,
+  });
+  assert.deepEqual(conf.chargingSchedule?.chargingSchedulePeriod, [{ startPeriod: 0, limit: 16 }]);
+  assert.equal(loaded(), true);
+  const p = amps(1, [[0, 10]]);
+  p.chargingSchedule.startSchedule = new Date(rig.clock.now()).toISOString();
+  assert.equal(await setProfile(rig, 1, p), "Accepted");
+  const m = rig.csms.mark;
+  assert.deepEqual(await rig.csms.call("Reset", { type: "Soft" }), { status: "Accepted" });
+  await rig.csms.next("BootNotification", m);
+  await rig.cp.bus.loaded();
+  assert.equal(loaded(), true, "a stored profile loads smart charging at boot");
+  assert.equal(rig.cp.status().connectors[0]!.limitA, 10);
+  assert.deepEqual(rig.csms.invalid, []);
+});
+
 Deno.test("Smart charging: profiles survive a power cut (errata 3.37); the TxProfile does not", async () => {
   await using rig = await startDurableRig();
   const start = new Date(rig.clock.now()).toISOString();
