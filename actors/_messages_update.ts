@@ -40,10 +40,18 @@ export type UpdateMessage =
     readonly reboot: "runtime" | "process";
   }
   | { readonly type: "fw.install_failed"; readonly reason: string }
+  /**
+   * While an update waits for a session to end, and until it is installed
+   * or failed (errata 3.49, RECOMMENDED): the connectors not in use are
+   * Unavailable and take no new session (`hold`), or back as they were.
+   */
+  | { readonly type: "fw.hold"; readonly hold: boolean }
   /** Restart so the installed firmware runs (the shell restarts the actors or the process). */
   | { readonly type: "fw.reboot"; readonly scope: "runtime" | "process" }
-  /** The firmware actor's durable state changed: the shell writes it before anything else happens. */
+  /** The firmware actor's durable state changed: written before anything else of its transition happens. */
   | { readonly type: "store.fw_state"; readonly state: unknown }
+  /** The diagnostics actor's durable state changed (the job of GetDiagnostics). */
+  | { readonly type: "store.diag_state"; readonly state: unknown }
   /** Collect the logs of the window into one archive and upload it to `location` as `fileName`. */
   | {
     readonly type: "diag.upload";

@@ -5,7 +5,7 @@
  * when offline, so the job's actor keeps its statuses here, sends them in
  * order while the boot is accepted and again after a reconnect. Pure.
  *
- * Private to `firmware.ts` and `diagnostics.ts`.
+ * Private to `firmware.ts`, `diagnostics.ts` and their gates (`update_gates.ts`).
  *
  * @module
  */
@@ -27,10 +27,8 @@ export interface StatusOutbox<S extends string> {
   readonly nextSeq: number;
 }
 
-/** An empty outbox. */
-export function emptyOutbox<S extends string>(): StatusOutbox<S> {
-  return { items: [], nextSeq: 1 };
-}
+// The two the gates need at start live with them (`update_gates.ts` loads nothing else).
+export { emptyOutbox, unsent } from "./update_gates.ts";
 
 type Action = "FirmwareStatusNotification" | "DiagnosticsStatusNotification";
 
@@ -76,11 +74,6 @@ export function flush<S extends NotificationStatus>(
     return { ...p, sent: true };
   });
   return { ...box, items };
-}
-
-/** After a restart nothing is in flight any more. */
-export function unsent<S extends string>(box: StatusOutbox<S>): StatusOutbox<S> {
-  return { ...box, items: box.items.map((p) => ({ ...p, sent: false })) };
 }
 
 /**

@@ -36,7 +36,9 @@
  * Receives hardware facts, `tx.*`, `sc.limit` (0 A: SuspendedEVSE, section
  * 7.7 "due to a smart charging restriction"), `backend.accepted`, `trigger`,
  * `reservation.changed`, `ocpp.request` (ChangeAvailability), `config.written`
- * (InoperativeConnectors), `ocpp.result` / `ocpp.failed` (StatusNotification).
+ * (InoperativeConnectors), `ocpp.result` / `ocpp.failed` (StatusNotification),
+ * `fw.hold` (a firmware update waiting for a session to end: every
+ * connector Unavailable once no transaction runs on it, errata 3.49).
  * Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
@@ -150,6 +152,12 @@ export interface ConnectorStatusState extends AvailabilityState {
   readonly connectors: readonly Conn[];
   /** StatusNotification.req sent so far, for their `ref`s. */
   readonly calls: number;
+  /**
+   * A firmware update waits to install (`fw.hold`, errata 3.49): every
+   * connector is Unavailable once no transaction runs on it. Not stored: a
+   * reboot ends it.
+   */
+  readonly firmwareHold?: boolean;
 }
 
 /**
@@ -181,6 +189,7 @@ const RECEIVES = [
   "ocpp.result",
   "ocpp.failed",
   "config.written",
+  "fw.hold",
 ] as const;
 
 /** Messages the actor receives. */
@@ -273,6 +282,7 @@ export function transitionConnectorStatus(
     );
   const known = (id: number) => conns[id] !== undefined;
   let avail: AvailabilityState = state;
+  let firmwareHold = state.firmwareHold === true;
 
   switch (msg.type) {
     case "hw.ev_state": {
@@ -392,6 +402,9 @@ export function transitionConnectorStatus(
       if (retry) effects.push({ type: "timer.start", id: `retry:${id}`, ms: STATUS_RETRY_MS });
       break;
     }
+    case "fw.hold":
+      firmwareHold = msg.hold;
+      break;
     case "reservation.changed":
       for (let id = 1; id <= n; id++) {
         set(id, { reserved: msg.reservations.some((r) => r.heldConnectorId === id) });
@@ -406,9 +419,10 @@ export function transitionConnectorStatus(
       break;
   }
 
-  if (avail.inoperative !== state.inoperative) {
+  if (avail.inoperative !== state.inoperative || firmwareHold !== (state.firmwareHold === true)) {
     for (let id = 0; id <= n; id++) {
-      const op = operativeIn(avail.inoperative, id);
+      // A connector is Unavailable while a firmware update holds it (not connector 0).
+      const op = operativeIn(avail.inoperative, id) && !(firmwareHold && id > 0);
       if (op === conns[id]!.operative) continue;
       set(id, { operative: op });
       if (id > 0) effects.push({ type: "availability.changed", connectorId: id, operative: op });
@@ -465,7 +479,8 @@ export function transitionConnectorStatus(
     }
   }
   const { inoperative, scheduled, writing, held } = avail;
-  return [{ connectors: conns, inoperative, scheduled, writing, held, calls }, effects];
+  const hold = firmwareHold ? { firmwareHold } : {};
+  return [{ connectors: conns, inoperative, scheduled, writing, held, calls, ...hold }, effects];
 }
 
 /** The connector status actor. */

@@ -639,3 +639,48 @@ Deno.test("transitionConnectorStatus() cuts a fault's info to CiString50, so the
     [`1:Faulted:GroundFailure:${long.slice(0, 50)}`],
   );
 });
+
+Deno.test("fw.hold (errata 3.49): idle connectors Unavailable, a running session goes on, then Unavailable; released after", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  const start: ConnectorStatusMsg = {
+    type: "tx.started",
+    connectorId: 1,
+    idTag: "A",
+    meterStartWh: 0,
+    timestamp: T0,
+  };
+  const [s0] = run(initialConnectorStatus(c), [
+    { type: "backend.accepted", currentTime: "" },
+    { type: "hw.ev_state", connectorId: 1, state: "C" },
+    start,
+  ], c);
+  const [s1, e1] = run(s0, [{ type: "fw.hold", hold: true }], c);
+  assert.deepEqual(
+    e1.filter((e) => e.type === "availability.changed"),
+    [
+      { type: "availability.changed", connectorId: 1, operative: false },
+      { type: "availability.changed", connectorId: 2, operative: false },
+    ],
+  );
+  assert.deepEqual(reported(s0, [{ type: "fw.hold", hold: true }], c), ["2:Unavailable"]);
+  assert.deepEqual(reported(s1, [stopped("Local")], c), ["1:Unavailable"]);
+  const [s2] = run(s1, [stopped("Local")], c);
+  assert.deepEqual(reported(s2, [{ type: "fw.hold", hold: false }], c), [
+    "1:Finishing",
+    "2:Available",
+  ]);
+  // A connector set Inoperative stays so when the hold ends.
+  const [s3] = run(s1, [{
+    type: "ocpp.request",
+    id: "a1",
+    action: "ChangeAvailability",
+    payload: { connectorId: 2, type: "Inoperative" },
+  }, written("2")], c);
+  assert.deepEqual(s3.inoperative, [2]);
+  const [s4, e4] = run(s3, [{ type: "fw.hold", hold: false }], c);
+  assert.deepEqual(e4.filter((e) => e.type === "availability.changed"), [
+    { type: "availability.changed", connectorId: 1, operative: true },
+  ]);
+  assert.equal(s4.connectors[2]!.operative, false);
+  assert.equal(s4.firmwareHold, undefined);
+});

@@ -14,20 +14,40 @@
  *   (no new file will be uploaded) and the running upload goes on.
  * - TriggerMessage DiagnosticsStatusNotification: Uploading while an upload
  *   runs, else Idle (section 4.4).
- * - Not kept in the store: an upload cut by a power loss is not resumed
- *   (the Central System asks again).
+ * - Every change of the job is written to the store (`store.diag_state`)
+ *   before its effects (no fileName is answered for a job that is not on
+ *   disk). After a power loss or restart (`system.started`): an attempt
+ *   that was cut counts as a failed attempt, so the next one starts at once
+ *   when retries are left, else UploadFailed is reported; a retry that was
+ *   waiting waits `retryInterval` again. Uploading is not sent again.
  *
  * Receives: `ocpp.request` (GetDiagnostics), `ocpp.result`, `ocpp.failed`,
  * `diag.uploaded`, `diag.upload_failed`, `backend.accepted`,
- * `backend.state`, `trigger`. Emits: `ocpp.reply`, `ocpp.call`,
- * `diag.upload`, `log`.
+ * `backend.state`, `trigger`, `system.started`. Emits: `ocpp.reply`,
+ * `ocpp.call`, `diag.upload`, `store.diag_state`, `log`.
  *
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import { type DiagnosticsStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
-import { emptyOutbox, flush, push, settle, type StatusOutbox } from "./_status_outbox.ts";
+import { flush, push, settle } from "./_status_outbox.ts";
+import {
+  DIAGNOSTICS_RECEIVES,
+  type DiagnosticsJob,
+  type DiagnosticsMsg,
+  type DiagnosticsSaved,
+  type DiagnosticsState,
+  NO_DIAGNOSTICS,
+} from "./update_gates.ts";
+
+export {
+  type DiagnosticsJob,
+  type DiagnosticsMsg,
+  type DiagnosticsSaved,
+  type DiagnosticsState,
+  restoreDiagnostics,
+} from "./update_gates.ts";
 
 /** Retries when GetDiagnostics gives none. */
 export const DIAG_DEFAULT_RETRIES = 2;
@@ -36,39 +56,6 @@ export const DIAG_DEFAULT_RETRY_INTERVAL_S = 60;
 
 const PREFIX = "diag-";
 const ACTION = "DiagnosticsStatusNotification";
-
-/** One upload, as GetDiagnostics.req asked for it. */
-export interface DiagnosticsJob {
-  readonly location: string;
-  readonly fileName: string;
-  readonly startTime?: number;
-  readonly stopTime?: number;
-  readonly retries: number;
-  readonly retryIntervalS: number;
-}
-
-/** The diagnostics actor's state. */
-export interface DiagnosticsState {
-  readonly job?: DiagnosticsJob;
-  /** The attempt running or waiting (1-based). */
-  readonly attempt: number;
-  readonly outbox: StatusOutbox<DiagnosticsStatus>;
-  readonly online: boolean;
-}
-
-const RECEIVES = [
-  "ocpp.request",
-  "ocpp.result",
-  "ocpp.failed",
-  "diag.uploaded",
-  "diag.upload_failed",
-  "backend.accepted",
-  "backend.state",
-  "trigger",
-] as const;
-
-/** Messages the diagnostics actor receives. */
-export type DiagnosticsMsg = MessageOf<(typeof RECEIVES)[number]>;
 
 /** `YYYYMMDDTHHMMSSZ`. */
 function compactTime(ms: number): string {
@@ -98,6 +85,24 @@ function upload(job: DiagnosticsJob, attempt: number): Effect {
   };
 }
 
+function saved(s: DiagnosticsState): DiagnosticsSaved {
+  return {
+    ...(s.job ? { job: s.job } : {}),
+    attempt: s.attempt,
+    ...(s.uploading ? { uploading: true } : {}),
+    outbox: s.outbox,
+  };
+}
+
+/** Persists `next` (first effect) and returns it with the effects. */
+function commit(next: DiagnosticsState, effects: Effect[]): [DiagnosticsState, Effect[]] {
+  return [next, [{ type: "store.diag_state", state: saved(next) }, ...effects]];
+}
+
+function log(level: "info" | "warn" | "error", text: string): Effect {
+  return { type: "log", level, text };
+}
+
 function getDiagnostics(
   s: DiagnosticsState,
   msg: MessageOf<"ocpp.request">,
@@ -109,11 +114,7 @@ function getDiagnostics(
     return [s, [
       // No fileName: no new file will be uploaded (section 6.26).
       reply(msg.id, "GetDiagnostics", {}),
-      {
-        type: "log",
-        level: "warn",
-        text: `GetDiagnostics to ${p.location} refused: an upload to ${s.job.location} runs`,
-      },
+      log("warn", `GetDiagnostics to ${p.location} refused: an upload to ${s.job.location} runs`),
     ]];
   }
   const startTime = time(p.startTime);
@@ -129,7 +130,7 @@ function getDiagnostics(
   const effects: Effect[] = [reply(msg.id, "GetDiagnostics", { fileName: job.fileName })];
   const outbox = push(s.outbox, "Uploading", s.online, ACTION, PREFIX, effects);
   effects.push(upload(job, 1));
-  return [{ ...s, job, attempt: 1, outbox }, effects];
+  return commit({ ...s, job, attempt: 1, uploading: true, outbox }, effects);
 }
 
 function finish(
@@ -138,7 +139,44 @@ function finish(
   effects: Effect[],
 ): DiagnosticsState {
   const outbox = push(s.outbox, status, s.online, ACTION, PREFIX, effects);
-  return { outbox, online: s.online, attempt: 0 };
+  return { outbox, online: s.online, attempt: 0, ...(s.started ? { started: true } : {}) };
+}
+
+/** The attempt `s.attempt` failed (`reason`): the next one after `delayMs`, or UploadFailed. */
+function failed(
+  s: DiagnosticsState,
+  job: DiagnosticsJob,
+  reason: string,
+  delayMs: number,
+): [DiagnosticsState, Effect[]] {
+  const effects: Effect[] = [];
+  const left = job.retries - (s.attempt - 1);
+  if (left <= 0) {
+    effects.push(log("error", `Diagnostics upload failed: ${reason}`));
+    return commit(finish(s, "UploadFailed", effects), effects);
+  }
+  effects.push(log(
+    "warn",
+    `Diagnostics upload attempt ${s.attempt} failed: ${reason}; ${left} retries left`,
+  ));
+  const next = { ...s, attempt: s.attempt + 1 };
+  if (delayMs > 0) {
+    effects.push({ type: "timer.start", id: "retry", ms: delayMs });
+    return commit({ ...next, uploading: false }, effects);
+  }
+  effects.push(upload(job, next.attempt));
+  return commit({ ...next, uploading: true }, effects);
+}
+
+/** After a start: what the stored upload still has to do. */
+function resume(s: DiagnosticsState): [DiagnosticsState, Effect[]] {
+  const job = s.job;
+  if (!job) return [s, []];
+  if (!s.uploading) {
+    return [s, [{ type: "timer.start", id: "retry", ms: job.retryIntervalS * 1000 }]];
+  }
+  // The attempt was cut (power loss, crash, restart): it failed; the next one goes at once.
+  return failed(s, job, "interrupted by a restart", 0);
 }
 
 /** One transition of the diagnostics actor. */
@@ -151,45 +189,28 @@ export function transitionDiagnostics(
   switch (msg.type) {
     case "ocpp.request":
       return msg.action === "GetDiagnostics" ? getDiagnostics(s, msg, ctx) : [s, []];
+    case "system.started":
+      return s.started ? [s, []] : resume({ ...s, started: true });
     case "diag.uploaded":
       if (!s.job) return [s, []];
-      effects.push({
-        type: "log",
-        level: "info",
-        text: `Diagnostics ${msg.fileName} uploaded (${msg.bytes} bytes)`,
-      });
-      return [finish(s, "Uploaded", effects), effects];
-    case "diag.upload_failed": {
-      const job = s.job;
-      if (!job) return [s, []];
-      const left = job.retries - (s.attempt - 1);
-      if (left > 0) {
-        effects.push(
-          {
-            type: "log",
-            level: "warn",
-            text:
-              `Diagnostics upload attempt ${s.attempt} failed: ${msg.reason}; ${left} retries left`,
-          },
-          { type: "timer.start", id: "retry", ms: job.retryIntervalS * 1000 },
-        );
-        return [{ ...s, attempt: s.attempt + 1 }, effects];
-      }
-      effects.push({
-        type: "log",
-        level: "error",
-        text: `Diagnostics upload failed: ${msg.reason}`,
-      });
-      return [finish(s, "UploadFailed", effects), effects];
-    }
+      effects.push(log("info", `Diagnostics ${msg.fileName} uploaded (${msg.bytes} bytes)`));
+      return commit(finish(s, "Uploaded", effects), effects);
+    case "diag.upload_failed":
+      if (!s.job || !s.uploading) return [s, []];
+      return failed(s, s.job, msg.reason, s.job.retryIntervalS * 1000);
     case "timer.fired":
-      if (msg.id === "retry" && s.job) return [s, [upload(s.job, s.attempt)]];
+      if (msg.id === "retry" && s.job) {
+        return commit({ ...s, uploading: true }, [upload(s.job, s.attempt)]);
+      }
       if (msg.id === "resend" && s.online) {
-        return [{ ...s, outbox: flush(s.outbox, ACTION, PREFIX, effects) }, effects];
+        return commit({ ...s, outbox: flush(s.outbox, ACTION, PREFIX, effects) }, effects);
       }
       return [s, []];
-    case "backend.accepted":
-      return [{ ...s, online: true, outbox: flush(s.outbox, ACTION, PREFIX, effects) }, effects];
+    case "backend.accepted": {
+      const outbox = flush(s.outbox, ACTION, PREFIX, effects);
+      const next = { ...s, online: true, outbox };
+      return effects.length > 0 ? commit(next, effects) : [next, []];
+    }
     case "backend.state":
       return msg.state === "accepted" ? [s, []] : [{ ...s, online: false }, []];
     case "ocpp.result":
@@ -199,7 +220,7 @@ export function transitionDiagnostics(
       if (msg.type === "ocpp.failed" && s.online) {
         effects.push({ type: "timer.start", id: "resend", ms: 30_000 });
       }
-      return [{ ...s, outbox }, effects];
+      return commit({ ...s, outbox }, effects);
     }
     case "trigger": {
       if (msg.message !== ACTION) return [s, []];
@@ -213,11 +234,20 @@ export function transitionDiagnostics(
   }
 }
 
-/** The diagnostics actor. */
-export const diagnosticsActor: ActorLogic<DiagnosticsState, DiagnosticsMsg> = {
-  name: "diagnostics",
-  receives: RECEIVES,
-  handles: ["GetDiagnostics"],
-  initial: () => ({ attempt: 0, outbox: emptyOutbox(), online: false }),
-  transition: transitionDiagnostics,
-};
+/** The diagnostics actor, starting from the stored state. */
+export function diagnosticsActorWith(
+  stored: DiagnosticsSaved,
+): ActorLogic<DiagnosticsState, DiagnosticsMsg> {
+  return {
+    name: "diagnostics",
+    receives: DIAGNOSTICS_RECEIVES,
+    handles: ["GetDiagnostics"],
+    initial: () => ({ ...stored, online: false }),
+    transition: transitionDiagnostics,
+  };
+}
+
+/** The diagnostics actor with no stored upload. */
+export const diagnosticsActor: ActorLogic<DiagnosticsState, DiagnosticsMsg> = diagnosticsActorWith(
+  NO_DIAGNOSTICS,
+);

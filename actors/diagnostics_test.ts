@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import type { Ctx, Effect, TimerFired } from "./bus.ts";
 import {
   diagnosticsActor,
+  diagnosticsActorWith,
   diagnosticsFileName,
   type DiagnosticsMsg,
   type DiagnosticsState,
+  restoreDiagnostics,
   transitionDiagnostics,
 } from "./diagnostics.ts";
 import { viewOf } from "../config/registry.ts";
@@ -48,7 +50,9 @@ Deno.test("transitionDiagnostics() answers the fileName, sends Uploading, upload
   const [, e] = run(online(), [
     get({ startTime: "2026-12-01T09:00:00Z", stopTime: "2026-12-01T09:30:00Z" }),
   ]);
-  assert.deepEqual(e[0], {
+  // The job is on disk before the answer names its file.
+  assert.equal(e[0]!.type, "store.diag_state");
+  assert.deepEqual(e[1], {
     type: "ocpp.reply",
     id: "g1",
     action: "GetDiagnostics",
@@ -118,4 +122,52 @@ Deno.test("transitionDiagnostics() keeps statuses while offline and sends them a
       assert.equal(validatePayload(x.action, "Response", x.payload), undefined);
     }
   }
+});
+
+/** The state the store holds after `effects` (the last `store.diag_state`), as a new boot reads it. */
+function reboot(effects: Effect[]): DiagnosticsState {
+  const last = effects.findLast((e) => e.type === "store.diag_state");
+  assert.ok(last && last.type === "store.diag_state", "the job was stored");
+  const { saved, problem } = restoreDiagnostics(JSON.parse(JSON.stringify(last.state)));
+  assert.equal(problem, undefined);
+  return { ...diagnosticsActorWith(saved).initial(ctx()), online: true };
+}
+const started: DiagnosticsMsg = { type: "system.started" };
+
+Deno.test("transitionDiagnostics() after a restart cut an attempt: the next one at once, Uploading not sent again", () => {
+  const [, e] = run(online(), [get({ retries: 1 })]);
+  const [s, e2] = run(reboot(e), [started]);
+  assert.deepEqual(statuses(e2), []);
+  assert.deepEqual(uploads(e2).map((u) => (u as { attempt: number }).attempt), [2]);
+  assert.equal(s.attempt, 2);
+  // system.started again (a second hardware start) does nothing more.
+  assert.deepEqual(run(s, [started])[1], []);
+  const [, e3] = run(s, [{ type: "diag.uploaded", fileName: "f", bytes: 1 }]);
+  assert.deepEqual(statuses(e3), ["Uploaded"]);
+});
+
+Deno.test("transitionDiagnostics() after a restart cut the last attempt: UploadFailed", () => {
+  const [, e] = run(online(), [get({ retries: 0 })]);
+  const [s, e2] = run(reboot(e), [started]);
+  assert.deepEqual(statuses(e2), ["UploadFailed"]);
+  assert.deepEqual(uploads(e2), []);
+  assert.equal(s.job, undefined);
+  assert.equal(e2[0]!.type, "store.diag_state");
+});
+
+Deno.test("transitionDiagnostics() after a restart while a retry waited: it waits retryInterval again", () => {
+  const [, e] = run(online(), [get({ retries: 2, retryInterval: 30 }), fail]);
+  const [s, e2] = run(reboot(e), [started]);
+  assert.deepEqual(e2, [{ type: "timer.start", id: "retry", ms: 30_000 }]);
+  const [, e3] = run(s, [retry]);
+  assert.deepEqual(uploads(e3).map((u) => (u as { attempt: number }).attempt), [2]);
+});
+
+Deno.test("restoreDiagnostics() turns an unreadable stored state into no upload, and says so", () => {
+  assert.equal(restoreDiagnostics({ attempt: "x" }).saved.job, undefined);
+  assert.match(restoreDiagnostics(null).problem ?? "", /unreadable/);
+  assert.match(
+    restoreDiagnostics({ attempt: 1, outbox: { items: [] }, job: { location: 3 } }).problem ?? "",
+    /unreadable/,
+  );
 });

@@ -11,6 +11,9 @@
  *   DEFAULT_RETRY_INTERVAL_S} when absent); then DownloadFailed.
  * - Downloaded; installing waits while a transaction runs (errata 3.49:
  *   never interrupt a charging session), then Installing and `fw.install`.
+ *   While it waits, and until the update is over, the connectors not in
+ *   use are Unavailable (`fw.hold`, the errata's recommendation): no new
+ *   session postpones the install.
  * - The installer accepts the image (`fw.installed`): the actor asks the
  *   shell for a reboot (`fw.reboot`, once Installing was delivered and no
  *   session that began meanwhile runs any more) and
@@ -29,7 +32,7 @@
  * `fw.downloaded`, `fw.download_failed`, `fw.installed`,
  * `fw.install_failed`, `tx.started`, `tx.stopped`, `backend.accepted`,
  * `backend.state`, `trigger`, `system.started`. Emits: `ocpp.reply`,
- * `ocpp.call`, `fw.download`, `fw.install`, `fw.reboot`, `store.fw_state`,
+ * `ocpp.call`, `fw.download`, `fw.install`, `fw.hold`, `fw.reboot`, `store.fw_state`,
  * `log`.
  *
  * @module
@@ -37,7 +40,24 @@
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
 import { type FirmwareStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
-import { emptyOutbox, flush, push, settle, type StatusOutbox, unsent } from "./_status_outbox.ts";
+import { flush, push, settle } from "./_status_outbox.ts";
+import {
+  FIRMWARE_RECEIVES,
+  type FirmwareJob,
+  type FirmwareMsg,
+  type FirmwareSaved,
+  type FirmwareState,
+} from "./update_gates.ts";
+
+export {
+  type FirmwareJob,
+  type FirmwareMsg,
+  type FirmwarePhase,
+  type FirmwareSaved,
+  type FirmwareState,
+  IDLE,
+  restoreFirmware,
+} from "./update_gates.ts";
 
 /** Retries when UpdateFirmware gives none (section 6.55: left to the Charge Point). */
 export const DEFAULT_RETRIES = 2;
@@ -50,94 +70,6 @@ export const REBOOT_WAIT_MS = 30_000;
 
 const PREFIX = "fw-";
 const ACTION = "FirmwareStatusNotification";
-
-/** One update, as UpdateFirmware.req asked for it. */
-export interface FirmwareJob {
-  readonly location: string;
-  /** ms since the epoch. */
-  readonly retrieveAt: number;
-  readonly retries: number;
-  readonly retryIntervalS: number;
-  /** The version that ran when the update was asked for. */
-  readonly previous: string;
-}
-
-/** Where an update is. */
-export type FirmwarePhase =
-  | { readonly phase: "idle" }
-  | { readonly phase: "waiting"; readonly job: FirmwareJob }
-  | { readonly phase: "downloading"; readonly job: FirmwareJob; readonly attempt: number }
-  | { readonly phase: "retry_wait"; readonly job: FirmwareJob; readonly attempt: number }
-  | { readonly phase: "downloaded"; readonly job: FirmwareJob; readonly file: string }
-  | { readonly phase: "installing"; readonly job: FirmwareJob; readonly file: string }
-  /** Installed; the reboot was asked for (`asked`) or waits for Installing to be delivered. */
-  | {
-    readonly phase: "rebooting";
-    readonly job: FirmwareJob;
-    readonly expect?: string;
-    readonly scope: "runtime" | "process";
-    readonly asked: boolean;
-  };
-
-/** The part of the state kept in the store. */
-export interface FirmwareSaved {
-  readonly update: FirmwarePhase;
-  readonly outbox: StatusOutbox<FirmwareStatus>;
-  /** The last status reported for the running update (TriggerMessage). */
-  readonly last: FirmwareStatus;
-}
-
-/** The firmware actor's state. */
-export interface FirmwareState extends FirmwareSaved {
-  /** The boot is accepted: CALLs can be sent. */
-  readonly online: boolean;
-  /** Connectors with a running transaction. */
-  readonly busy: readonly number[];
-  /** The version running now (BootNotification firmwareVersion). */
-  readonly running: string;
-  /** `system.started` was handled (the stored update resumed once). */
-  readonly started: boolean;
-}
-
-const RECEIVES = [
-  "ocpp.request",
-  "ocpp.result",
-  "ocpp.failed",
-  "fw.downloaded",
-  "fw.download_failed",
-  "fw.installed",
-  "fw.install_failed",
-  "tx.started",
-  "tx.stopped",
-  "backend.accepted",
-  "backend.state",
-  "trigger",
-  "system.started",
-] as const;
-
-/** Messages the firmware actor receives. */
-export type FirmwareMsg = MessageOf<(typeof RECEIVES)[number]>;
-
-/** Nothing running. */
-export const IDLE: FirmwareSaved = {
-  update: { phase: "idle" },
-  outbox: emptyOutbox(),
-  last: "Idle",
-};
-
-/** Parses stored state; anything unreadable is no update (and says so). */
-export function restoreFirmware(raw: unknown): { saved: FirmwareSaved; problem?: string } {
-  const s = raw as Partial<FirmwareSaved> | null;
-  const phases = ["idle", "waiting", "downloading", "retry_wait", "downloaded", "installing"];
-  if (
-    s === null || typeof s !== "object" || typeof s.update?.phase !== "string" ||
-    ![...phases, "rebooting"].includes(s.update.phase) || !Array.isArray(s.outbox?.items) ||
-    typeof s.last !== "string"
-  ) {
-    return { saved: IDLE, problem: "stored firmware update state is unreadable: ignored" };
-  }
-  return { saved: { update: s.update, outbox: unsent(s.outbox), last: s.last } };
-}
 
 function log(level: "debug" | "info" | "warn" | "error", text: string): Effect {
   return { type: "log", level, text };
@@ -152,12 +84,17 @@ function report(s: FirmwareState, status: FirmwareStatus, effects: Effect[]): Fi
   const outbox = push(s.outbox, status, s.online, ACTION, PREFIX, effects);
   const final = status === "DownloadFailed" || status === "InstallationFailed" ||
     status === "Installed";
-  return {
+  const next: FirmwareState = {
     ...s,
     outbox,
     last: final ? "Idle" : status,
     update: final ? { phase: "idle" } : s.update,
   };
+  if (!final || !s.held) return next;
+  // The update is over: the connectors held for it take sessions again.
+  effects.push({ type: "fw.hold", hold: false });
+  const { held: _, ...rest } = next;
+  return rest;
 }
 
 /** Persists `next` (first effect) and returns it with the effects. */
@@ -224,13 +161,18 @@ function begin(s: FirmwareState, job: FirmwareJob, effects: Effect[]): FirmwareS
 function maybeInstall(s: FirmwareState, effects: Effect[]): FirmwareState {
   if (s.update.phase !== "downloaded") return s;
   if (s.busy.length > 0) {
+    if (s.held) return s;
+    // Errata 3.49: the connectors not in use are Unavailable while the install waits.
     effects.push(
       log(
         "info",
-        `Firmware installation waits for the transaction on connector ${s.busy.join(", ")} to end`,
+        `Firmware installation waits for the transaction on connector ${
+          s.busy.join(", ")
+        } to end; the other connectors are Unavailable meanwhile`,
       ),
+      { type: "fw.hold", hold: true },
     );
-    return s;
+    return { ...s, held: true };
   }
   const { job, file } = s.update;
   effects.push({ type: "timer.cancel", id: "resume" }, { type: "fw.install", file });
@@ -440,7 +382,7 @@ export function firmwareActorWith(
 ): ActorLogic<FirmwareState, FirmwareMsg> {
   return {
     name: "firmware",
-    receives: RECEIVES,
+    receives: FIRMWARE_RECEIVES,
     handles: ["UpdateFirmware"],
     initial: () => ({ ...stored, online: false, busy: [], running, started: false }),
     transition: transitionFirmware,

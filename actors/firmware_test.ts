@@ -157,6 +157,19 @@ Deno.test("transitionFirmware() installs only when no transaction runs (errata 3
   assert.deepEqual(ofType(e2, "fw.install"), [{ type: "fw.install", file: "/d/image.bin" }]);
   assert.equal(e2[0]!.type, "store.fw_state", "on disk before the install starts");
   assert.equal(s2.update.phase, "installing");
+  // Errata 3.49: while it waited the other connectors were held Unavailable, once.
+  assert.deepEqual(ofType(e, "fw.hold"), [{ type: "fw.hold", hold: true }]);
+  assert.deepEqual(ofType(e2, "fw.hold"), [], "held until the update is over");
+  const [s3, e3] = run(s2, [{ type: "fw.install_failed", reason: "bad image" }]);
+  assert.deepEqual(ofType(e3, "fw.hold"), [{ type: "fw.hold", hold: false }]);
+  assert.equal(s3.held, undefined);
+  assert.equal(s3.update.phase, "idle");
+});
+
+Deno.test("transitionFirmware() holds no connector when nothing charges at Downloaded", () => {
+  const [, e] = run(fresh(), [update({}), { type: "fw.downloaded", file: "/d/i", bytes: 1 }]);
+  assert.deepEqual(ofType(e, "fw.hold"), []);
+  assert.deepEqual(statuses(e), ["Downloading", "Downloaded", "Installing"]);
 });
 
 Deno.test("transitionFirmware() reboots once Installing is delivered, then reports Installed only if the new version runs", () => {

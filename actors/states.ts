@@ -9,6 +9,8 @@ import type { AuthorizationState } from "./authorization.ts";
 import type { ConfigurationState } from "./configuration.ts";
 import type { ConnectionState } from "./connection.ts";
 import type { ConnectorStatusState } from "./connector_status.ts";
+import type { DiagnosticsState } from "./update_gates.ts";
+import type { FirmwareState } from "./update_gates.ts";
 import type { MeterState } from "./meter.ts";
 import type { RelayState } from "./relay.ts";
 import type { ReservationState } from "./reservation.ts";
@@ -24,6 +26,10 @@ export interface ActorStates {
   configuration: ConfigurationState;
   connection: ConnectionState;
   connector_status: ConnectorStatusState;
+  /** The gate's and the loaded logic's (same shape). */
+  diagnostics: DiagnosticsState;
+  /** The gate's and the loaded logic's (same shape). */
+  firmware: FirmwareState;
   meter: MeterState;
   relay: RelayState;
   reservation: ReservationState;

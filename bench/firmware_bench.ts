@@ -6,6 +6,11 @@
  * - download throughput of a 50 MB image over loopback, http (Deno.serve
  *   in this process) and ftp (pyftpdlib in its own process, when
  *   installed), streamed to a file as UpdateFirmware does;
+ * - the idle cost of Firmware Management (the import RSS of what loads at
+ *   start: `runtime/updates.ts` and the two gates) beside the cost of its
+ *   full code once used (the firmware and diagnostics actors and
+ *   `runtime/update_work.ts` too), each over the same core modules, in the
+ *   same run ({@link firmwareIdleRows}; `--idle` prints only these);
  * - resident memory a process gains by loading the transfer code
  *   (`runtime/transfer.ts`, `runtime/tar.ts`, loaded only when a transfer
  *   runs), beside `npm:basic-ftp` measured the same way when it is in the
@@ -36,29 +41,94 @@ async function throughput(url: string, dir: string): Promise<number> {
   return median(rates);
 }
 
-/** RSS growth of a fresh process when it imports `spec` (median of runs), MB. */
-async function importCost(spec: string): Promise<number> {
+/** What a fresh process gains by an import: resident memory and V8 heap (used + external), MB. */
+interface ImportCost {
+  readonly rss: number;
+  readonly heap: number;
+}
+
+/**
+ * What a fresh process gains when it imports `specs` after `base` (the
+ * modules every runtime loads anyway), after a full GC, median of runs.
+ */
+async function importCost(specs: string | string[], base: string[] = []): Promise<ImportCost> {
+  const url = (x: string) => x.includes(":") ? x : new URL(`../${x}`, import.meta.url).href;
+  const list = (xs: string[]) => JSON.stringify(xs.map(url));
   const code = `
     const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))[1]) / 1024;
-    await new Promise((r) => setTimeout(r, 300));
-    const before = rss();
-    await import(${JSON.stringify(spec)});
-    await new Promise((r) => setTimeout(r, 300));
-    Deno.stdout.writeSync(new TextEncoder().encode(String(rss() - before)));
+    const heap = () => { const m = Deno.memoryUsage(); return (m.heapUsed + m.external) / 1048576; };
+    const settle = async () => { globalThis.gc(); await new Promise((r) => setTimeout(r, 300)); globalThis.gc(); };
+    for (const b of ${list(base)}) await import(b);
+    await settle();
+    const r0 = rss(), h0 = heap();
+    for (const s of ${list(typeof specs === "string" ? [specs] : specs)}) await import(s);
+    await settle();
+    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify([rss() - r0, heap() - h0])));
   `;
-  const out: number[] = [];
+  const rss: number[] = [];
+  const heap: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--cached-only", code],
+      args: ["eval", "--cached-only", "--v8-flags=--expose-gc", code],
       cwd: root,
       stdout: "piped",
       stderr: "null",
     }).output();
-    const v = Number(new TextDecoder().decode(r.stdout).trim());
-    if (!r.success || !Number.isFinite(v)) return NaN;
-    out.push(v);
+    let v: unknown;
+    try {
+      v = JSON.parse(new TextDecoder().decode(r.stdout));
+    } catch {
+      v = null;
+    }
+    if (!r.success || !Array.isArray(v)) return { rss: NaN, heap: NaN };
+    rss.push(Number(v[0]));
+    heap.push(Number(v[1]));
   }
-  return median(out);
+  return { rss: median(rss), heap: median(heap) };
+}
+
+/** What the runtime loads at start whatever the features (the base of the feature rows). */
+const CORE = [
+  "actors/bus.ts",
+  "actors/messages.ts",
+  "actors/rpc.ts",
+  "actors/transaction.ts",
+  "config/store.ts",
+  "runtime/storage.ts",
+];
+/** Firmware Management at start: the shell and the two gates. */
+const FW_IDLE = ["runtime/updates.ts"];
+/** Firmware Management in use: the full actors and the transfer/install code as well. */
+const FW_FULL = [
+  "runtime/updates.ts",
+  "actors/firmware.ts",
+  "actors/diagnostics.ts",
+  "runtime/update_work.ts",
+];
+
+/**
+ * The idle cost of Firmware Management (what still loads at start) beside
+ * the cost of its code once used, over the same core, alternating runs,
+ * and the same measure importing nothing (the noise floor of the RSS
+ * figure: a GC and a timer move it by a few hundred KB; the heap figure is
+ * steady).
+ */
+export async function firmwareIdleRows(): Promise<[string, string][]> {
+  const runs: Record<"idle" | "full" | "none", ImportCost[]> = { idle: [], full: [], none: [] };
+  for (let i = 0; i < 3; i++) {
+    runs.idle.push(await importCost(FW_IDLE, CORE));
+    runs.full.push(await importCost(FW_FULL, CORE));
+    runs.none.push(await importCost([], CORE));
+  }
+  const fmt = (xs: ImportCost[]) =>
+    `heap ${median(xs.map((x) => x.heap)).toFixed(3)} MB, RSS ${
+      median(xs.map((x) => x.rss)).toFixed(2)
+    } MB`;
+  return [
+    ["Firmware Management idle (runtime/updates.ts + gates, at start)", fmt(runs.idle)],
+    ["Firmware Management in use (+ firmware, diagnostics, update_work)", fmt(runs.full)],
+    ["The same measure importing nothing (noise floor)", fmt(runs.none)],
+  ];
 }
 
 /** The rows for the bench table. */
@@ -88,9 +158,10 @@ export async function firmwareBench(): Promise<[string, string][]> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  const own = await importCost(new URL("../runtime/transfer.ts", import.meta.url).href);
-  const tar = await importCost(new URL("../runtime/tar.ts", import.meta.url).href);
-  const basic = await importCost("npm:basic-ftp@5.0.5");
+  rows.push(...await firmwareIdleRows());
+  const own = (await importCost("runtime/transfer.ts")).rss;
+  const tar = (await importCost("runtime/tar.ts")).rss;
+  const basic = (await importCost("npm:basic-ftp@5.0.5")).rss;
   rows.push(
     ["RSS of loading runtime/transfer.ts (only during a transfer)", `${own.toFixed(1)} MB`],
     ["RSS of loading runtime/tar.ts (only during GetDiagnostics)", `${tar.toFixed(1)} MB`],
@@ -103,6 +174,7 @@ export async function firmwareBench(): Promise<[string, string][]> {
 }
 
 if (import.meta.main) {
-  const text = (await firmwareBench()).map(([k, v]) => `${k.padEnd(60)} ${v}\n`).join("");
+  const rows = Deno.args.includes("--idle") ? await firmwareIdleRows() : await firmwareBench();
+  const text = rows.map(([k, v]) => `${k.padEnd(60)} ${v}\n`).join("");
   await Deno.stdout.write(new TextEncoder().encode(text));
 }

@@ -363,12 +363,11 @@ export class Runtime implements RuntimeHandle {
   #persist(bus: Bus, m: StoreEffect): void {
     try {
       if (m.type === "store.reservation") this.#reservations.apply(m);
-      // The firmware job's state is written by runtime/updates.ts when it is delivered,
-      // the security log and the signed update's state by runtime/cert_store.ts.
-      else if (
-        m.type === "store.fw_state" || m.type === "store.security_log" ||
-        m.type === "store.signed_fw"
-      ) return;
+      else if (m.type === "store.fw_state" || m.type === "store.diag_state") {
+        // Without Firmware Management no actor emits them.
+        this.#updates?.save(m);
+      } // The security log and the signed update's state: written by runtime/cert_store.ts.
+      else if (m.type === "store.security_log" || m.type === "store.signed_fw") return;
       else this.#journal.apply(m, this.#o.clock.now());
       this.#storeError = null;
     } catch (err) {

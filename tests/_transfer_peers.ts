@@ -108,7 +108,14 @@ export interface HttpPeer extends AsyncDisposable {
   readonly hold: Map<string, number>;
   /** How many bytes of held bodies were sent (the download is under way). */
   held: number;
-  /** Ends every stalled body with an error. */
+  /**
+   * Path prefixes whose next upload is held (received, not answered) until
+   * {@link release}, then answered 503 (an upload in progress); one upload each.
+   */
+  readonly holdUploads: Set<string>;
+  /** How many uploads were held so far. */
+  uploadsHeld: number;
+  /** Ends every stalled body with an error and answers every held upload 503. */
   release(): void;
 }
 
@@ -120,10 +127,21 @@ export function startHttp(tls?: { cert: string; key: string }): HttpPeer {
   const requests: string[] = [];
   const hold = new Map<string, number>();
   const released = Promise.withResolvers<void>();
+  const holdUploads = new Set<string>();
+  const heldUploads: (() => void)[] = [];
   const opts = { hostname: "127.0.0.1", port: 0, onListen: () => {}, ...(tls ?? {}) };
   const server = Deno.serve(opts, async (req) => {
     const path = new URL(req.url).pathname;
     requests.push(`${req.method} ${path}`);
+    const holding = [...holdUploads].find((prefix) => path.startsWith(prefix));
+    if (req.method === "POST" && holding !== undefined) {
+      holdUploads.delete(holding);
+      peer.uploadsHeld++;
+      const { promise, resolve } = Promise.withResolvers<void>();
+      heldUploads.push(resolve);
+      await promise;
+      return new Response("held", { status: 503 });
+    }
     if (req.method === "POST") {
       const form = await req.formData();
       const file = form.get("file");
@@ -166,9 +184,14 @@ export function startHttp(tls?: { cert: string; key: string }): HttpPeer {
     requests,
     hold,
     held: 0,
-    release: () => released.resolve(),
-    async [Symbol.asyncDispose]() {
+    holdUploads,
+    uploadsHeld: 0,
+    release: () => {
       released.resolve();
+      for (const r of heldUploads.splice(0)) r();
+    },
+    async [Symbol.asyncDispose]() {
+      peer.release();
       await server.shutdown();
     },
   };

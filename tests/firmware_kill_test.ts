@@ -79,9 +79,8 @@ Deno.test("firmware: kill -9 during the download and during the install; after e
     const k2 = csms.mark;
     p = start(`${dir}/data`, config);
     await csms.next("FirmwareStatusNotification", k2, (q) => q.status === "InstallationFailed");
-    // At least once: the kill may fall after Installing left and before the store heard
-    // that Downloaded was answered (the next CALL leaves in the same bus turn as that
-    // answer, before the firmware actor's store write), so at most those two come again.
+    // At least once: Downloaded and Installing leave in the same transition, and the kill
+    // may fall before the store heard their answers, so at most those two come again.
     assert.ok(statuses(n).length <= 6, statuses(n).join());
     assert.equal(statuses(n).at(-1), "InstallationFailed");
     assert.deepEqual(once(statuses(n)), [

@@ -15,6 +15,11 @@ const LAZY: Record<string, string> = {
   "runtime/transfer.ts": "HTTP/FTP transfers: while a download or upload runs",
   "runtime/tar.ts": "the tar writer: while logs are collected",
   "ocpp/dial_node.ts": "the node:net dialer: only for what Deno's sockets cannot do",
+  "actors/firmware.ts": "the firmware actor's full logic: at UpdateFirmware or a stored update",
+  "actors/diagnostics.ts":
+    "the diagnostics actor's full logic: at GetDiagnostics or a stored upload",
+  "runtime/update_work.ts": "firmware transfers, installs, log archives: at the first one",
+  "actors/_status_outbox.ts": "the status outbox of the firmware and diagnostics actors",
   "actors/smart_charging.ts": "smart charging: at the first profile (or at start if stored)",
   "actors/composite_schedule.ts": "the composite schedule: with smart charging",
   "actors/_sc_limits.ts": "the limits of the profiles: with smart charging",
