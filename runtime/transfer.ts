@@ -48,6 +48,8 @@ export interface TransferOptions {
   readonly signal?: AbortSignal;
   /** Dialer for http(s) (tests); default `dial`. */
   readonly dialer?: (o: DialOptions) => Promise<ByteStream>;
+  /** Where a download's body goes before its rename (tests); default a fresh `path.<random>.part`. */
+  readonly partFile?: string;
 }
 
 /** A location without its password, for messages and logs. */
@@ -409,7 +411,10 @@ function ftpPath(url: URL): string {
 // --- Public ---
 
 /**
- * Downloads `location` to `path` (through `path + ".part"`), at most `maxBytes`.
+ * Downloads `location` to `path`, at most `maxBytes`, through a part file
+ * of its own (`path.<random>.part`, renamed at the end), so a download
+ * aborted by a restart that still unwinds cannot remove or overwrite the
+ * next one's. Part files a power cut left beside `path` are removed first.
  *
  * @returns The number of bytes.
  * @throws {TransferError} saying what failed; nothing is left at `path` then.
@@ -421,7 +426,8 @@ export async function download(
   o: TransferOptions = {},
 ): Promise<number> {
   let url = parseUrl(location, ["http", "https", "ftp"]);
-  const part = `${path}.part`;
+  await removeStaleParts(path);
+  const part = o.partFile ?? `${path}.${crypto.randomUUID().slice(0, 8)}.part`;
   const file = await Deno.open(part, { write: true, create: true, truncate: true, mode: 0o600 });
   const sink = new Sink(file, part, maxBytes);
   try {
@@ -471,6 +477,7 @@ export async function download(
     }
     file.syncSync();
     file.close();
+    if (o.signal?.aborted) throw new TransferError("Aborted (the runtime restarted or stopped)");
     await Deno.rename(part, path);
     return sink.bytes;
   } catch (err) {
@@ -481,6 +488,21 @@ export async function download(
     if (err instanceof TransferError) throw err;
     throw new TransferError(describeSocketError(err, url.host, "file server"), { cause: err });
   }
+}
+
+/** Removes the part files of earlier downloads to `path` (left by a power cut). */
+async function removeStaleParts(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : path.slice(0, slash) || "/";
+  const name = path.slice(slash + 1);
+  const stale = /^\.[0-9a-f]{8}\.part$|^\.part$/;
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.startsWith(name) && stale.test(e.name.slice(name.length))) {
+        await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+      }
+    }
+  } catch { /* no directory yet: Deno.open says why */ }
 }
 
 /**

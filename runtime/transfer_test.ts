@@ -135,11 +135,54 @@ Deno.test("download() to a full disk says so and leaves nothing", async () => {
   http.files.set("/fw.bin", enc.encode("z".repeat(10_000)));
   await inTemp(async (dir) => {
     // The partial file lands on /dev/full: every write fails with ENOSPC.
-    await Deno.symlink("/dev/full", `${dir}/image.bin.part`);
+    await Deno.symlink("/dev/full", `${dir}/full.part`);
     await failsWith(
-      download(`${http.base}/fw.bin`, `${dir}/image.bin`, 1e6),
+      download(`${http.base}/fw.bin`, `${dir}/image.bin`, 1e6, { partFile: `${dir}/full.part` }),
       /Disk full: cannot write/,
     );
     assert.equal(files(dir).includes("image.bin"), false);
   });
+});
+
+Deno.test("download() aborted late does not remove the file of the next download to the same path", async () => {
+  await using http = startHttp();
+  const first = enc.encode("1".repeat(100_000));
+  http.files.set("/fw.bin", first);
+  http.hold.set("/fw.bin", 10_000);
+  // The second download's body: half, then the rest once the test says so.
+  const body = enc.encode("2".repeat(100_000));
+  const sentHalf = Promise.withResolvers<void>();
+  const finish = Promise.withResolvers<void>();
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          async start(c) {
+            c.enqueue(body.slice(0, 50_000));
+            sentHalf.resolve();
+            await finish.promise;
+            c.enqueue(body.slice(50_000));
+            c.close();
+          },
+        }),
+        { headers: { "content-length": String(body.length) } },
+      ),
+  );
+  const second = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/fw.bin`;
+  await inTemp(async (dir) => {
+    const ac = new AbortController();
+    const a = download(`${http.base}/fw.bin`, `${dir}/image.bin`, 1e6, { signal: ac.signal });
+    while (http.held === 0) await new Promise((r) => setTimeout(r, 5));
+    // A restart: the next boot's download starts while the aborted one still unwinds.
+    const b = download(second, `${dir}/image.bin`, 1e6);
+    await sentHalf.promise;
+    ac.abort();
+    await assert.rejects(a);
+    finish.resolve();
+    assert.equal(await b, body.length);
+    assert.deepEqual(await Deno.readFile(`${dir}/image.bin`), body);
+    assert.deepEqual(files(dir), ["image.bin"]);
+  });
+  http.release();
 });
