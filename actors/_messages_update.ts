@@ -22,6 +22,9 @@ export type FirmwareStatus =
 /** OCPP 1.6 DiagnosticsStatus (section 7.24). */
 export type DiagnosticsStatus = "Idle" | "Uploaded" | "UploadFailed" | "Uploading";
 
+/** Who holds the connectors Unavailable for an update (`fw.hold`): UpdateFirmware's or SignedUpdateFirmware's actor. */
+export type FirmwareHolder = "firmware" | "signed_firmware";
+
 /** Commands to the shell and the facts it reports back. */
 export type UpdateMessage =
   /** Download the firmware at `url` (attempt `attempt`, 1-based) to the data directory. */
@@ -42,10 +45,13 @@ export type UpdateMessage =
   | { readonly type: "fw.install_failed"; readonly reason: string }
   /**
    * While an update waits for a session to end, and until it is installed
-   * or failed (errata 3.49, RECOMMENDED): the connectors not in use are
-   * Unavailable and take no new session (`hold`), or back as they were.
+   * or failed (errata 3.49, RECOMMENDED, for UpdateFirmware; Security
+   * Whitepaper L01.FR.07, SHALL, for SignedUpdateFirmware): the connectors
+   * not in use are Unavailable and take no new session (`hold`), or back as
+   * they were once no `holder` holds them any more (one update cannot
+   * release the other's hold).
    */
-  | { readonly type: "fw.hold"; readonly hold: boolean }
+  | { readonly type: "fw.hold"; readonly hold: boolean; readonly holder: FirmwareHolder }
   /** Restart so the installed firmware runs (the shell restarts the actors or the process). */
   | { readonly type: "fw.reboot"; readonly scope: "runtime" | "process" }
   /** The firmware actor's durable state changed: written before anything else of its transition happens. */

@@ -3,7 +3,8 @@
  * DiagnosticsStatusNotification) kept until the Central System answered
  * them: the rpc actor fails a CALL that is not transaction-related at once
  * when offline, so the job's actor keeps its statuses here, sends them in
- * order while the boot is accepted and again after a reconnect. Pure.
+ * order while the boot is accepted (`ctx.backend`) and again after a
+ * reconnect. Pure.
  *
  * Private to `firmware.ts`, `diagnostics.ts` and their gates (`update_gates.ts`).
  *
@@ -47,7 +48,11 @@ function call<S extends NotificationStatus>(
   return ocppCall(action, payload, { ref: `${prefix}${p.seq}` });
 }
 
-/** Adds a status; sends it at once when `online`. */
+/**
+ * Adds a status; when `online` (the boot is Accepted) sends it at once,
+ * after any earlier one not sent yet, so the order stays (the boot can be
+ * Accepted before `backend.accepted` reached the actor and flushed).
+ */
 export function push<S extends NotificationStatus>(
   box: StatusOutbox<S>,
   status: S,
@@ -56,9 +61,9 @@ export function push<S extends NotificationStatus>(
   prefix: string,
   effects: Effect[],
 ): StatusOutbox<S> {
-  const item: PendingStatus<S> = { seq: box.nextSeq, status, sent: online };
-  if (online) effects.push(call(action, prefix, item));
-  return { items: [...box.items, item], nextSeq: box.nextSeq + 1 };
+  const item: PendingStatus<S> = { seq: box.nextSeq, status, sent: false };
+  const next = { items: [...box.items, item], nextSeq: box.nextSeq + 1 };
+  return online ? flush(next, action, prefix, effects) : next;
 }
 
 /** Sends every status not sent yet, in order (after a reconnect). */

@@ -38,7 +38,9 @@
  * `reservation.changed`, `ocpp.request` (ChangeAvailability), `config.written`
  * (InoperativeConnectors), `ocpp.result` / `ocpp.failed` (StatusNotification),
  * `fw.hold` (a firmware update waiting for a session to end: every
- * connector Unavailable once no transaction runs on it, errata 3.49).
+ * connector Unavailable once no transaction runs on it, errata 3.49 and
+ * Security Whitepaper L01.FR.07; held while any holder, UpdateFirmware's or
+ * SignedUpdateFirmware's actor, holds it).
  * Emits `ocpp.call`
  * (StatusNotification), `status.changed`, `availability.changed`,
  * `config.write` (InoperativeConnectors), `ocpp.reply`.
@@ -46,7 +48,13 @@
  * @module
  */
 import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
-import type { ChargePointErrorCode, ConnectorStatus, EvState, MessageOf } from "./messages.ts";
+import type {
+  ChargePointErrorCode,
+  ConnectorStatus,
+  EvState,
+  FirmwareHolder,
+  MessageOf,
+} from "./messages.ts";
 import { inoperativeConnectors, operativeIn } from "../config/registry.ts";
 import {
   type AvailabilityState,
@@ -153,11 +161,13 @@ export interface ConnectorStatusState extends AvailabilityState {
   /** StatusNotification.req sent so far, for their `ref`s. */
   readonly calls: number;
   /**
-   * A firmware update waits to install (`fw.hold`, errata 3.49): every
-   * connector is Unavailable once no transaction runs on it. Not stored: a
-   * reboot ends it.
+   * The updates that wait to install (`fw.hold`, errata 3.49, L01.FR.07),
+   * by holder, sorted, never empty: while one holds, every connector is
+   * Unavailable once no transaction runs on it; it ends when the last
+   * holder releases (one cannot release the other's). Not stored: a reboot
+   * ends it.
    */
-  readonly firmwareHold?: boolean;
+  readonly firmwareHolds?: readonly FirmwareHolder[];
 }
 
 /**
@@ -282,7 +292,7 @@ export function transitionConnectorStatus(
     );
   const known = (id: number) => conns[id] !== undefined;
   let avail: AvailabilityState = state;
-  let firmwareHold = state.firmwareHold === true;
+  let holds = state.firmwareHolds ?? [];
 
   switch (msg.type) {
     case "hw.ev_state": {
@@ -402,9 +412,12 @@ export function transitionConnectorStatus(
       if (retry) effects.push({ type: "timer.start", id: `retry:${id}`, ms: STATUS_RETRY_MS });
       break;
     }
-    case "fw.hold":
-      firmwareHold = msg.hold;
+    case "fw.hold": {
+      // Each holder holds and releases its own hold only.
+      const others = holds.filter((h) => h !== msg.holder);
+      holds = msg.hold ? [...others, msg.holder].sort() : others;
       break;
+    }
     case "reservation.changed":
       for (let id = 1; id <= n; id++) {
         set(id, { reserved: msg.reservations.some((r) => r.heldConnectorId === id) });
@@ -419,7 +432,10 @@ export function transitionConnectorStatus(
       break;
   }
 
-  if (avail.inoperative !== state.inoperative || firmwareHold !== (state.firmwareHold === true)) {
+  const firmwareHold = holds.length > 0;
+  if (
+    avail.inoperative !== state.inoperative || firmwareHold !== (state.firmwareHolds !== undefined)
+  ) {
     for (let id = 0; id <= n; id++) {
       // A connector is Unavailable while a firmware update holds it (not connector 0).
       const op = operativeIn(avail.inoperative, id) && !(firmwareHold && id > 0);
@@ -479,7 +495,7 @@ export function transitionConnectorStatus(
     }
   }
   const { inoperative, scheduled, writing, held } = avail;
-  const hold = firmwareHold ? { firmwareHold } : {};
+  const hold = firmwareHold ? { firmwareHolds: holds } : {};
   return [{ connectors: conns, inoperative, scheduled, writing, held, calls, ...hold }, effects];
 }
 

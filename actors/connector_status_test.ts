@@ -13,6 +13,7 @@ import {
   type StopReason,
 } from "./messages.ts";
 import { type Value, viewOf } from "../config/registry.ts";
+import type { FirmwareHolder } from "./messages.ts";
 import {
   type ConnectorStatusMsg,
   type ConnectorStatusState,
@@ -654,7 +655,7 @@ Deno.test("fw.hold (errata 3.49): idle connectors Unavailable, a running session
     { type: "hw.ev_state", connectorId: 1, state: "C" },
     start,
   ], c);
-  const [s1, e1] = run(s0, [{ type: "fw.hold", hold: true }], c);
+  const [s1, e1] = run(s0, [{ type: "fw.hold", hold: true, holder: "firmware" }], c);
   assert.deepEqual(
     e1.filter((e) => e.type === "availability.changed"),
     [
@@ -662,10 +663,12 @@ Deno.test("fw.hold (errata 3.49): idle connectors Unavailable, a running session
       { type: "availability.changed", connectorId: 2, operative: false },
     ],
   );
-  assert.deepEqual(reported(s0, [{ type: "fw.hold", hold: true }], c), ["2:Unavailable"]);
+  assert.deepEqual(reported(s0, [{ type: "fw.hold", hold: true, holder: "firmware" }], c), [
+    "2:Unavailable",
+  ]);
   assert.deepEqual(reported(s1, [stopped("Local")], c), ["1:Unavailable"]);
   const [s2] = run(s1, [stopped("Local")], c);
-  assert.deepEqual(reported(s2, [{ type: "fw.hold", hold: false }], c), [
+  assert.deepEqual(reported(s2, [{ type: "fw.hold", hold: false, holder: "firmware" }], c), [
     "1:Finishing",
     "2:Available",
   ]);
@@ -677,10 +680,45 @@ Deno.test("fw.hold (errata 3.49): idle connectors Unavailable, a running session
     payload: { connectorId: 2, type: "Inoperative" },
   }, written("2")], c);
   assert.deepEqual(s3.inoperative, [2]);
-  const [s4, e4] = run(s3, [{ type: "fw.hold", hold: false }], c);
+  const [s4, e4] = run(s3, [{ type: "fw.hold", hold: false, holder: "firmware" }], c);
   assert.deepEqual(e4.filter((e) => e.type === "availability.changed"), [
     { type: "availability.changed", connectorId: 1, operative: true },
   ]);
   assert.equal(s4.connectors[2]!.operative, false);
-  assert.equal(s4.firmwareHold, undefined);
+  assert.equal(s4.firmwareHolds, undefined);
+});
+
+Deno.test("fw.hold: two holders (UpdateFirmware's and SignedUpdateFirmware's actors) cannot release each other's hold", () => {
+  const c = ctx({ NumberOfConnectors: 2 });
+  const hold = (holder: FirmwareHolder, on: boolean): ConnectorStatusMsg => ({
+    type: "fw.hold",
+    hold: on,
+    holder,
+  });
+  const [s0] = run(initialConnectorStatus(c), [{ type: "backend.accepted", currentTime: "" }], c);
+  const [s1] = run(s0, [hold("signed_firmware", true), hold("firmware", true)], c);
+  assert.deepEqual(s1.firmwareHolds, ["firmware", "signed_firmware"]);
+  // The plain update ends: the signed one still waits, so the connectors stay Unavailable (L01.FR.07).
+  const [s2, e2] = run(s1, [hold("firmware", false)], c);
+  assert.deepEqual(s2.firmwareHolds, ["signed_firmware"]);
+  assert.deepEqual(e2.filter((e) => e.type === "availability.changed"), []);
+  assert.deepEqual(reported(s1, [hold("firmware", false)], c), []);
+  assert.equal(s2.connectors[1]!.operative, false);
+  // A second hold or a release of a holder that holds nothing changes nothing.
+  const [again, e3] = run(s2, [hold("signed_firmware", true)], c);
+  assert.deepEqual(e3, []);
+  const [s3, e3b] = run(again, [hold("firmware", false)], c);
+  assert.deepEqual(e3b, []);
+  assert.deepEqual(s3.firmwareHolds, ["signed_firmware"]);
+  // The last holder releases: every connector takes sessions again.
+  const [s4, e4] = run(s3, [hold("signed_firmware", false)], c);
+  assert.equal(s4.firmwareHolds, undefined);
+  assert.deepEqual(e4.filter((e) => e.type === "availability.changed"), [
+    { type: "availability.changed", connectorId: 1, operative: true },
+    { type: "availability.changed", connectorId: 2, operative: true },
+  ]);
+  assert.deepEqual(reported(s3, [hold("signed_firmware", false)], c), [
+    "1:Available",
+    "2:Available",
+  ]);
 });

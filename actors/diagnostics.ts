@@ -22,8 +22,9 @@
  *   waiting waits `retryInterval` again. Uploading is not sent again.
  *
  * Receives: `ocpp.request` (GetDiagnostics), `ocpp.result`, `ocpp.failed`,
- * `diag.uploaded`, `diag.upload_failed`, `backend.accepted`,
- * `backend.state`, `trigger`, `system.started`. Emits: `ocpp.reply`,
+ * `diag.uploaded`, `diag.upload_failed`, `backend.accepted` (sends the
+ * statuses kept while the boot was not Accepted; whether it is, is
+ * `ctx.backend`, the supervisor's phase), `trigger`, `system.started`. Emits: `ocpp.reply`,
  * `ocpp.call`, `diag.upload`, `store.diag_state`, `log`.
  *
  * @module
@@ -128,7 +129,7 @@ function getDiagnostics(
     ...(stopTime !== undefined ? { stopTime } : {}),
   };
   const effects: Effect[] = [reply(msg.id, "GetDiagnostics", { fileName: job.fileName })];
-  const outbox = push(s.outbox, "Uploading", s.online, ACTION, PREFIX, effects);
+  const outbox = push(s.outbox, "Uploading", ctx.backend === "accepted", ACTION, PREFIX, effects);
   effects.push(upload(job, 1));
   return commit({ ...s, job, attempt: 1, uploading: true, outbox }, effects);
 }
@@ -137,9 +138,10 @@ function finish(
   s: DiagnosticsState,
   status: DiagnosticsStatus,
   effects: Effect[],
+  ctx: Ctx,
 ): DiagnosticsState {
-  const outbox = push(s.outbox, status, s.online, ACTION, PREFIX, effects);
-  return { outbox, online: s.online, attempt: 0, ...(s.started ? { started: true } : {}) };
+  const outbox = push(s.outbox, status, ctx.backend === "accepted", ACTION, PREFIX, effects);
+  return { outbox, attempt: 0, ...(s.started ? { started: true } : {}) };
 }
 
 /** The attempt `s.attempt` failed (`reason`): the next one after `delayMs`, or UploadFailed. */
@@ -148,12 +150,13 @@ function failed(
   job: DiagnosticsJob,
   reason: string,
   delayMs: number,
+  ctx: Ctx,
 ): [DiagnosticsState, Effect[]] {
   const effects: Effect[] = [];
   const left = job.retries - (s.attempt - 1);
   if (left <= 0) {
     effects.push(log("error", `Diagnostics upload failed: ${reason}`));
-    return commit(finish(s, "UploadFailed", effects), effects);
+    return commit(finish(s, "UploadFailed", effects, ctx), effects);
   }
   effects.push(log(
     "warn",
@@ -169,14 +172,14 @@ function failed(
 }
 
 /** After a start: what the stored upload still has to do. */
-function resume(s: DiagnosticsState): [DiagnosticsState, Effect[]] {
+function resume(s: DiagnosticsState, ctx: Ctx): [DiagnosticsState, Effect[]] {
   const job = s.job;
   if (!job) return [s, []];
   if (!s.uploading) {
     return [s, [{ type: "timer.start", id: "retry", ms: job.retryIntervalS * 1000 }]];
   }
   // The attempt was cut (power loss, crash, restart): it failed; the next one goes at once.
-  return failed(s, job, "interrupted by a restart", 0);
+  return failed(s, job, "interrupted by a restart", 0, ctx);
 }
 
 /** One transition of the diagnostics actor. */
@@ -190,34 +193,32 @@ export function transitionDiagnostics(
     case "ocpp.request":
       return msg.action === "GetDiagnostics" ? getDiagnostics(s, msg, ctx) : [s, []];
     case "system.started":
-      return s.started ? [s, []] : resume({ ...s, started: true });
+      return s.started ? [s, []] : resume({ ...s, started: true }, ctx);
     case "diag.uploaded":
       if (!s.job) return [s, []];
       effects.push(log("info", `Diagnostics ${msg.fileName} uploaded (${msg.bytes} bytes)`));
-      return commit(finish(s, "Uploaded", effects), effects);
+      return commit(finish(s, "Uploaded", effects, ctx), effects);
     case "diag.upload_failed":
       if (!s.job || !s.uploading) return [s, []];
-      return failed(s, s.job, msg.reason, s.job.retryIntervalS * 1000);
+      return failed(s, s.job, msg.reason, s.job.retryIntervalS * 1000, ctx);
     case "timer.fired":
       if (msg.id === "retry" && s.job) {
         return commit({ ...s, uploading: true }, [upload(s.job, s.attempt)]);
       }
-      if (msg.id === "resend" && s.online) {
+      if (msg.id === "resend" && ctx.backend === "accepted") {
         return commit({ ...s, outbox: flush(s.outbox, ACTION, PREFIX, effects) }, effects);
       }
       return [s, []];
     case "backend.accepted": {
+      // The boot is Accepted (ctx.backend says so from now on): what waited goes, in order.
       const outbox = flush(s.outbox, ACTION, PREFIX, effects);
-      const next = { ...s, online: true, outbox };
-      return effects.length > 0 ? commit(next, effects) : [next, []];
+      return effects.length > 0 ? commit({ ...s, outbox }, effects) : [s, []];
     }
-    case "backend.state":
-      return msg.state === "accepted" ? [s, []] : [{ ...s, online: false }, []];
     case "ocpp.result":
     case "ocpp.failed": {
       const outbox = settle(s.outbox, msg, PREFIX, effects);
       if (!outbox) return [s, []];
-      if (msg.type === "ocpp.failed" && s.online) {
+      if (msg.type === "ocpp.failed" && ctx.backend === "accepted") {
         effects.push({ type: "timer.start", id: "resend", ms: 30_000 });
       }
       return commit({ ...s, outbox }, effects);
@@ -242,7 +243,7 @@ export function diagnosticsActorWith(
     name: "diagnostics",
     receives: DIAGNOSTICS_RECEIVES,
     handles: ["GetDiagnostics"],
-    initial: () => ({ ...stored, online: false }),
+    initial: () => ({ ...stored }),
     transition: transitionDiagnostics,
   };
 }

@@ -10,26 +10,33 @@ import {
   transitionDiagnostics,
 } from "./diagnostics.ts";
 import { viewOf } from "../config/registry.ts";
+import type { BackendState } from "./messages.ts";
 import { validatePayload } from "../ocpp/schema.ts";
 import { json } from "../ocpp/types.ts";
 
 const T0 = Date.parse("2026-12-01T10:00:00.123Z");
-const ctx = (): Ctx => ({ now: T0, config: viewOf(new Map([["ChargePointId", "WB 1/x"]])) });
+/** A context; the boot Accepted (the supervisor's phase, `ctx.backend`) unless `backend` says otherwise. */
+const ctx = (backend: BackendState = "accepted"): Ctx => ({
+  now: T0,
+  config: viewOf(new Map([["ChargePointId", "WB 1/x"]])),
+  backend,
+});
 
 function run(
   state: DiagnosticsState,
   msgs: (DiagnosticsMsg | TimerFired)[],
+  backend: BackendState = "accepted",
 ): [DiagnosticsState, Effect[]] {
   const all: Effect[] = [];
   for (const m of msgs) {
-    const [next, effects] = transitionDiagnostics(state, m, ctx());
+    const [next, effects] = transitionDiagnostics(state, m, ctx(backend));
     state = next;
     all.push(...effects);
   }
   return [state, all];
 }
 
-const online = (): DiagnosticsState => ({ ...diagnosticsActor.initial(ctx()), online: true });
+const online = (): DiagnosticsState => diagnosticsActor.initial(ctx());
 const get = (payload: Record<string, unknown> = {}): DiagnosticsMsg => ({
   type: "ocpp.request",
   id: "g1",
@@ -110,7 +117,7 @@ Deno.test("transitionDiagnostics() a second GetDiagnostics while uploading gets 
 });
 
 Deno.test("transitionDiagnostics() keeps statuses while offline and sends them after the boot", () => {
-  const [s, e] = run(diagnosticsActor.initial(ctx()), [get({ retries: 0 }), fail]);
+  const [s, e] = run(diagnosticsActor.initial(ctx()), [get({ retries: 0 }), fail], "connecting");
   assert.deepEqual(statuses(e), []);
   const [, e2] = run(s, [{ type: "backend.accepted", currentTime: "" }]);
   assert.deepEqual(statuses(e2), ["Uploading", "UploadFailed"]);
@@ -130,29 +137,35 @@ function reboot(effects: Effect[]): DiagnosticsState {
   assert.ok(last && last.type === "store.diag_state", "the job was stored");
   const { saved, problem } = restoreDiagnostics(JSON.parse(JSON.stringify(last.state)));
   assert.equal(problem, undefined);
-  return { ...diagnosticsActorWith(saved).initial(ctx()), online: true };
+  return diagnosticsActorWith(saved).initial(ctx());
 }
 const started: DiagnosticsMsg = { type: "system.started" };
 
 Deno.test("transitionDiagnostics() after a restart cut an attempt: the next one at once, Uploading not sent again", () => {
   const [, e] = run(online(), [get({ retries: 1 })]);
-  const [s, e2] = run(reboot(e), [started]);
+  // At start the boot is not Accepted yet.
+  const [s, e2] = run(reboot(e), [started], "connecting");
   assert.deepEqual(statuses(e2), []);
   assert.deepEqual(uploads(e2).map((u) => (u as { attempt: number }).attempt), [2]);
   assert.equal(s.attempt, 2);
   // system.started again (a second hardware start) does nothing more.
   assert.deepEqual(run(s, [started])[1], []);
-  const [, e3] = run(s, [{ type: "diag.uploaded", fileName: "f", bytes: 1 }]);
+  // The Uploading unanswered at the cut goes again once after the boot (at least once), not per attempt.
+  const [s2, e2b] = run(s, [{ type: "backend.accepted", currentTime: "" }]);
+  assert.deepEqual(statuses(e2b), ["Uploading"]);
+  const [, e3] = run(s2, [{ type: "diag.uploaded", fileName: "f", bytes: 1 }]);
   assert.deepEqual(statuses(e3), ["Uploaded"]);
 });
 
 Deno.test("transitionDiagnostics() after a restart cut the last attempt: UploadFailed", () => {
   const [, e] = run(online(), [get({ retries: 0 })]);
-  const [s, e2] = run(reboot(e), [started]);
-  assert.deepEqual(statuses(e2), ["UploadFailed"]);
+  const [s, e2] = run(reboot(e), [started], "connecting");
+  assert.deepEqual(statuses(e2), [], "kept until the boot is Accepted");
   assert.deepEqual(uploads(e2), []);
   assert.equal(s.job, undefined);
   assert.equal(e2[0]!.type, "store.diag_state");
+  const [, e3] = run(s, [{ type: "backend.accepted", currentTime: "" }]);
+  assert.deepEqual(statuses(e3), ["Uploading", "UploadFailed"]);
 });
 
 Deno.test("transitionDiagnostics() after a restart while a retry waited: it waits retryInterval again", () => {
@@ -170,4 +183,17 @@ Deno.test("restoreDiagnostics() turns an unreadable stored state into no upload,
     restoreDiagnostics({ attempt: 1, outbox: { items: [] }, job: { location: 3 } }).problem ?? "",
     /unreadable/,
   );
+});
+
+Deno.test("transitionDiagnostics() sends by the supervisor's phase (ctx.backend), not by the messages it saw: a reconnect whose boot is Pending", () => {
+  const [s] = run(online(), [{ type: "backend.accepted", currentTime: "" }]);
+  // Reconnected; the new BootNotification is Pending. No backend.* message says so to this actor.
+  const [s1, e1] = run(s, [get()], "pending");
+  assert.deepEqual(statuses(e1), [], "kept: the Central System may not get CALLs yet (4.2)");
+  assert.equal(uploads(e1).length, 1, "the upload itself goes on");
+  // Accepted, before backend.accepted reached the actor: a new status goes after the kept one.
+  const [s2, e2] = run(s1, [{ type: "diag.uploaded", fileName: "f", bytes: 1 }]);
+  assert.deepEqual(statuses(e2), ["Uploading", "Uploaded"]);
+  const [, e3] = run(s2, [{ type: "backend.accepted", currentTime: "" }]);
+  assert.deepEqual(statuses(e3), []);
 });

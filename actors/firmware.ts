@@ -30,8 +30,9 @@
  *
  * Receives: `ocpp.request` (UpdateFirmware), `ocpp.result`, `ocpp.failed`,
  * `fw.downloaded`, `fw.download_failed`, `fw.installed`,
- * `fw.install_failed`, `tx.started`, `tx.stopped`, `backend.accepted`,
- * `backend.state`, `trigger`, `system.started`. Emits: `ocpp.reply`,
+ * `fw.install_failed`, `tx.started`, `tx.stopped`, `backend.accepted` (sends
+ * the statuses kept while the boot was not Accepted; whether it is, is
+ * `ctx.backend`, the supervisor's phase), `trigger`, `system.started`. Emits: `ocpp.reply`,
  * `ocpp.call`, `fw.download`, `fw.install`, `fw.hold`, `fw.reboot`, `store.fw_state`,
  * `log`.
  *
@@ -80,8 +81,14 @@ function saved(s: FirmwareState): FirmwareSaved {
 }
 
 /** Reports `status`; a final one ends the update. */
-function report(s: FirmwareState, status: FirmwareStatus, effects: Effect[]): FirmwareState {
-  const outbox = push(s.outbox, status, s.online, ACTION, PREFIX, effects);
+function report(
+  s: FirmwareState,
+  status: FirmwareStatus,
+  effects: Effect[],
+  ctx: Ctx,
+): FirmwareState {
+  // Sent now when the boot is Accepted (the supervisor's phase), else kept for backend.accepted.
+  const outbox = push(s.outbox, status, ctx.backend === "accepted", ACTION, PREFIX, effects);
   const final = status === "DownloadFailed" || status === "InstallationFailed" ||
     status === "Installed";
   const next: FirmwareState = {
@@ -92,7 +99,7 @@ function report(s: FirmwareState, status: FirmwareStatus, effects: Effect[]): Fi
   };
   if (!final || !s.held) return next;
   // The update is over: the connectors held for it take sessions again.
-  effects.push({ type: "fw.hold", hold: false });
+  effects.push({ type: "fw.hold", hold: false, holder: "firmware" });
   const { held: _, ...rest } = next;
   return rest;
 }
@@ -143,14 +150,19 @@ function updateFirmware(
     return commit({ ...s, update: { phase: "waiting", job } }, effects);
   }
   effects.push({ type: "timer.cancel", id: "retrieve" });
-  return commit(begin(s, job, effects), effects);
+  return commit(begin(s, job, effects, ctx), effects);
 }
 
 /** Downloading, and the first attempt. */
-function begin(s: FirmwareState, job: FirmwareJob, effects: Effect[]): FirmwareState {
+function begin(s: FirmwareState, job: FirmwareJob, effects: Effect[], ctx: Ctx): FirmwareState {
   effects.push(log("info", `Firmware download from ${job.location} (${job.retries} retries)`));
   return startAttempt(
-    report({ ...s, update: { phase: "downloading", job, attempt: 1 } }, "Downloading", effects),
+    report(
+      { ...s, update: { phase: "downloading", job, attempt: 1 } },
+      "Downloading",
+      effects,
+      ctx,
+    ),
     job,
     1,
     effects,
@@ -158,7 +170,7 @@ function begin(s: FirmwareState, job: FirmwareJob, effects: Effect[]): FirmwareS
 }
 
 /** Installs when nothing charges; otherwise waits (errata 3.49). */
-function maybeInstall(s: FirmwareState, effects: Effect[]): FirmwareState {
+function maybeInstall(s: FirmwareState, effects: Effect[], ctx: Ctx): FirmwareState {
   if (s.update.phase !== "downloaded") return s;
   if (s.busy.length > 0) {
     if (s.held) return s;
@@ -170,13 +182,13 @@ function maybeInstall(s: FirmwareState, effects: Effect[]): FirmwareState {
           s.busy.join(", ")
         } to end; the other connectors are Unavailable meanwhile`,
       ),
-      { type: "fw.hold", hold: true },
+      { type: "fw.hold", hold: true, holder: "firmware" },
     );
     return { ...s, held: true };
   }
   const { job, file } = s.update;
   effects.push({ type: "timer.cancel", id: "resume" }, { type: "fw.install", file });
-  return report({ ...s, update: { phase: "installing", job, file } }, "Installing", effects);
+  return report({ ...s, update: { phase: "installing", job, file } }, "Installing", effects, ctx);
 }
 
 /**
@@ -225,7 +237,7 @@ function resume(s: FirmwareState, ctx: Ctx): [FirmwareState, Effect[]] {
         : u.phase === "rebooting" && s.running !== u.job.previous;
       if (ok) {
         effects.push(log("info", `Firmware ${s.running} installed and running`));
-        return commit(report(s, "Installed", effects), effects);
+        return commit(report(s, "Installed", effects, ctx), effects);
       }
       effects.push(log(
         "error",
@@ -235,23 +247,25 @@ function resume(s: FirmwareState, ctx: Ctx): [FirmwareState, Effect[]] {
             expect ? ` (expected ${expect})` : ""
           }`,
       ));
-      return commit(report(s, "InstallationFailed", effects), effects);
+      return commit(report(s, "InstallationFailed", effects, ctx), effects);
     }
     default:
       return u satisfies never;
   }
 }
 
-function onTimer(s: FirmwareState, id: string): [FirmwareState, Effect[]] {
+function onTimer(s: FirmwareState, id: string, ctx: Ctx): [FirmwareState, Effect[]] {
   const u = s.update;
   const effects: Effect[] = [];
-  if (id === "retrieve" && u.phase === "waiting") return commit(begin(s, u.job, effects), effects);
+  if (id === "retrieve" && u.phase === "waiting") {
+    return commit(begin(s, u.job, effects, ctx), effects);
+  }
   if (id === "retry" && u.phase === "retry_wait") {
     return commit(startAttempt(s, u.job, u.attempt, effects), effects);
   }
-  if (id === "resume") return commit(maybeInstall(s, effects), effects);
+  if (id === "resume") return commit(maybeInstall(s, effects, ctx), effects);
   if (id === "reboot") return commit(maybeReboot(s, effects, true), effects);
-  if (id === "resend" && s.online) {
+  if (id === "resend" && ctx.backend === "accepted") {
     return commit({ ...s, outbox: flush(s.outbox, ACTION, PREFIX, effects) }, effects);
   }
   return [s, []];
@@ -279,8 +293,9 @@ export function transitionFirmware(
         { ...s, update: { phase: "downloaded", job: u.job, file: msg.file } },
         "Downloaded",
         effects,
+        ctx,
       );
-      return commit(maybeInstall(next, effects), effects);
+      return commit(maybeInstall(next, effects, ctx), effects);
     }
     case "fw.download_failed": {
       if (u.phase !== "downloading") return [s, []];
@@ -301,7 +316,7 @@ export function transitionFirmware(
       effects.push(
         log("error", `Firmware download failed: ${msg.reason}; version ${s.running} stays`),
       );
-      return commit(report(s, "DownloadFailed", effects), effects);
+      return commit(report(s, "DownloadFailed", effects, ctx), effects);
     }
     case "fw.installed": {
       if (u.phase !== "installing") return [s, []];
@@ -331,7 +346,7 @@ export function transitionFirmware(
       effects.push(
         log("error", `Firmware installation failed: ${msg.reason}; version ${s.running} stays`),
       );
-      return commit(report(s, "InstallationFailed", effects), effects);
+      return commit(report(s, "InstallationFailed", effects, ctx), effects);
     }
     case "tx.started":
       return [
@@ -344,20 +359,19 @@ export function transitionFirmware(
         return commit(maybeReboot(next, effects, true), effects);
       }
       return next.busy.length === 0 && u.phase === "downloaded"
-        ? commit(maybeInstall(next, effects), effects)
+        ? commit(maybeInstall(next, effects, ctx), effects)
         : [next, []];
     }
     case "backend.accepted": {
-      const next = { ...s, online: true, outbox: flush(s.outbox, ACTION, PREFIX, effects) };
-      return commit(maybeInstall(next, effects), effects);
+      // The boot is Accepted (ctx.backend says so from now on): what waited goes, in order.
+      const next = { ...s, outbox: flush(s.outbox, ACTION, PREFIX, effects) };
+      return commit(maybeInstall(next, effects, ctx), effects);
     }
-    case "backend.state":
-      return msg.state === "accepted" ? [s, []] : [{ ...s, online: false }, []];
     case "ocpp.result":
     case "ocpp.failed": {
       const outbox = settle(s.outbox, msg, PREFIX, effects);
       if (!outbox) return [s, []];
-      if (msg.type === "ocpp.failed" && s.online) {
+      if (msg.type === "ocpp.failed" && ctx.backend === "accepted") {
         effects.push({ type: "timer.start", id: "resend", ms: 30_000 });
       }
       return commit(maybeReboot({ ...s, outbox }, effects), effects);
@@ -369,7 +383,7 @@ export function transitionFirmware(
       return [s, [{ type: "ocpp.call", action: ACTION, payload }]];
     }
     case "timer.fired":
-      return onTimer(s, msg.id);
+      return onTimer(s, msg.id, ctx);
     default:
       return [s, []];
   }
@@ -384,7 +398,7 @@ export function firmwareActorWith(
     name: "firmware",
     receives: FIRMWARE_RECEIVES,
     handles: ["UpdateFirmware"],
-    initial: () => ({ ...stored, online: false, busy: [], running, started: false }),
+    initial: () => ({ ...stored, busy: [], running, started: false }),
     transition: transitionFirmware,
   };
 }

@@ -10,29 +10,35 @@ import {
   transitionFirmware,
 } from "./firmware.ts";
 import { viewOf } from "../config/registry.ts";
+import type { BackendState } from "./messages.ts";
 import { validatePayload } from "../ocpp/schema.ts";
 
 const T0 = Date.parse("2026-12-01T10:00:00Z");
-const ctx = (now = T0): Ctx => ({ now, config: viewOf(new Map()) });
+/** A context; the boot Accepted (the supervisor's phase, `ctx.backend`) unless `backend` says otherwise. */
+const ctx = (backend: BackendState = "accepted"): Ctx => ({
+  now: T0,
+  config: viewOf(new Map()),
+  backend,
+});
 
 /** Runs messages through the actor from `state`, collecting every effect. */
 function run(
   state: FirmwareState,
   msgs: (FirmwareMsg | TimerFired)[],
-  now = T0,
+  backend: BackendState = "accepted",
 ): [FirmwareState, Effect[]] {
   const all: Effect[] = [];
   for (const m of msgs) {
-    const [next, effects] = transitionFirmware(state, m, ctx(now));
+    const [next, effects] = transitionFirmware(state, m, ctx(backend));
     state = next;
     all.push(...effects);
   }
   return [state, all];
 }
 
-function fresh(online = true): FirmwareState {
+function fresh(): FirmwareState {
   const s = firmwareActorWith(IDLE, "0.1.0").initial(ctx());
-  return { ...s, online, started: true };
+  return { ...s, started: true };
 }
 
 function update(payload: Record<string, unknown>): FirmwareMsg {
@@ -158,10 +164,10 @@ Deno.test("transitionFirmware() installs only when no transaction runs (errata 3
   assert.equal(e2[0]!.type, "store.fw_state", "on disk before the install starts");
   assert.equal(s2.update.phase, "installing");
   // Errata 3.49: while it waited the other connectors were held Unavailable, once.
-  assert.deepEqual(ofType(e, "fw.hold"), [{ type: "fw.hold", hold: true }]);
+  assert.deepEqual(ofType(e, "fw.hold"), [{ type: "fw.hold", hold: true, holder: "firmware" }]);
   assert.deepEqual(ofType(e2, "fw.hold"), [], "held until the update is over");
   const [s3, e3] = run(s2, [{ type: "fw.install_failed", reason: "bad image" }]);
-  assert.deepEqual(ofType(e3, "fw.hold"), [{ type: "fw.hold", hold: false }]);
+  assert.deepEqual(ofType(e3, "fw.hold"), [{ type: "fw.hold", hold: false, holder: "firmware" }]);
   assert.equal(s3.held, undefined);
   assert.equal(s3.update.phase, "idle");
 });
@@ -204,11 +210,11 @@ Deno.test("transitionFirmware() reboots once Installing is delivered, then repor
 });
 
 Deno.test("transitionFirmware() reboots after REBOOT_WAIT_MS even when Installing is not answered", () => {
-  const [s, e] = run(fresh(false), [
+  const [s, e] = run(fresh(), [
     update({}),
     { type: "fw.downloaded", file: "/d/image.bin", bytes: 10 },
     { type: "fw.installed", reboot: "process" },
-  ]);
+  ], "connecting");
   assert.deepEqual(ofType(e, "timer.start"), [{
     type: "timer.start",
     id: "reboot",
@@ -231,7 +237,7 @@ Deno.test("transitionFirmware() after a power loss in the install: InstallationF
   );
   const [s2, e2] = run(again.initial(ctx()), [{ type: "system.started" }, {
     type: "system.started",
-  }]);
+  }], "booting");
   assert.deepEqual(ofType(e2, "ocpp.call"), [], "offline: kept until the boot is accepted");
   const [, e3] = run(s2, [{ type: "backend.accepted", currentTime: "" }]);
   // Everything unanswered before the cut is sent again, in order, then the failure.
@@ -254,10 +260,10 @@ Deno.test("transitionFirmware() after a power loss in the download starts it aga
 });
 
 Deno.test("transitionFirmware() keeps statuses while offline and sends them in order after the boot", () => {
-  const [s, e] = run(fresh(false), [update({ retries: 0 }), {
+  const [s, e] = run(fresh(), [update({ retries: 0 }), {
     type: "fw.download_failed",
     reason: "x",
-  }]);
+  }], "pending");
   assert.deepEqual(statuses(e), []);
   const [s2, e2] = run(s, [{ type: "backend.accepted", currentTime: "" }]);
   assert.deepEqual(statuses(e2), ["Downloading", "DownloadFailed"]);
@@ -270,11 +276,8 @@ Deno.test("transitionFirmware() keeps statuses while offline and sends them in o
     code: "Offline",
     description: "",
   };
-  const [s3] = run(s2, [result("fw-1"), failed, {
-    type: "backend.state",
-    state: "backoff",
-    since: T0,
-  }]);
+  const [s3, e3] = run(s2, [result("fw-1"), failed], "backoff");
+  assert.deepEqual(ofType(e3, "timer.start"), [], "no resend timer while the boot is not Accepted");
   const [, e4] = run(s3, [{ type: "backend.accepted", currentTime: "" }]);
   assert.deepEqual(statuses(e4), ["DownloadFailed"]);
 });
@@ -356,4 +359,24 @@ Deno.test("transitionFirmware() a session that began during the install delays t
     reason: "Local",
   }]);
   assert.deepEqual(ofType(e3, "fw.reboot"), [{ type: "fw.reboot", scope: "runtime" }]);
+});
+
+Deno.test("transitionFirmware() sends by the supervisor's phase (ctx.backend), not by the messages it saw: a reconnect whose boot is Pending", () => {
+  // The first boot Accepted: Downloading goes at once, and is answered.
+  const [s, e] = run(fresh(), [{ type: "backend.accepted", currentTime: "" }, update({})]);
+  assert.deepEqual(statuses(e), ["Downloading"]);
+  const [s1] = run(s, [result("fw-1")]);
+  // Reconnected; the new BootNotification is Pending. No backend.* message says so to this actor.
+  const [s2, e2] = run(s1, [{ type: "fw.downloaded", file: "/d/i", bytes: 1 }], "pending");
+  assert.deepEqual(statuses(e2), [], "kept: the Central System may not get CALLs yet (4.2)");
+  assert.deepEqual(s2.outbox.items.map((p) => [p.status, p.sent]), [
+    ["Downloaded", false],
+    ["Installing", false],
+  ]);
+  // Accepted, before backend.accepted reached the actor: a new status goes after the kept ones.
+  const [s3, e3] = run(s2, [{ type: "fw.install_failed", reason: "bad image" }]);
+  assert.deepEqual(statuses(e3), ["Downloaded", "Installing", "InstallationFailed"]);
+  // backend.accepted then has nothing left to send.
+  const [, e4] = run(s3, [{ type: "backend.accepted", currentTime: "" }]);
+  assert.deepEqual(statuses(e4), []);
 });

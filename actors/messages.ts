@@ -50,7 +50,12 @@ export type {
 export type { MeterValue, StopReason, TxMessage } from "./_messages_tx.ts";
 export type { OutboxEntry, StoreMessage, TxJournalEntry } from "./_messages_store.ts";
 export type { ConnectorStatus, SystemMessage, TriggerableMessage } from "./_messages_system.ts";
-export type { DiagnosticsStatus, FirmwareStatus, UpdateMessage } from "./_messages_update.ts";
+export type {
+  DiagnosticsStatus,
+  FirmwareHolder,
+  FirmwareStatus,
+  UpdateMessage,
+} from "./_messages_update.ts";
 export type { Reservation, ReservationMessage } from "./_messages_reservation.ts";
 export type { LimitSource, ProfileChange, ScMessage } from "./_messages_sc.ts";
 export type {

@@ -1,8 +1,9 @@
 /**
  * The firmware and diagnostics actors while no job exists: two small gates
  * (`bus.ts`, lazy features). They keep what the full logic needs from the
- * start (whether the boot is accepted, the connectors with a running
- * transaction, the running version), answer TriggerMessage
+ * start (the connectors with a running transaction, the running version;
+ * whether the boot is Accepted is `ctx.backend`, the supervisor's phase,
+ * for gate and full logic alike), answer TriggerMessage
  * FirmwareStatusNotification / DiagnosticsStatusNotification with Idle
  * (sections 4.5, 4.4) themselves, and load the full logic (`firmware.ts`,
  * `diagnostics.ts`, by `import()`) at the first UpdateFirmware /
@@ -73,15 +74,16 @@ export interface FirmwareSaved {
 
 /** The firmware actor's state (the gate's too). */
 export interface FirmwareState extends FirmwareSaved {
-  /** The boot is accepted: CALLs can be sent. */
-  readonly online: boolean;
   /** Connectors with a running transaction. */
   readonly busy: readonly number[];
   /** The version running now (BootNotification firmwareVersion). */
   readonly running: string;
   /** `system.started` was handled (the stored update resumed once). */
   readonly started: boolean;
-  /** The connectors not in use were made Unavailable (`fw.hold`) while the install waits. */
+  /**
+   * The connectors not in use were made Unavailable (`fw.hold`, holder
+   * `firmware`) while the install waits.
+   */
   readonly held?: boolean;
 }
 
@@ -97,7 +99,6 @@ export const FIRMWARE_RECEIVES = [
   "tx.started",
   "tx.stopped",
   "backend.accepted",
-  "backend.state",
   "trigger",
   "system.started",
 ] as const;
@@ -157,10 +158,6 @@ export function transitionFirmwareGate(
       ];
     case "tx.stopped":
       return [{ ...s, busy: s.busy.filter((c) => c !== msg.connectorId) }, []];
-    case "backend.accepted":
-      return [{ ...s, online: true }, []];
-    case "backend.state":
-      return msg.state === "accepted" ? [s, []] : [{ ...s, online: false }, []];
     case "system.started":
       return [{ ...s, started: true }, []];
     case "trigger":
@@ -186,7 +183,7 @@ export function firmwareGateWith(
     name: "firmware",
     receives: FIRMWARE_RECEIVES,
     handles: ["UpdateFirmware"],
-    initial: () => ({ ...stored, online: false, busy: [], running, started: false }),
+    initial: () => ({ ...stored, busy: [], running, started: false }),
     transition: transitionFirmwareGate,
     load: () =>
       import("./firmware.ts").then((m) => ({
@@ -220,7 +217,6 @@ export interface DiagnosticsSaved {
 
 /** The diagnostics actor's state (the gate's too). */
 export interface DiagnosticsState extends DiagnosticsSaved {
-  readonly online: boolean;
   /** `system.started` was handled (the stored upload resumed once). */
   readonly started?: boolean;
 }
@@ -233,7 +229,6 @@ export const DIAGNOSTICS_RECEIVES = [
   "diag.uploaded",
   "diag.upload_failed",
   "backend.accepted",
-  "backend.state",
   "trigger",
   "system.started",
 ] as const;
@@ -284,10 +279,6 @@ export function transitionDiagnosticsGate(
   switch (msg.type) {
     case "ocpp.request":
       return msg.action === "GetDiagnostics" ? [s, [LOAD]] : [s, []];
-    case "backend.accepted":
-      return [{ ...s, online: true }, []];
-    case "backend.state":
-      return msg.state === "accepted" ? [s, []] : [{ ...s, online: false }, []];
     case "system.started":
       return [{ ...s, started: true }, []];
     case "trigger":
@@ -308,7 +299,7 @@ export function diagnosticsGateWith(
     name: "diagnostics",
     receives: DIAGNOSTICS_RECEIVES,
     handles: ["GetDiagnostics"],
-    initial: () => ({ ...stored, online: false }),
+    initial: () => ({ ...stored }),
     transition: transitionDiagnosticsGate,
     load: () =>
       import("./diagnostics.ts").then((m) => ({

@@ -1,6 +1,7 @@
 /**
  * The firmware and diagnostics gates: idle they answer what the full logic
- * would, keep the busy connectors and the connection state, and
+ * would, keep the busy connectors (the connection state is the
+ * supervisor's, `ctx.backend`), and
  * UpdateFirmware / GetDiagnostics (or a stored job) loads the full logic,
  * which starts from the gate's state.
  */
@@ -29,7 +30,7 @@ import {
   transitionDiagnosticsGate,
   transitionFirmwareGate,
 } from "./update_gates.ts";
-import type { BusMessage } from "./messages.ts";
+import type { BackendState, BusMessage } from "./messages.ts";
 import { viewOf } from "../config/registry.ts";
 
 const T0 = Date.parse("2026-12-01T10:00:00Z");
@@ -43,7 +44,6 @@ const idleDay: FirmwareMsg[] = [
   { type: "trigger", message: "FirmwareStatusNotification" },
   { type: "trigger", message: "Heartbeat" },
   { type: "fw.downloaded", file: "x", bytes: 1 },
-  { type: "backend.state", state: "connecting", since: T0 } as FirmwareMsg,
   { type: "backend.accepted", currentTime: "" },
 ];
 
@@ -80,7 +80,6 @@ Deno.test("UpdateFirmware loads the full logic, which starts from the gate's sta
   const s = bus.snapshot("firmware");
   assert.equal(s.update.phase, "waiting");
   assert.deepEqual(s.busy, [2], "the session that ran before the load is known");
-  assert.equal(s.online, true);
   assert.ok(seen.some((m) => m.type === "ocpp.reply" && m.id === "u1"));
 });
 
@@ -115,7 +114,6 @@ Deno.test("the diagnostics gate, idle, gives the full logic's state and calls", 
     { type: "backend.accepted", currentTime: "" },
     { type: "trigger", message: "DiagnosticsStatusNotification" },
     { type: "diag.uploaded", fileName: "f", bytes: 1 },
-    { type: "backend.state", state: "connecting", since: T0 } as DiagnosticsMsg,
   ];
   let g: DiagnosticsState = diagnosticsGateWith(NO_DIAGNOSTICS).initial(dctx);
   let f: DiagnosticsState = diagnosticsActor.initial(dctx);
@@ -148,4 +146,56 @@ Deno.test("GetDiagnostics loads the full logic, which answers the fileName", asy
   assert.match(String((reply.payload as { fileName?: string }).fileName), /^diagnostics-CP1-/);
   assert.ok(seen.some((m) => m.type === "diag.upload"));
   assert.equal(diagnosticsIdle(bus.snapshot("diagnostics")), false);
+});
+
+/**
+ * A bus whose supervisor's phase is `phase.now`, with the firmware and
+ * diagnostics gates; records the statuses they send.
+ */
+function phasedBus() {
+  const phase: { now: BackendState } = { now: "accepted" };
+  const bus = new Bus({
+    clock: new FakeClock(T0),
+    config: () => dctx.config,
+    backend: () => phase.now,
+  });
+  const sent: string[] = [];
+  bus.inspect((m) => {
+    if (m.type === "ocpp.call" && m.action.endsWith("StatusNotification")) {
+      sent.push(`${m.action}:${(m.payload as { status: string }).status}`);
+    }
+  });
+  bus.spawn(firmwareGateWith(IDLE, "1.0.0"));
+  bus.spawn(diagnosticsGateWith(NO_DIAGNOSTICS));
+  return { bus, phase, sent };
+}
+
+Deno.test("the gates hand over no connection state of their own: after a reconnect with a Pending boot the loaded logic keeps its statuses until the boot is Accepted", async () => {
+  const { bus, phase, sent } = phasedBus();
+  bus.publish({ type: "system.started" });
+  bus.publish({ type: "backend.accepted", currentTime: "" });
+  // Reconnected; the new boot is Pending (the supervisor's phase; no message to the gates).
+  phase.now = "pending";
+  bus.publish({
+    type: "ocpp.request",
+    id: "u1",
+    action: "UpdateFirmware",
+    payload: { location: "http://h/fw", retrieveDate: new Date(T0).toISOString() },
+  });
+  bus.publish({
+    type: "ocpp.request",
+    id: "g1",
+    action: "GetDiagnostics",
+    payload: { location: "ftp://h/" },
+  });
+  await bus.loaded();
+  assert.equal(bus.isLoaded("firmware"), true);
+  assert.equal(bus.isLoaded("diagnostics"), true);
+  assert.deepEqual(sent, [], "no CALL while the boot is Pending (section 4.2)");
+  phase.now = "accepted";
+  bus.publish({ type: "backend.accepted", currentTime: "" });
+  assert.deepEqual(sent.sort(), [
+    "DiagnosticsStatusNotification:Uploading",
+    "FirmwareStatusNotification:Downloading",
+  ]);
 });
