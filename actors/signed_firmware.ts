@@ -13,7 +13,11 @@
  *   Downloaded; the signature over the image is verified (`cert.job`
  *   fw_signature, L01.FR.04): SignatureVerified, or InvalidSignature and the
  *   InvalidFirmwareSignature event (L01.FR.03), and the update ends.
- * - Installing waits until no transaction runs (L01.FR.06), then
+ * - Installing waits until no transaction runs (L01.FR.06); meanwhile, and
+ *   until the update is over (Installed, InstallationFailed, or the reboot,
+ *   which starts the connectors afresh), every connector not in use is
+ *   Unavailable, and one whose session ends becomes so (L01.FR.07:
+ *   `fw.hold`, holder `signed_firmware`, to `connector_status.ts`). Then
  *   `fw.install`; the reboot (`fw.reboot`) once Installing was delivered
  *   (or after {@link REBOOT_WAIT_MS}); after it, Installed and the
  *   FirmwareUpdated event when the new version runs, else
@@ -89,6 +93,12 @@ export interface SignedFirmwareState {
   readonly started: boolean;
   /** The Installing status was answered (the reboot may come). */
   readonly installingAnswered?: boolean;
+  /**
+   * The connectors not in use were made Unavailable (`fw.hold`, L01.FR.07)
+   * while the install waits. Not stored: a restart starts the connectors
+   * afresh, and a waiting install holds them again.
+   */
+  readonly held?: boolean;
 }
 
 export type { SignedFirmwareMsg } from "./signed_firmware_gate.ts";
@@ -112,13 +122,23 @@ function commit(s: SignedFirmwareState, effects: Effect[]): Step {
   return [s, [{ type: "store.signed_fw", state: s.update }, ...effects]];
 }
 
-/** Reports a status; a final one ends the update. */
-function report(s: SignedFirmwareState, job: SignedJob, status: Status, e: Effect[], ref?: string) {
+/** Reports a status; a final one ends the update (and releases the connectors it held). */
+function report(
+  s: SignedFirmwareState,
+  job: SignedJob,
+  status: Status,
+  e: Effect[],
+  ref?: string,
+): SignedFirmwareState {
   e.push(notify(job, status, ref));
   const final = ["DownloadFailed", "InvalidSignature", "InstallationFailed", "Installed"].includes(
     status,
   );
-  return { ...s, last: status, ...(final ? { update: { phase: "idle" } as const } : {}) };
+  if (!final) return { ...s, last: status };
+  const { held, ...rest } = s;
+  // The update is over: the connectors held for it take sessions again (L01.FR.07 "until installed").
+  if (held) e.push({ type: "fw.hold", hold: false, holder: "signed_firmware" });
+  return { ...rest, last: status, update: { phase: "idle" } };
 }
 
 function download(s: SignedFirmwareState, job: SignedJob, attempt: number, e: Effect[]) {
@@ -133,8 +153,18 @@ function begin(s: SignedFirmwareState, job: SignedJob, e: Effect[]): SignedFirmw
 function maybeInstall(s: SignedFirmwareState, e: Effect[]): SignedFirmwareState {
   if (s.update.phase !== "verified") return s;
   if (s.busy.length > 0) {
-    e.push(log("info", "Signed firmware installation waits for the transactions to end"));
-    return s;
+    if (s.held) return s;
+    // L01.FR.07: the connectors not in use are Unavailable while the install waits.
+    e.push(
+      log(
+        "info",
+        `Signed firmware installation waits for the transaction on connector ${
+          s.busy.join(", ")
+        } to end; the other connectors are Unavailable meanwhile`,
+      ),
+      { type: "fw.hold", hold: true, holder: "signed_firmware" },
+    );
+    return { ...s, held: true };
   }
   const { job, file } = s.update;
   e.push({ type: "fw.install", file });

@@ -156,3 +156,108 @@ Deno.test("transitionSignedFirmware() refusals: InvalidCertificate, InvalidSigna
   assert.ok(e.some((x) => x.type === "sec.event" && x.event === "InvalidFirmwareSignature"));
   assert.equal(s.update.phase, "idle");
 });
+
+const holds = (effects: Effect[]) =>
+  effects.filter((e) => e.type === "fw.hold").map((e) => e.type === "fw.hold" && e.hold);
+
+const TX_STARTED = {
+  type: "tx.started",
+  connectorId: 1,
+  idTag: "A",
+  meterStartWh: 0,
+  timestamp: NOW,
+  tx: 1,
+} as SignedFirmwareMsg;
+const TX_STOPPED = { type: "tx.stopped", connectorId: 1 } as SignedFirmwareMsg;
+
+/** A verified update waiting for the transaction on connector 1; the effects of the verification. */
+function waitingForSession(): [SignedFirmwareState, Effect[]] {
+  let [s] = step(start(), { type: "system.started" });
+  [s] = step(s, TX_STARTED);
+  [s] = step(s, REQUEST);
+  [s] = step(s, {
+    type: "cert.done",
+    ref: "sfw-cert",
+    outcome: { kind: "fw_certificate", ok: true },
+  });
+  [s] = step(s, { type: "fw.downloaded", file: "/d/image.bin", bytes: 10 });
+  return step(s, {
+    type: "cert.done",
+    ref: "sfw-sig",
+    outcome: { kind: "fw_signature", ok: true },
+  });
+}
+
+Deno.test("transitionSignedFirmware() holds the connectors not in use while the install waits, until it failed (L01.FR.07)", () => {
+  let [s, e] = waitingForSession();
+  assert.deepEqual(statuses(e), ["SignatureVerified"]);
+  assert.deepEqual(e.filter((x) => x.type === "fw.hold"), [
+    { type: "fw.hold", hold: true, holder: "signed_firmware" },
+  ]);
+  assert.equal(s.held, true);
+  // Another session starting and ending elsewhere, a timer: held once, not again.
+  [s, e] = step(s, { ...TX_STARTED, connectorId: 2 } as SignedFirmwareMsg);
+  assert.deepEqual(holds(e), []);
+  [s, e] = step(s, { ...TX_STOPPED, connectorId: 2 } as SignedFirmwareMsg);
+  assert.deepEqual(holds(e), []);
+  // The session ends: Installing, still held ("until the firmware is installed").
+  [s, e] = step(s, TX_STOPPED);
+  assert.deepEqual(statuses(e), ["Installing"]);
+  assert.deepEqual(holds(e), []);
+  [s, e] = step(s, { type: "fw.install_failed", reason: "bad image" });
+  assert.deepEqual(statuses(e), ["InstallationFailed"]);
+  assert.deepEqual(e.filter((x) => x.type === "fw.hold"), [
+    { type: "fw.hold", hold: false, holder: "signed_firmware" },
+  ]);
+  assert.equal(s.held, undefined);
+  assert.equal(s.update.phase, "idle");
+});
+
+Deno.test("transitionSignedFirmware() keeps the hold through the reboot; after it nothing is held, Installed releases nothing", () => {
+  let [s] = waitingForSession();
+  [s] = step(s, TX_STOPPED);
+  [s] = step(s, { type: "fw.installed", reboot: "runtime", version: "1.2.0" });
+  let e: Effect[];
+  [s, e] = step(s, {
+    type: "ocpp.result",
+    action: "SignedFirmwareStatusNotification",
+    payload: {},
+    request: { status: "Installing", requestId: 9 },
+    ref: "sfw-installing",
+  });
+  assert.ok(e.some((x) => x.type === "fw.reboot"));
+  assert.deepEqual(holds(e), [], "held until the reboot starts the connectors afresh");
+  assert.equal(s.held, true);
+  // The reboot: a new state from the store (the hold is not stored).
+  const [after, done] = step(start(JSON.parse(JSON.stringify(s.update)), "1.2.0"), {
+    type: "system.started",
+  });
+  assert.deepEqual(statuses(done), ["Installed"]);
+  assert.deepEqual(holds(done), []);
+  assert.equal(after.held, undefined);
+});
+
+Deno.test("transitionSignedFirmware() holds nothing when no transaction runs at SignatureVerified, and holds again after a restart with one", () => {
+  let [s] = step(start(), { type: "system.started" });
+  [s] = step(s, REQUEST);
+  [s] = step(s, {
+    type: "cert.done",
+    ref: "sfw-cert",
+    outcome: { kind: "fw_certificate", ok: true },
+  });
+  [s] = step(s, { type: "fw.downloaded", file: "/d/image.bin", bytes: 10 });
+  const [, e] = step(s, {
+    type: "cert.done",
+    ref: "sfw-sig",
+    outcome: { kind: "fw_signature", ok: true },
+  });
+  assert.deepEqual(statuses(e), ["SignatureVerified", "Installing"]);
+  assert.deepEqual(holds(e), []);
+  // A restart while the verified install waited: the recovered session is known first, then it holds again.
+  const [waiting] = waitingForSession();
+  let [r] = step(start(JSON.parse(JSON.stringify(waiting.update))), TX_STARTED);
+  let e2: Effect[];
+  [r, e2] = step(r, { type: "system.started" });
+  assert.deepEqual(holds(e2), [true]);
+  assert.equal(r.update.phase, "verified");
+});
