@@ -93,11 +93,7 @@ export interface SignedFirmwareState {
   readonly started: boolean;
   /** The Installing status was answered (the reboot may come). */
   readonly installingAnswered?: boolean;
-  /**
-   * The connectors not in use were made Unavailable (`fw.hold`, L01.FR.07)
-   * while the install waits. Not stored: a restart starts the connectors
-   * afresh, and a waiting install holds them again.
-   */
+  /** The connectors not in use are held Unavailable (`fw.hold`, L01.FR.07). Not stored. */
   readonly held?: boolean;
 }
 
