@@ -10,7 +10,8 @@
  *
  * A small actor, eager (it only holds a timer and a few numbers): the check
  * runs {@link FIRST_CHECK_MS} after each Accepted boot, then every
- * {@link CHECK_MS} on the injected clock. It asks the certificate store for
+ * {@link CHECK_MS} on the injected clock, while the connection presents a
+ * client certificate (TLS with `TlsClientCertFile` and `TlsClientKeyFile`). It asks the certificate store for
  * the expiry (`cert.expiry_check`; `runtime/cert_store.ts` knows it without
  * loading the X.509 code, see there) and decides on its answer
  * (`cert.expiry`), a pure comparison of now with notAfter - one month.
@@ -156,6 +157,18 @@ function check(
   return [{ ...s, running: ctx.now, lastStart: ctx.now }, effects];
 }
 
+/**
+ * The client certificate file the connection presents (as `runtime/link.ts`
+ * does: a certificate and a key over TLS), or undefined when it uses none.
+ */
+function inUse(ctx: Ctx): string | undefined {
+  const v = ctx.config;
+  const file = v.str("TlsClientCertFile");
+  if (file === "" || v.str("TlsClientKeyFile") === "") return undefined;
+  const tls = v.int("SecurityProfile") >= 2 || v.str("CentralSystemUrl").startsWith("wss:");
+  return tls ? file : undefined;
+}
+
 /** One transition of the renewal actor. */
 export function transitionRenewal(
   state: RenewalState,
@@ -167,9 +180,9 @@ export function transitionRenewal(
       return [state, [{ type: "timer.start", id: "check", ms: FIRST_CHECK_MS }]];
     case "timer.fired": {
       if (msg.id !== "check") return [state, []];
-      const file = ctx.config.str("TlsClientCertFile");
+      const file = inUse(ctx);
       const again: Effect = { type: "timer.start", id: "check", ms: CHECK_MS };
-      return [state, file === "" ? [again] : [again, { type: "cert.expiry_check", file }]];
+      return [state, file === undefined ? [again] : [again, { type: "cert.expiry_check", file }]];
     }
     case "cert.expiry":
       return check(state, msg, ctx);

@@ -22,7 +22,13 @@ import { type Value, viewOf } from "../config/registry.ts";
 const DAY = 24 * 3600_000;
 const T0 = Date.UTC(2026, 11, 1);
 const FILE = "/data/certs/client-cert.pem";
-const SETTINGS: [string, Value][] = [["TlsClientCertFile", FILE], ["CpoName", "CPO"]];
+const SETTINGS: [string, Value][] = [
+  ["TlsClientCertFile", FILE],
+  ["TlsClientKeyFile", "/data/certs/client-key.pem"],
+  ["SecurityProfile", 3],
+  ["CentralSystemUrl", "wss://cs.example/ocpp"],
+  ["CpoName", "CPO"],
+];
 
 function ctxAt(now: number, backend: BackendState = "accepted", entries = SETTINGS): Ctx {
   return { now, config: viewOf(new Map(entries)), backend };
@@ -175,4 +181,21 @@ Deno.test("certRenewalActor on the injected clock: a check a minute after the Ac
   clock.advance(5 * CHECK_MS);
   assert.equal(jobs(), 1);
   bus.stop();
+});
+
+Deno.test("certRenewalActor: no check while the connection presents no client certificate", () => {
+  const check = (entries: [string, Value][]) =>
+    transitionRenewal(idle, { type: "timer.fired", id: "check" }, ctxAt(T0, "accepted", entries))[1]
+      .map((e) => e.type);
+  assert.deepEqual(check(SETTINGS), ["timer.start", "cert.expiry_check"]);
+  const without = (key: string, value: Value) =>
+    SETTINGS.map(([k, v]): [string, Value] => [k, k === key ? value : v]);
+  assert.deepEqual(check(without("TlsClientKeyFile", "")), ["timer.start"]);
+  assert.deepEqual(check(without("TlsClientCertFile", "")), ["timer.start"]);
+  // Plain ws:// on profile 0 or 1: no TLS, the certificate is not used.
+  const plain = without("CentralSystemUrl", "ws://cs.example/ocpp");
+  assert.deepEqual(
+    check(plain.map(([k, v]): [string, Value] => [k, k === "SecurityProfile" ? 1 : v])),
+    ["timer.start"],
+  );
 });
