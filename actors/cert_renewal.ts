@@ -11,10 +11,11 @@
  * A small actor, eager (it only holds a timer and a few numbers): the check
  * runs {@link FIRST_CHECK_MS} after each Accepted boot, then every
  * {@link CHECK_MS} on the injected clock, while the connection presents a
- * client certificate (TLS with `TlsClientCertFile` and `TlsClientKeyFile`). It asks the certificate store for
- * the expiry (`cert.expiry_check`; `runtime/cert_store.ts` knows it without
- * loading the X.509 code, see there) and decides on its answer
- * (`cert.expiry`), a pure comparison of now with notAfter - one month.
+ * client certificate (TLS with `TlsClientCertFile` and `TlsClientKeyFile`).
+ * It asks the certificate store for the expiry (`cert.expiry_check`;
+ * `runtime/cert_store.ts` knows it without loading the X.509 code, see
+ * there) and decides on its answer (`cert.expiry`), a pure comparison of
+ * now with notAfter - one month.
  *
  * - Only one key update at a time: one of the Central System's (a `cert.job`
  *   csr of another ref) counts as running too.
