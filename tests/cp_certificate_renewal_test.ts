@@ -101,6 +101,10 @@ Deno.test("A03.FR.02 A certificate due to expire: the Charge Point sends SignCer
   // The new certificate (valid a day) is due too, but one key update a day at most:
   // the check after the reconnect starts none.
   await r.advance(FIRST_CHECK_MS + 5_000);
+  await csms.until(
+    () => r.messages.some((m) => m.type === "cert.expiry" && m.file === certFile),
+    "the check of the new certificate",
+  );
   await rpcIdle(r);
   assert.equal(csms.all("SignCertificate", from).length, 1);
   assert.ok(r.logs.some((l) => l.includes("(A03.FR.02)")));
@@ -114,7 +118,7 @@ Deno.test("A03.FR.02 No key update without CpoName (A03's prerequisite), nor for
   await r.advance(FIRST_CHECK_MS + 5_000);
   await rpcIdle(r);
   assert.equal(csms.all("SignCertificate", from).length, 0);
-  assert.ok(r.logs.some((l) => l.includes("CpoName is not set")));
+  await csms.until(() => r.logs.some((l) => l.includes("CpoName is not set")), "the warning");
   // The same file with a notAfter two months ahead stored for its bytes: not due.
   await configure(r, { CpoName: CPO });
   const bytes = await Deno.readFile(pki.client.certFile);
@@ -130,6 +134,7 @@ Deno.test("A03.FR.02 No key update without CpoName (A03's prerequisite), nor for
   r.cp.reconnect();
   await csms.until(() => csms.connections > connections && csms.connected, "a reconnect");
   await r.advance(FIRST_CHECK_MS + 5_000);
+  await csms.until(() => expiries() === 1, "the check after the reconnect");
   await rpcIdle(r);
   // The check ran, on the stored notAfter (the file hashed, not parsed), and found it not due.
   assert.equal(expiries(), 1);
