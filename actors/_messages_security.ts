@@ -126,6 +126,15 @@ export type SecurityMessage =
   /** A certificate job; `ref` comes back in its `cert.done`. */
   | { readonly type: "cert.job"; readonly ref: string; readonly job: CertJob }
   | { readonly type: "cert.done"; readonly ref: string; readonly outcome: CertOutcome }
+  /** When does the Charge Point certificate `file` expire? The certificate store answers `cert.expiry`. */
+  | { readonly type: "cert.expiry_check"; readonly file: string }
+  /** The Charge Point certificate `file` expires at `notAfter` (ms); `reason` when unknown. */
+  | {
+    readonly type: "cert.expiry";
+    readonly file: string;
+    readonly notAfter?: number;
+    readonly reason?: string;
+  }
   /** One line of the security log (A04.FR.04), written by the shell. */
   | {
     readonly type: "store.security_log";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Bus } from "./bus.ts";
 import { FakeClock } from "./clock.ts";
-import { asRequest, type BusMessage } from "./messages.ts";
+import { asRequest, type BackendState, type BusMessage } from "./messages.ts";
 import { viewOf } from "../config/registry.ts";
 import { securityGateWith } from "./security_gate.ts";
 import { signedFirmwareGate } from "./signed_firmware_gate.ts";
@@ -17,7 +17,11 @@ function setup(): { bus: Bus; seen: BusMessage[] } {
   const bus = new Bus({
     clock: new FakeClock(Date.UTC(2026, 11, 1)),
     config: () => viewOf(new Map([["CpoName", "Acme CPO"], ["BackendConnectionType", "ethernet"]])),
+    // The supervisor's phase (runtime.ts reads the connection actor's): Accepted once told so.
+    backend: () => phase,
   });
+  let phase: BackendState = "disabled";
+  bus.subscribe("backend.state", (m) => phase = m.state);
   const seen: BusMessage[] = [];
   bus.inspect((m) => seen.push(m));
   return { bus, seen };

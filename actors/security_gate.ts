@@ -37,7 +37,6 @@
  */
 import type { ActorLogic, Ctx, Effect } from "./bus.ts";
 import {
-  type BackendState,
   type MessageOf,
   reply,
   type SecurityEventType,
@@ -72,7 +71,6 @@ export const TECH_INFO_MAX = 255;
 
 /** The security actor's state (the same for the gate and the full logic). */
 export interface SecurityState {
-  readonly backend: BackendState;
   /** A certificate failure of the connection was reported (until a connection is accepted). */
   readonly tlsReported: boolean;
   /** A refusal of the credentials was reported (until a connection is accepted). */
@@ -113,7 +111,7 @@ export type SecurityMsg = MessageOf<(typeof SECURITY_RECEIVES)[number]>;
 
 /** The initial state. */
 export function initialSecurity(_ctx: Ctx): SecurityState {
-  return { backend: "disabled", tlsReported: false, held: [] };
+  return { tlsReported: false, held: [] };
 }
 
 /** A security event raised by this actor. */
@@ -133,7 +131,6 @@ const TRIGGERED: Readonly<Record<string, TriggerableMessage | undefined>> = {
 };
 
 function extendedTrigger(
-  state: SecurityState,
   msg: MessageOf<"ocpp.request">,
   ctx: Ctx,
 ): Effect[] {
@@ -148,10 +145,12 @@ function extendedTrigger(
       text: `ExtendedTriggerMessage ${p.requestedMessage} rejected: ${why}`,
     },
   ];
-  if (p.requestedMessage === "BootNotification" && state.backend === "accepted") {
+  // The boot's state has one source, the connection supervisor's phase (bus.ts, Ctx.backend).
+  const accepted = ctx.backend === "accepted";
+  if (p.requestedMessage === "BootNotification" && accepted) {
     return rejected("already accepted by the Central System");
   }
-  if (p.requestedMessage !== "BootNotification" && state.backend !== "accepted") {
+  if (p.requestedMessage !== "BootNotification" && !accepted) {
     return rejected("BootNotification is not accepted yet");
   }
   const count = ctx.config.int("NumberOfConnectors");
@@ -198,7 +197,7 @@ export function transitionSecurityEvents(
 ): [SecurityState, Effect[]] {
   switch (msg.type) {
     case "ocpp.request":
-      if (msg.action === "ExtendedTriggerMessage") return [state, extendedTrigger(state, msg, ctx)];
+      if (msg.action === "ExtendedTriggerMessage") return [state, extendedTrigger(msg, ctx)];
       return [state, CERT_ACTIONS.includes(msg.action) ? [...LOAD] : []];
     case "cert.done": {
       // The signed firmware actor's outcomes are not this actor's.
@@ -245,9 +244,9 @@ export function transitionSecurityEvents(
     }
     case "backend.state": {
       if (msg.state === "accepted") {
-        return [{ ...state, backend: msg.state, tlsReported: false, authReported: false }, []];
+        return [{ ...state, tlsReported: false, authReported: false }, []];
       }
-      const next = { ...state, backend: msg.state };
+      const next = state;
       const reason = msg.reason ?? "";
       // A00.FR.309: the Central System's certificate could not be verified.
       if (!state.tlsReported && reason.startsWith("TLS verification failed")) {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { Ctx, Effect } from "./bus.ts";
-import { asRequest, type CertOutcome, type SecurityEventType } from "./messages.ts";
+import {
+  asRequest,
+  type BackendState,
+  type CertOutcome,
+  type SecurityEventType,
+} from "./messages.ts";
 import {
   initialSecurity,
   PUSHED,
@@ -15,11 +20,16 @@ import { type Value, viewOf } from "../config/registry.ts";
 import { validatePayload } from "../ocpp/schema.ts";
 import type { CsAction } from "../ocpp/types.ts";
 
-function ctxWith(entries: [string, Value][] = [], now = Date.UTC(2026, 11, 1)): Ctx {
-  return { now, config: viewOf(new Map(entries)) };
+/** The boot is Accepted unless `backend` says otherwise (bus.ts, Ctx.backend). */
+function ctxWith(
+  entries: [string, Value][] = [],
+  now = Date.UTC(2026, 11, 1),
+  backend: BackendState = "accepted",
+): Ctx {
+  return { now, config: viewOf(new Map(entries)), backend };
 }
 
-const accepted: SecurityState = { backend: "accepted", tlsReported: false };
+const accepted: SecurityState = { tlsReported: false };
 
 function req(action: CsAction, payload: Record<string, unknown>): SecurityMsg {
   return asRequest("m1", action, payload);
@@ -130,15 +140,19 @@ Deno.test("transitionSecurity() refuses a CertificateSigned longer than Certific
 });
 
 Deno.test("transitionSecurity() ExtendedTriggerMessage: answers first, then the message; rules of TriggerMessage", () => {
-  const ctx = ctxWith([["NumberOfConnectors", 2], ["CpoName", "CPO"]]);
-  const ext = (requestedMessage: string, connectorId?: number, state = accepted) =>
+  const entries: [string, Value][] = [["NumberOfConnectors", 2], ["CpoName", "CPO"]];
+  const ext = (
+    requestedMessage: string,
+    connectorId?: number,
+    backend: BackendState = "accepted",
+  ) =>
     run(
       req("ExtendedTriggerMessage", {
         requestedMessage,
         ...(connectorId !== undefined ? { connectorId } : {}),
       }),
-      state,
-      ctx,
+      accepted,
+      ctxWith(entries, undefined, backend),
     )[1];
   assert.deepEqual(ext("Heartbeat")[1], { type: "trigger", message: "Heartbeat" });
   assert.deepEqual(ext("StatusNotification", 2)[1], {
@@ -155,7 +169,8 @@ Deno.test("transitionSecurity() ExtendedTriggerMessage: answers first, then the 
     ref: "m1",
     job: { kind: "csr" },
   });
-  const booting: SecurityState = { backend: "pending", tlsReported: false };
+  // The boot's state is the Ctx's (the supervisor's phase), not the actor's own.
+  const booting: BackendState = "pending";
   assert.equal(
     status(ext("Heartbeat", undefined, booting)),
     "Rejected",

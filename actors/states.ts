@@ -6,6 +6,7 @@
  * @module
  */
 import type { AuthorizationState } from "./authorization.ts";
+import type { RenewalState } from "./cert_renewal.ts";
 import type { ConfigurationState } from "./configuration.ts";
 import type { ConnectionState } from "./connection.ts";
 import type { ConnectorStatusState } from "./connector_status.ts";
@@ -23,6 +24,7 @@ import type { TransactionState } from "./transaction.ts";
 /** Actor name -> state type. */
 export interface ActorStates {
   authorization: AuthorizationState;
+  cert_renewal: RenewalState;
   configuration: ConfigurationState;
   connection: ConnectionState;
   connector_status: ConnectorStatusState;

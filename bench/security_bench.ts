@@ -20,7 +20,9 @@
  * 3. the X.509 library (`runtime/x509.ts`, `npm:@peculiar/x509`), loaded
  *    at the first certificate operation.
  *
- * Before the gates, steps 1 and 2 together loaded at start.
+ * Before the gates, steps 1 and 2 together loaded at start. Step 1 is
+ * measured with and without `actors/cert_renewal.ts` (A03.FR.02's eager
+ * actor), so its own idle cost is a row too.
  *
  * @module
  */
@@ -49,13 +51,14 @@ const CORE = [
   "runtime/journal.ts",
   "runtime/link.ts",
 ].map(url);
-const EAGER = [
+const EAGER_BEFORE_A03 = [
   "actors/security_gate.ts",
   "actors/signed_firmware_gate.ts",
   "actors/log_upload_gate.ts",
   "runtime/cert_store.ts",
   "runtime/log_upload_shell.ts",
 ].map(url);
+const EAGER = [...EAGER_BEFORE_A03, url("actors/cert_renewal.ts")];
 const FULL = [
   "actors/security.ts",
   "runtime/cert_service.ts",
@@ -87,8 +90,9 @@ async function footprint(mods: readonly string[]): Promise<[number, number] | un
 
 /** The rows for the bench table. */
 export async function securityBench(): Promise<[string, string][]> {
-  // Each configuration in its own processes, the runs alternating: core, + start, + full, + X.509.
-  const configs = [[], EAGER, [...EAGER, ...FULL], [...EAGER, ...FULL, ...X509]];
+  // Each configuration in its own processes, the runs alternating: core, + start, + full, + X.509,
+  // and the start without the A03 renewal actor.
+  const configs = [[], EAGER, [...EAGER, ...FULL], [...EAGER, ...FULL, ...X509], EAGER_BEFORE_A03];
   const runs: [number, number][][] = configs.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [k, mods] of configs.entries()) {
@@ -111,6 +115,10 @@ export async function securityBench(): Promise<[string, string][]> {
       `+${f2(at(0, 0) + at(1, 0))} MB RSS (V8 heap +${f2(at(0, 1) + at(1, 1))} MB)`,
     ],
     ["  X.509 library (npm:@peculiar/x509), at the first certificate operation", mb(2)],
+    [
+      "  of the idle cost: the A03 renewal actor (actors/cert_renewal.ts)",
+      `+${f2(abs(1, 0) - abs(4, 0))} MB RSS (V8 heap +${f2(abs(1, 1) - abs(4, 1))} MB)`,
+    ],
   ];
 }
 

@@ -41,7 +41,7 @@ import type {
   CertOutcome,
 } from "../actors/messages.ts";
 import { writeFileAtomicSync } from "../config/atomic_write.ts";
-import type { CertRow, CertStore } from "./cert_store.ts";
+import { type CertRow, type CertStore, sha256Hex } from "./cert_store.ts";
 import { serialNumber } from "../actors/connection.ts";
 
 type X509 = typeof import("./x509.ts");
@@ -230,7 +230,14 @@ export class CertService {
     if (!checked.ok) return rejected(checked.reason);
     const stamp = this.#now().toString(36);
     const fresh = { cert: `${dir}/cp-${stamp}.pem`, key: `${dir}/cp-${stamp}.key` };
-    writeFileAtomicSync(fresh.cert, new TextEncoder().encode(checked.value), 0o600);
+    const bytes = new TextEncoder().encode(checked.value);
+    writeFileAtomicSync(fresh.cert, bytes, 0o600);
+    // A03.FR.02: its expiry, for the renewal check, which then never loads this code
+    // (not stored: the check reads the file once).
+    const notAfter = x.parsePem(checked.value)[0]!.notAfter.getTime();
+    try {
+      this.#c.recordClient(fresh.cert, await sha256Hex(bytes), notAfter);
+    } catch { /* the check reads it from the file */ }
     Deno.renameSync(`${dir}/cp-pending.key`, fresh.key);
     Deno.removeSync(`${dir}/cp-pending.spki`);
     this.#switch = {
@@ -238,6 +245,14 @@ export class CertService {
       fresh,
     };
     return { kind: "signed", status: "Accepted" };
+  }
+
+  /** The notAfter (ms) of the first certificate of `pem` (the renewal check's, A03.FR.02). */
+  async notAfterOf(pem: string): Promise<number> {
+    const x = await this.#lib();
+    const first = x.parsePem(pem)[0];
+    if (!first) throw new Error("the file holds no certificate");
+    return first.notAfter.getTime();
   }
 
   /** Switches to the new pair after its CertificateSigned.conf; the change reconnects. */

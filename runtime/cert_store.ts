@@ -34,6 +34,16 @@ const MIGRATION_2 = `
 CREATE TABLE signed_firmware (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
 `;
 
+/**
+ * The notAfter of the Charge Point certificates (A03.FR.02), by file and the
+ * SHA-256 of its bytes: written when CertificateSigned installs one (the X.509
+ * code is loaded then anyway), so the renewal check never loads it for them.
+ */
+const MIGRATION_3 = `
+CREATE TABLE client_certificate (
+  file TEXT PRIMARY KEY, digest TEXT NOT NULL, not_after INTEGER NOT NULL);
+`;
+
 /** Rows the security log keeps (a rolling log, A04.FR.04's note). */
 export const SECURITY_LOG_ROWS = 10_000;
 
@@ -60,6 +70,7 @@ export class CertStore {
     this.now = now;
     storage.migrate("security_1", MIGRATION);
     storage.migrate("security_2", MIGRATION_2);
+    storage.migrate("security_3", MIGRATION_3);
   }
 
   /** The installed Central System roots (PEM), trusted for the backend's certificate. */
@@ -90,6 +101,38 @@ export class CertStore {
     }
   }
 
+  /**
+   * When the Charge Point certificate `file` expires (ms since the epoch):
+   * the stored notAfter while the file's bytes are those it was stored for.
+   * A certificate without one (put there by the settings or the local API,
+   * or by a version before A03) is read once with the X.509 code, which
+   * loads it (about +10 MB for the rest of this run; a later run reads the
+   * stored value), and stored. Throws when the file cannot be read or parsed.
+   */
+  async clientNotAfter(file: string): Promise<number> {
+    const bytes = await Deno.readFile(file);
+    const digest = await sha256Hex(bytes);
+    const row = this.storage.db.prepare(
+      "SELECT digest, not_after FROM client_certificate WHERE file = ?",
+    ).get(file);
+    if (row && row.digest === digest) return Number(row.not_after);
+    const notAfter = await (await this.#jobs()).notAfterOf(new TextDecoder().decode(bytes));
+    this.recordClient(file, digest, notAfter);
+    return notAfter;
+  }
+
+  /** Stores the notAfter of the Charge Point certificate `file`; other files' rows go. */
+  recordClient(file: string, digest: string, notAfter: number): void {
+    const db = this.storage.db;
+    this.storage.transaction(() => {
+      db.prepare("DELETE FROM client_certificate WHERE file <> ?").run(file);
+      db.prepare(
+        "INSERT INTO client_certificate (file, digest, not_after) VALUES (?, ?, ?) " +
+          "ON CONFLICT (file) DO UPDATE SET digest = excluded.digest, not_after = excluded.not_after",
+      ).run(file, digest, notAfter);
+    });
+  }
+
   /** Whether the jobs' code is loaded (tests). */
   get loaded(): boolean {
     return this.#loaded !== undefined;
@@ -116,6 +159,12 @@ export class CertStore {
           if (outcome.kind === "signed" && outcome.status === "Accepted") service.switchNow(bus);
         },
         (err) => bus.publish({ type: "cert.done", ref: m.ref, outcome: failed(m.job, err) }),
+      );
+    });
+    bus.subscribe("cert.expiry_check", (m) => {
+      this.clientNotAfter(m.file).then(
+        (notAfter) => bus.publish({ type: "cert.expiry", file: m.file, notAfter }),
+        (err) => bus.publish({ type: "cert.expiry", file: m.file, reason: errorText(err) }),
       );
     });
     bus.subscribe("store.signed_fw", (m) => {
@@ -155,6 +204,12 @@ export class CertStore {
       } else if (m.state === "backoff" && refused(m.reason ?? "")) this.#loaded?.fallBack(bus);
     });
   }
+}
+
+/** The SHA-256 of `bytes`, lower-case hex (WebCrypto: no module to load). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
+  return [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** A handshake failure that says the backend refused this certificate (not the network). */

@@ -59,6 +59,7 @@ import {
 } from "./auth_store.ts";
 import { ProfileStore, spawnSmartCharging } from "./profile_store.ts";
 // Security Whitepaper features: gates and stores at start, the rest by import() on first use.
+import { certRenewalActor } from "../actors/cert_renewal.ts";
 import { securityGateWith } from "../actors/security_gate.ts";
 import { CertStore } from "./cert_store.ts";
 import { logUploadGate } from "../actors/log_upload_gate.ts";
@@ -256,6 +257,8 @@ export class Runtime implements RuntimeHandle {
     bus.spawn(reservationActor);
     this.#updates?.boot(bus, () => void this.#restart(bus, { clean: true, reason: "Reboot" }));
     bus.spawn(securityGateWith(lastRun, snapshot.securityPending));
+    // A03.FR.02: the Charge Point renews its certificate a month before it expires.
+    bus.spawn(certRenewalActor);
     this.#certs.attach(bus);
     bus.spawn(logUploadGate);
     // A signed update that was running goes on: its full logic loads at once.
