@@ -104,9 +104,30 @@ export function initSettings() {
   });
 }
 
+/**
+ * While the stored settings load, the form takes no input: what was typed
+ * would be overwritten when they arrive (a slow device or network).
+ *
+ * @param {boolean} on
+ */
+function busy(on) {
+  const form = /** @type {HTMLFormElement} */ ($("settings-form"));
+  form.setAttribute("aria-busy", String(on));
+  for (const el of form.elements) {
+    if (!(el instanceof HTMLFieldSetElement)) /** @type {HTMLInputElement} */ (el).disabled = on;
+  }
+  if (!on) $("f-backendPassword").disabled = $("f-clearPassword").checked;
+}
+
 /** Loads the settings into the form. */
 export async function loadSettings() {
-  const res = await api("GET", "/api/settings");
+  busy(true);
+  let res;
+  try {
+    res = await api("GET", "/api/settings");
+  } finally {
+    busy(false);
+  }
   if (res.status !== 200) return;
   clearErrors();
   $("form-status").textContent = "";

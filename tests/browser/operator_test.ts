@@ -176,8 +176,31 @@ Deno.test("first run from the pages alone: the fix, a refused card added, a char
     page.off("dialog", onDialog);
   });
 
+  await t.step("the settings form takes no input until the stored settings are in", async () => {
+    const held = Promise.withResolvers<void>();
+    const asked = Promise.withResolvers<void>();
+    await page.route("**/api/settings", async (route) => {
+      if (route.request().method() !== "GET") return route.continue();
+      asked.resolve();
+      await held.promise;
+      await route.continue();
+    });
+    await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
+    await asked.promise;
+    const url = page.getByLabel("OCPP Backend URL");
+    assert.equal(await url.isDisabled(), true, "editable while the settings load");
+    assert.equal(await page.getByRole("button", { name: "Speichern" }).isDisabled(), true);
+    held.resolve();
+    await page.locator("#settings-form[aria-busy=false]").waitFor();
+    assert.equal(await url.isDisabled(), false);
+    assert.equal(await url.inputValue(), String(rig.store.get("CentralSystemUrl")));
+    await page.unroute("**/api/settings");
+    await page.getByRole("link", { name: "Status", exact: true }).click();
+  });
+
   await t.step("settings that cannot work are refused with the German reason", async () => {
     await page.getByRole("link", { name: "OCPP-Einstellungen" }).click();
+    await page.locator("#settings-form[aria-busy=false]").waitFor();
     await page.getByLabel("Backend Verbindungstyp").selectOption("ethernet");
     await page.getByLabel("OCPP Backend URL").fill("ws://127.0.0.1:1/ocpp");
     await page.locator("#f-securityProfile").selectOption("3");
