@@ -78,8 +78,8 @@ export function storeProfiles(dataDir: string): void {
   storage.close();
 }
 
-/** The anonymous RSS (MB) of a fresh process that imported `modules`, once idle. */
-async function anonRss(modules: readonly string[]): Promise<number> {
+/** [anonymous RSS, V8 heap in use after a full GC] (MB) of a fresh process that imported `modules`, once idle. */
+async function anonRss(modules: readonly string[]): Promise<[number, number]> {
   const url = (p: string) => JSON.stringify(new URL(p, root).href);
   const code = `
     ${modules.map((p) => `await import(${url(p)});`).join("\n")}
@@ -87,7 +87,8 @@ async function anonRss(modules: readonly string[]): Promise<number> {
     globalThis.gc();
     await new Promise((r) => setTimeout(r, 100));
     const kb = /RssAnon:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))[1];
-    Deno.stdout.writeSync(new TextEncoder().encode(kb));
+    const heap = Deno.memoryUsage().heapUsed / 1048576;
+    Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify([Number(kb) / 1024, heap])));
   `;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--cached-only", "--v8-flags=--expose-gc", code],
@@ -96,7 +97,7 @@ async function anonRss(modules: readonly string[]): Promise<number> {
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return Number(new TextDecoder().decode(out.stdout)) / 1024;
+  return JSON.parse(new TextDecoder().decode(out.stdout));
 }
 
 /**
@@ -111,10 +112,16 @@ async function anonRss(modules: readonly string[]): Promise<number> {
 async function memoryRows(): Promise<[string, string][]> {
   const kinds = [EAGER, [...EAGER, ...GATE], [...EAGER, ...GATE, ...FULL]];
   const runs: number[][] = kinds.map(() => []);
+  const heaps: number[][] = kinds.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    for (const [k, modules] of kinds.entries()) runs[k]!.push(await anonRss(modules));
+    for (const [k, modules] of kinds.entries()) {
+      const [anon, heap] = await anonRss(modules);
+      runs[k]!.push(anon);
+      heaps[k]!.push(heap);
+    }
   }
   const [base, gate, full] = runs.map(median) as [number, number, number];
+  const [hBase, hGate, hFull] = heaps.map(median) as [number, number, number];
   const spread = Math.max(...runs.flatMap((r) => {
     const m = median(r);
     return r.map((x) => Math.abs(x - m));
@@ -122,12 +129,12 @@ async function memoryRows(): Promise<[string, string][]> {
   const mb = (x: number) => `${x < 0 ? "" : "+"}${x.toFixed(2)} MB`;
   return [
     [
-      `smart charging at idle: the gate (smart_charging_gate.ts, _sc_local.ts), anonymous RSS, median of ${RUNS}`,
-      mb(gate - base),
+      `smart charging at idle: the gate (smart_charging_gate.ts, _sc_local.ts), median of ${RUNS}`,
+      `${mb(gate - base)} anonymous RSS (V8 heap ${mb(hGate - hBase)})`,
     ],
     [
       "  loaded at first use: smart_charging.ts, composite_schedule.ts, _sc_limits.ts, _sc_profiles.ts",
-      mb(full - gate),
+      `${mb(full - gate)} anonymous RSS (V8 heap ${mb(hFull - hGate)})`,
     ],
     [
       "  the processes without them (the modules loaded anyway)",
