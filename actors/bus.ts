@@ -94,6 +94,19 @@ export interface ActorLogic<S, M extends BusMessage> {
   readonly load?: () => Promise<LoadedLogic<S>>;
 }
 
+/**
+ * A gate's full logic: the gate's name, lists and initial state with the
+ * full `transition`, so the two cannot drift apart (the bus checks them at
+ * load).
+ */
+export function fullLogic<S, M extends BusMessage>(
+  gate: ActorLogic<S, M>,
+  transition: ActorLogic<S, M>["transition"],
+): ActorLogic<S, M> {
+  const { load: _load, ...same } = gate;
+  return { ...same, transition };
+}
+
 /** A running actor, as the bus sees it. */
 interface RunningActor {
   logic: ActorLogic<unknown, BusMessage>;

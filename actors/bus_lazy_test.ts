@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ActorLogic, Bus, type BusError, type LoadedLogic } from "./bus.ts";
+import { type ActorLogic, Bus, type BusError, fullLogic, type LoadedLogic } from "./bus.ts";
 import { FakeClock } from "./clock.ts";
 import type { BusMessage, MessageOf } from "./messages.ts";
 import { viewOf } from "../config/registry.ts";
@@ -139,4 +139,14 @@ Deno.test("a bus stopped while a logic loads drops what was held", async () => {
   bus.stop();
   await bus.loaded();
   assert.equal(seen.filter((m) => m.type === "log").length, 0);
+});
+
+Deno.test("fullLogic() keeps the gate's name, lists and initial state, with its own transition and no load", () => {
+  const g = gate();
+  const f = fullLogic(g, full.transition as unknown as typeof g.transition);
+  assert.equal(f.name, g.name);
+  assert.equal(f.receives, g.receives);
+  assert.equal(f.initial, g.initial);
+  assert.equal(f.transition, full.transition);
+  assert.equal("load" in f, false);
 });

@@ -29,12 +29,12 @@
  *
  * @module
  */
-import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import { type ActorLogic, type Ctx, type Effect, fullLogic, type TimerFired } from "./bus.ts";
 import { type DiagnosticsStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 import { flush, push, settle } from "./_status_outbox.ts";
 import {
-  DIAGNOSTICS_RECEIVES,
+  diagnosticsGateWith,
   type DiagnosticsJob,
   type DiagnosticsMsg,
   type DiagnosticsSaved,
@@ -239,13 +239,7 @@ export function transitionDiagnostics(
 export function diagnosticsActorWith(
   stored: DiagnosticsSaved,
 ): ActorLogic<DiagnosticsState, DiagnosticsMsg> {
-  return {
-    name: "diagnostics",
-    receives: DIAGNOSTICS_RECEIVES,
-    handles: ["GetDiagnostics"],
-    initial: () => ({ ...stored }),
-    transition: transitionDiagnostics,
-  };
+  return fullLogic(diagnosticsGateWith(stored), transitionDiagnostics);
 }
 
 /** The diagnostics actor with no stored upload. */

@@ -38,12 +38,12 @@
  *
  * @module
  */
-import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import { type ActorLogic, type Ctx, type Effect, fullLogic, type TimerFired } from "./bus.ts";
 import { type FirmwareStatus, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
 import { flush, push, settle } from "./_status_outbox.ts";
 import {
-  FIRMWARE_RECEIVES,
+  firmwareGateWith,
   type FirmwareJob,
   type FirmwareMsg,
   type FirmwareSaved,
@@ -394,11 +394,5 @@ export function firmwareActorWith(
   stored: FirmwareSaved,
   running: string,
 ): ActorLogic<FirmwareState, FirmwareMsg> {
-  return {
-    name: "firmware",
-    receives: FIRMWARE_RECEIVES,
-    handles: ["UpdateFirmware"],
-    initial: () => ({ ...stored, busy: [], running, started: false }),
-    transition: transitionFirmware,
-  };
+  return fullLogic(firmwareGateWith(stored, running), transitionFirmware);
 }

@@ -20,10 +20,10 @@
  *
  * @module
  */
-import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import { type ActorLogic, type Ctx, type Effect, fullLogic, type TimerFired } from "./bus.ts";
 import { call, type LogJob, type MessageOf, reply } from "./messages.ts";
 import type { V16 } from "../ocpp/types.ts";
-import { LOG_ACTIONS, LOG_UPLOAD_RECEIVES, type LogUploadMsg } from "./log_upload_gate.ts";
+import { logUploadGate, type LogUploadMsg } from "./log_upload_gate.ts";
 
 export { LOG_ACTIONS, type LogUploadMsg } from "./log_upload_gate.ts";
 
@@ -144,10 +144,7 @@ export function transitionLogUpload(
 }
 
 /** The log upload actor, all of it (the full logic of `log_upload_gate.ts`). */
-export const logUploadActor: ActorLogic<LogUploadState, LogUploadMsg> = {
-  name: "log_upload",
-  receives: LOG_UPLOAD_RECEIVES,
-  handles: LOG_ACTIONS,
-  initial: () => ({}),
-  transition: transitionLogUpload,
-};
+export const logUploadActor: ActorLogic<LogUploadState, LogUploadMsg> = fullLogic(
+  logUploadGate,
+  transitionLogUpload,
+);

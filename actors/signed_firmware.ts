@@ -37,13 +37,9 @@
  *
  * @module
  */
-import type { ActorLogic, Ctx, Effect, TimerFired } from "./bus.ts";
+import { type ActorLogic, type Ctx, type Effect, fullLogic, type TimerFired } from "./bus.ts";
 import { call, type MessageOf, reply } from "./messages.ts";
-import {
-  SIGNED_FIRMWARE_RECEIVES,
-  type SignedFirmwareMsg,
-  storedPhase,
-} from "./signed_firmware_gate.ts";
+import { signedFirmwareGate, type SignedFirmwareMsg } from "./signed_firmware_gate.ts";
 import type { V16 } from "../ocpp/types.ts";
 
 /** Longest wait for Installing to be delivered before rebooting anyway. */
@@ -405,12 +401,5 @@ export function signedFirmwareActorWith(
   stored: unknown,
   running: string,
 ): ActorLogic<SignedFirmwareState, SignedFirmwareMsg> {
-  const update = storedPhase(stored);
-  return {
-    name: "signed_firmware",
-    receives: SIGNED_FIRMWARE_RECEIVES,
-    handles: ["SignedUpdateFirmware"],
-    initial: () => ({ update, busy: [], running, started: false }),
-    transition: transitionSignedFirmware,
-  };
+  return fullLogic(signedFirmwareGate(stored, running).logic, transitionSignedFirmware);
 }
